@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_echo: bool = False
+    migrate_on_start: bool = True
+    log_level: str = "INFO"
 
     # --- HTTP -----------------------------------------------------------------------------
     cors_origins: list[str] = ["http://localhost:3000"]

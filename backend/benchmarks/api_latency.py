@@ -1,0 +1,140 @@
+"""API latency under load: 100 concurrent clients for 20 s against a real uvicorn server.
+
+Mix: GET a project (with its variables), list a project's variables, create a variable.
+Prints p50/p95/p99 per operation, requests/s, and p95 of reads ÷ the 50 ms target.
+
+    python backend/benchmarks/api_latency.py [--clients 100] [--seconds 20]
+
+Uses BENCH_DATABASE_URL or TEST_DATABASE_URL (a scratch database: it is reset), else an
+embedded PostgreSQL in a temporary directory.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "backend"))
+
+from tests.support.database import reset_schema, server_url  # noqa: E402
+
+READ_TARGET_P95_MS = 50.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+async def wait_healthy(base: str) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(120):
+            try:
+                if (await http.get(f"{base}/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+    raise RuntimeError("server did not start")
+
+
+async def seed(http: httpx.AsyncClient) -> str:
+    project = (await http.post("/projects", json={"name": "Bench", "scale": "LARGE"})).json()
+    for i in range(10):
+        await http.post(
+            f"/projects/{project['id']}/variables",
+            json={"name": f"seed_{i}", "type": "TEXT", "instructions": "A seeded variable for the benchmark."},
+        )
+    return str(project["id"])
+
+
+async def client_loop(
+    http: httpx.AsyncClient, project_id: str, deadline: float, samples: dict[str, list[float]]
+) -> None:
+    # Creates go to the client's own scratch project so the read project keeps a realistic
+    # size (a schema has tens of variables, not thousands).
+    scratch = (await http.post("/projects", json={"name": "Scratch", "scale": "SMALL"})).json()["id"]
+    while time.perf_counter() < deadline:
+        roll = random.random()
+        start = time.perf_counter()
+        if roll < 0.45:
+            kind, response = "get_project", await http.get(f"/projects/{project_id}")
+        elif roll < 0.9:
+            kind, response = "list_variables", await http.get(f"/projects/{project_id}/variables")
+        else:
+            kind = "create_variable"
+            response = await http.post(
+                f"/projects/{scratch}/variables",
+                json={
+                    "name": f"v_{uuid.uuid4().hex[:12]}",
+                    "type": "NUMBER",
+                    "instructions": "Number of participants at baseline.",
+                },
+            )
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code >= 400:
+            raise RuntimeError(f"{kind}: {response.status_code} {response.text}")
+        samples[kind].append(elapsed)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL") or server_url()
+    await reset_schema(url)
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, DATA_DIR=tempfile.mkdtemp(), LOG_LEVEL="WARNING")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "coderai.main:create_app", "--factory", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT / "backend",
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        await wait_healthy(base)
+        limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+            project_id = await seed(http)
+            samples: dict[str, list[float]] = {"get_project": [], "list_variables": [], "create_variable": []}
+            started = time.perf_counter()
+            deadline = started + args.seconds
+            await asyncio.gather(*(client_loop(http, project_id, deadline, samples) for _ in range(args.clients)))
+            wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    total = sum(len(v) for v in samples.values())
+    print(f"{args.clients} clients, {wall:.1f} s, {total} requests, {total / wall:.0f} req/s")
+    for kind, values in samples.items():
+        print(
+            f"  {kind:16s} n={len(values):6d}  p50={percentile(values, 50):6.1f} ms  "
+            f"p95={percentile(values, 95):6.1f} ms  p99={percentile(values, 99):6.1f} ms"
+        )
+    reads = samples["get_project"] + samples["list_variables"]
+    p95 = percentile(reads, 95)
+    print(f"reads p95 = {p95:.1f} ms; p95 / {READ_TARGET_P95_MS:.0f} ms target = {p95 / READ_TARGET_P95_MS:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

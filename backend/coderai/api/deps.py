@@ -1,0 +1,58 @@
+"""Annotated dependencies: the request's transaction and resources loaded-or-404."""
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderai.core.config import Settings
+from coderai.core.database import Database
+from coderai.models import Project, Variable
+from coderai.services import project_service, variable_service
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request owns the transaction: commit after the handler returns, roll back on error.
+
+    Scoped to the handler (not the response) so a failed commit is reported to the client.
+    """
+    async with get_database(request).sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def load_project(
+    project_id: Annotated[uuid.UUID, Path(alias="projectId")], session: SessionDep
+) -> Project:
+    return await project_service.get_project(session, project_id)
+
+
+async def load_variable(
+    variable_id: Annotated[uuid.UUID, Path(alias="variableId")], session: SessionDep
+) -> Variable:
+    return await variable_service.get_variable(session, variable_id)
+
+
+ProjectDep = Annotated[Project, Depends(load_project)]
+VariableDep = Annotated[Variable, Depends(load_variable)]

@@ -1,0 +1,78 @@
+"""create_app(): the FastAPI application; its lifespan opens the database (embedded when
+DATABASE_URL is unset), applies migrations, and starts/stops background services."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from coderai import __version__
+from coderai.api.routes import health, projects, variables
+from coderai.core import migrations
+from coderai.core.config import Settings, get_settings
+from coderai.core.database import (
+    Database,
+    create_engine,
+    start_embedded_postgres,
+    stop_embedded_postgres,
+)
+from coderai.core.errors import install_error_handlers
+from coderai.core.logging import configure_logging
+
+API_PREFIX = "/api/v1"
+logger = logging.getLogger(__name__)
+
+
+async def resolve_database_url(settings: Settings, stack: AsyncExitStack) -> str:
+    """The configured URL, or an embedded PostgreSQL started for this process."""
+    if settings.database_url:
+        return settings.database_url
+    server, url = await anyio.to_thread.run_sync(start_embedded_postgres, settings.embedded_pg_dir)
+    stack.push_async_callback(anyio.to_thread.run_sync, stop_embedded_postgres, server)
+    return url
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        url = await resolve_database_url(settings, stack)
+        if settings.migrate_on_start:
+            await anyio.to_thread.run_sync(migrations.upgrade, url)
+        database = Database(create_engine(url, settings))
+        stack.push_async_callback(database.dispose)
+        app.state.db = database
+        logger.info("CoderAI %s ready", __version__)
+        yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="CoderAI API",
+        version=__version__,
+        summary="Turn document collections into research datasets with LLMs.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Total-Count", "Content-Disposition"],
+    )
+    install_error_handlers(app)
+    for router in (projects.router, variables.router, health.router):
+        app.include_router(router, prefix=API_PREFIX)
+    # Probes usually look at the root path.
+    app.include_router(health.router, include_in_schema=False)
+    return app

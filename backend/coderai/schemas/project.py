@@ -1,0 +1,88 @@
+"""Project request and response models."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, model_validator
+
+from coderai.models.enums import ObservationMode, ProjectScale, ProjectStatus
+from coderai.schemas.base import CamelModel, StrictCamelModel
+from coderai.schemas.variable import VariableRead
+
+ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+
+
+class UnitOfObservation(StrictCamelModel):
+    """What one row of the dataset is: the whole document, or each entity found in it."""
+
+    mode: ObservationMode = ObservationMode.DOCUMENT
+    what_each_row_represents: str = Field(default="one document", min_length=1, max_length=500)
+    entity_identification_pattern: str | None = Field(default=None, max_length=2000)
+    rows_per_document: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _entity_needs_pattern(self) -> "UnitOfObservation":
+        if self.mode is ObservationMode.ENTITY and not (
+            self.entity_identification_pattern and self.entity_identification_pattern.strip()
+        ):
+            raise ValueError(
+                "entityIdentificationPattern is required when mode is ENTITY "
+                "(say how to recognise one entity in a document)"
+            )
+        return self
+
+
+class ProjectCreate(CamelModel):
+    name: ProjectName
+    description: str | None = Field(default=None, max_length=5000)
+    scale: ProjectScale
+    language: ShortText = "en"
+    domain: ShortText | None = None
+    document_type: ShortText | None = None
+    unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
+
+
+class ProjectUpdate(CamelModel):
+    name: ProjectName | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    scale: ProjectScale | None = None
+    language: ShortText | None = None
+    domain: ShortText | None = None
+    document_type: ShortText | None = None
+    unit_of_observation: UnitOfObservation | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> "ProjectUpdate":
+        for field in ("name", "scale", "language", "unit_of_observation"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class ProjectRead(CamelModel):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    scale: ProjectScale
+    language: str
+    domain: str | None
+    document_type: str | None
+    status: ProjectStatus
+    unit_of_observation: dict[str, Any]
+    variable_count: int = 0
+    document_count: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProjectDetail(ProjectRead):
+    variables: list[VariableRead] = []
+
+
+class ProjectPage(CamelModel):
+    items: list[ProjectRead]
+    total: int
+    offset: int
+    limit: int

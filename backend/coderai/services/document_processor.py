@@ -1,0 +1,645 @@
+"""Turn an uploaded file into normalised text: detect its real type from its bytes, then parse it.
+
+Parsing is synchronous and CPU-bound, so callers run it in a worker thread
+(`anyio.to_thread.run_sync`). Tabular files (CSV, TSV, JSON, JSON Lines, Parquet) become one
+document per row; they are read by `coderai.services.table_rows`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from enum import StrEnum
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pymupdf
+from docx import Document as open_docx
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+
+from coderai.models.enums import ContentType
+
+
+class DocumentParseError(Exception):
+    """A file cannot be turned into text; the message is meant for the researcher who uploaded it."""
+
+
+class TableKind(StrEnum):
+    """How a tabular file is laid out; each of its rows becomes one document."""
+
+    CSV = "CSV"  # delimited text; the delimiter (, ; |) is sniffed when reading
+    TSV = "TSV"
+    JSON = "JSON"  # a top-level array of objects
+    JSONL = "JSONL"  # one object per line
+    PARQUET = "PARQUET"
+
+    @property
+    def content_type(self) -> ContentType:
+        """The content type stored on each document made from a row of such a file."""
+        if self in (TableKind.CSV, TableKind.TSV):
+            return ContentType.CSV_ROW
+        if self is TableKind.PARQUET:
+            return ContentType.PARQUET_ROW
+        return ContentType.JSON_ROW
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    content_type: ContentType
+    table_kind: TableKind | None = None  # set for the *_ROW content types
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    text: str
+    page_offsets: list[int]  # char offset where each page starts; [0] for non-paged formats
+    page_count: int
+    word_count: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Type detection
+# --------------------------------------------------------------------------------------------
+
+_HEAD_BYTES = 64 * 1024
+
+# Formats that are never text: a file named like this whose bytes are text is mislabelled
+# (typically an HTML error page saved under the name of the PDF that failed to download).
+_BINARY_EXTENSIONS = {
+    ".pdf": "a PDF",
+    ".docx": "a Word document",
+    ".parquet": "a Parquet file",
+    ".doc": "a Word document",
+    ".xlsx": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".pptx": "a PowerPoint file",
+    ".png": "a PNG image",
+    ".jpg": "a JPEG image",
+    ".jpeg": "a JPEG image",
+    ".zip": "a ZIP archive",
+}
+
+_OCR_ADVICE = "CoderAI reads text, so run OCR on it (or export a PDF with a text layer) first."
+_OFFICE_ADVICE = "Open it in Word or Excel and save it as .docx, PDF or CSV first."
+_ARCHIVE_ADVICE = "Unpack it and upload the documents inside."
+_UNSUPPORTED_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", _OCR_ADVICE),
+    (b"\xff\xd8\xff", "a JPEG image", _OCR_ADVICE),
+    (b"GIF87a", "a GIF image", _OCR_ADVICE),
+    (b"GIF89a", "a GIF image", _OCR_ADVICE),
+    (b"II*\x00", "a TIFF image", _OCR_ADVICE),
+    (b"MM\x00*", "a TIFF image", _OCR_ADVICE),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "a legacy Office file (.doc, .xls or .ppt)",
+        _OFFICE_ADVICE,
+    ),
+    (b"{\\rtf", "an RTF document", _OFFICE_ADVICE),
+    (b"\x1f\x8b", "a gzip archive", _ARCHIVE_ADVICE),
+    (b"BZh", "a bzip2 archive", _ARCHIVE_ADVICE),
+    (b"\xfd7zXZ\x00", "an xz archive", _ARCHIVE_ADVICE),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", _ARCHIVE_ADVICE),
+    (b"Rar!\x1a\x07", "a RAR archive", _ARCHIVE_ADVICE),
+    (b"SQLite format 3\x00", "an SQLite database", "Export the table as CSV first."),
+    (b"\x7fELF", "a program (ELF executable)", "Upload a document instead."),
+)
+
+# Control bytes that never occur in text files (tab, newlines, form feed and ESC are allowed).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+# WHATWG MIME sniffing treats a file as HTML when it starts with one of these tags.
+_HTML_STRONG = re.compile(r"<(?:!doctype\s+html|html)[\s>]")
+_HTML_WEAK = re.compile(
+    r"<(?:head|body|script|iframe|h1|div|font|table|a|style|title|b|br|p|!--)[\s>/]"
+)
+_JSON_ARRAY_OF_OBJECTS = re.compile(r"\[\s*(?:\{|\]\s*$)")
+_MARKDOWN_FEATURES = (
+    re.compile(r"^#{1,6}\s+\S", re.MULTILINE),
+    re.compile(r"^\s*[-*+]\s+\S", re.MULTILINE),
+    re.compile(r"^\s*```", re.MULTILINE),
+    re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"),
+    re.compile(r"\*\*[^*\n]+\*\*"),
+    re.compile(r"^\s*>\s+\S", re.MULTILINE),
+)
+
+
+def detect(path: Path, filename: str | None = None) -> Detection:
+    """Tell what a file really is from its bytes; the filename's extension only breaks ties
+    between text-like kinds (Markdown vs plain text vs CSV)."""
+    ext = Path(filename or path.name).suffix.lower()
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+        truncated = bool(fh.read(1))
+    if not head:
+        raise DocumentParseError("The file is empty (0 bytes).")
+
+    # PDF readers accept the header anywhere in the first kilobyte.
+    if b"%PDF-" in head[:1024]:
+        return Detection(ContentType.PDF)
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _detect_zip(path)
+    if head.startswith(b"PAR1"):
+        with path.open("rb") as fh:
+            fh.seek(-4, 2)
+            if fh.read(4) != b"PAR1":
+                raise DocumentParseError("The Parquet file is truncated or damaged.")
+        return Detection(ContentType.PARQUET_ROW, TableKind.PARQUET)
+    for signature, what, advice in _UNSUPPORTED_SIGNATURES:
+        if head.startswith(signature):
+            raise DocumentParseError(f"The file is {what}, which CoderAI cannot read. {advice}")
+
+    sample = _decode_sample(head, truncated)
+    if sample is None:
+        raise DocumentParseError(
+            "The file holds binary data that is not a supported document "
+            "(PDF, Word .docx, text, Markdown, HTML, CSV, JSON or Parquet)."
+        )
+    detection = _classify_text(sample, ext, truncated)
+    if ext in _BINARY_EXTENSIONS:
+        kind = detection.table_kind or detection.content_type
+        raise DocumentParseError(
+            f"The file is named like {_BINARY_EXTENSIONS[ext]} ({ext}) but contains "
+            f"{kind.value.lower()} text; it may be an error page saved under the wrong name."
+        )
+    return detection
+
+
+def detect_content_type(path: Path, filename: str | None = None) -> ContentType:
+    """The content type of a file judged by its bytes (see `detect` for the table kind)."""
+    return detect(path, filename).content_type
+
+
+def _detect_zip(path: Path) -> Detection:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as exc:
+        raise DocumentParseError(
+            f"The file is a damaged ZIP or Word (.docx) file ({exc})."
+        ) from exc
+    if "word/document.xml" in names:
+        return Detection(ContentType.DOCX)
+    if "xl/workbook.xml" in names:
+        raise DocumentParseError("The file is an Excel workbook; save the sheet as CSV first.")
+    if "ppt/presentation.xml" in names:
+        raise DocumentParseError("The file is a PowerPoint presentation; export it as PDF first.")
+    if "content.xml" in names:
+        raise DocumentParseError("The file is an OpenDocument file; save it as .docx or PDF first.")
+    raise DocumentParseError(f"The file is a ZIP archive. {_ARCHIVE_ADVICE}")
+
+
+def _decode_sample(head: bytes, truncated: bool) -> str | None:
+    """Decode the first bytes of a file as text, or None when they look binary."""
+    encoding = bom_encoding(head) or _utf16_without_bom(head)
+    if encoding is None:
+        controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+        if controls > len(head) // 100:
+            return None
+        encoding = "utf-8"
+    # An incremental decoder tolerates a multi-byte character cut at the end of the sample.
+    for candidate in (encoding, "cp1252", "latin-1"):
+        try:
+            decoder = codecs.getincrementaldecoder(candidate)()
+            return decoder.decode(head, final=not truncated)
+        except UnicodeDecodeError:
+            continue
+    return None  # pragma: no cover - latin-1 decodes any byte string
+
+
+def _classify_text(sample: str, ext: str, truncated: bool) -> Detection:
+    start = sample.lstrip("\ufeff \t\r\n")
+    lowered = start[:1024].lower()
+    if _HTML_STRONG.match(lowered) or (lowered.startswith("<?xml") and "<html" in lowered):
+        return Detection(ContentType.HTML)
+
+    json_kind = _json_kind(start, truncated)
+    if json_kind is not None:
+        return Detection(ContentType.JSON_ROW, json_kind)
+    if ext in (".json", ".jsonl", ".ndjson"):
+        raise DocumentParseError(
+            "The JSON file is not a list of records: upload an array of objects "
+            "([{...}, {...}]) or JSON Lines (one object per line)."
+        )
+
+    if ext in (".csv", ".tsv", ".tab"):
+        delimiter = sniff_delimiter(sample, truncated) or ("\t" if ext != ".csv" else ",")
+        kind = TableKind.TSV if delimiter == "\t" else TableKind.CSV
+        return Detection(ContentType.CSV_ROW, kind)
+    if ext in (".md", ".markdown"):
+        return Detection(ContentType.MD)
+    if ext in (".html", ".htm", ".xhtml"):
+        return Detection(ContentType.HTML)
+    if ext in (".txt", ".text"):
+        return Detection(ContentType.TXT)
+
+    # No telling extension: judge by the content alone.
+    if _HTML_WEAK.match(lowered):
+        return Detection(ContentType.HTML)
+    delimiter = sniff_delimiter(sample, truncated, min_records=3)
+    if delimiter is not None:
+        kind = TableKind.TSV if delimiter == "\t" else TableKind.CSV
+        return Detection(ContentType.CSV_ROW, kind)
+    if sum(1 for feature in _MARKDOWN_FEATURES if feature.search(sample)) >= 2:
+        return Detection(ContentType.MD)
+    return Detection(ContentType.TXT)
+
+
+def _json_kind(start: str, truncated: bool) -> TableKind | None:
+    if start.startswith("["):
+        return TableKind.JSON if _JSON_ARRAY_OF_OBJECTS.match(start) else None
+    if start.startswith("{"):
+        first_line = start.split("\n", 1)[0]
+        try:
+            return TableKind.JSONL if isinstance(json.loads(first_line), dict) else None
+        except ValueError:
+            return None
+    return None
+
+
+def sniff_delimiter(sample: str, truncated: bool = False, min_records: int = 2) -> str | None:
+    """The delimiter (tab, comma, semicolon or pipe) that splits every record of `sample` into
+    the same number (at least two) of fields, or None."""
+    lines = sample.splitlines()
+    if truncated and lines:
+        lines.pop()  # the last line may be cut short
+    body = "\n".join(line for line in lines[:200] if line.strip())
+    for delimiter in ("\t", ",", ";", "|"):
+        if delimiter not in body:
+            continue
+        try:
+            widths = [len(record) for record in csv.reader(io.StringIO(body), delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if len(widths) >= min_records and widths[0] >= 2 and len(set(widths)) == 1:
+            return delimiter
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Text decoding
+# --------------------------------------------------------------------------------------------
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The Python codec named by a byte-order mark at the start of `data`, if any."""
+    # UTF-32 first: its little-endian BOM begins with the UTF-16 one.
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Recognise BOM-less UTF-16 by ASCII text's zero high bytes (every other byte is NUL)."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text file and return (text, encoding).
+
+    Order: a byte-order mark (UTF-8, UTF-16, UTF-32), BOM-less UTF-16, strict UTF-8, then the
+    legacy fallback cp1252 (Windows "ANSI", a superset of latin-1's printable characters), and
+    finally latin-1 for the five bytes cp1252 leaves undefined, since latin-1 decodes any byte.
+    """
+    declared = bom_encoding(data) or _utf16_without_bom(data)
+    if declared is not None:
+        # A file that announces its encoding is kept even if a few bytes are damaged.
+        return data.decode(declared, errors="replace"), declared
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"
+
+
+def normalise_text(text: str) -> str:
+    """Unify newlines to \\n and drop NUL characters, which PostgreSQL text cannot store."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text.removeprefix("\ufeff")
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+def parse_document(path: Path, content_type: ContentType) -> ParsedDocument:
+    """Extract the normalised text of one document; raises DocumentParseError when it cannot.
+
+    Synchronous and CPU-bound: run it in a worker thread. Row-based types are read with
+    `table_rows.iter_table_rows` instead.
+    """
+    if path.stat().st_size == 0:
+        raise DocumentParseError("The file is empty (0 bytes).")
+    if content_type is ContentType.PDF:
+        return _parse_pdf(path)
+    if content_type is ContentType.DOCX:
+        return _parse_docx(path)
+    if content_type is ContentType.HTML:
+        return _parse_html(path.read_bytes())
+    if content_type in (ContentType.TXT, ContentType.MD):
+        text, encoding = decode_text(path.read_bytes())
+        return _single_page(normalise_text(text), {"encoding": encoding}, "text file")
+    raise ValueError(f"{content_type} files hold one document per row; use table_rows")
+
+
+def _single_page(text: str, metadata: dict[str, Any], what: str) -> ParsedDocument:
+    if not text.strip():
+        raise DocumentParseError(f"The {what} contains no text.")
+    return ParsedDocument(text, [0], 1, len(text.split()), metadata)
+
+
+# PyMuPDF is not thread-safe ("PyMuPDF does not support running on multiple threads"), and
+# parsing runs in a thread pool, so PDF work is serialised. MuPDF holds the GIL while it works,
+# so this costs no parallelism.
+_MUPDF_LOCK = threading.Lock()
+# Ligatures are expanded ("ﬁ" -> "fi") so that words and quotes can be found in the text.
+_PDF_TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES
+_PDF_METADATA_KEYS = {
+    "title": "title",
+    "author": "author",
+    "subject": "subject",
+    "keywords": "keywords",
+    "creator": "creator",
+    "producer": "producer",
+    "creationDate": "creation_date",
+    "modDate": "modification_date",
+}
+_PAGE_SEPARATOR = "\n\n"
+
+
+def _parse_pdf(path: Path) -> ParsedDocument:
+    with _MUPDF_LOCK:
+        try:
+            doc = pymupdf.open(path, filetype="pdf")
+        except Exception as exc:  # PyMuPDF raises several types (FileDataError, RuntimeError…)
+            raise DocumentParseError(
+                f"The PDF could not be opened; it looks damaged ({exc})."
+            ) from exc
+        with doc:
+            if doc.needs_pass:
+                raise DocumentParseError(
+                    "PDF is encrypted (password-protected); remove the password and upload it again."
+                )
+            if doc.page_count == 0:
+                raise DocumentParseError(
+                    "The PDF has no readable pages; it looks damaged or truncated."
+                )
+            pages: list[str] = []
+            try:
+                for page in doc:
+                    pages.append(
+                        normalise_text(page.get_text("text", flags=_PDF_TEXT_FLAGS)).rstrip()
+                    )
+            except Exception as exc:
+                raise DocumentParseError(
+                    f"Page {len(pages) + 1} of the PDF could not be read; it looks damaged ({exc})."
+                ) from exc
+            raw_metadata = doc.metadata or {}
+
+    offsets: list[int] = []
+    position = 0
+    for page_text in pages:
+        offsets.append(position)
+        position += len(page_text) + len(_PAGE_SEPARATOR)
+    text = _PAGE_SEPARATOR.join(pages)
+    if not text.strip():
+        raise DocumentParseError(
+            "This PDF has no text layer (scanned PDF?); run OCR on it and upload the result."
+        )
+    metadata: dict[str, Any] = {
+        name: normalise_text(str(raw_metadata[key]))
+        for key, name in _PDF_METADATA_KEYS.items()
+        if raw_metadata.get(key)
+    }
+    blank = sum(1 for page_text in pages if not page_text.strip())
+    if blank:
+        metadata["pages_without_text"] = blank
+    return ParsedDocument(text, offsets, len(pages), len(text.split()), metadata)
+
+
+_W_P, _W_TBL, _W_TR, _W_TC, _W_SDT, _W_SDT_CONTENT = (
+    qn(tag) for tag in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent")
+)
+
+
+def _parse_docx(path: Path) -> ParsedDocument:
+    try:
+        doc = open_docx(str(path))
+    except Exception as exc:  # python-docx raises zip, XML and package errors alike
+        raise DocumentParseError(
+            f"The Word file could not be opened; it looks damaged or is not a .docx ({exc})."
+        ) from exc
+
+    def paragraph_text(element: Any) -> str:
+        return normalise_text(Paragraph(element, doc).text)
+
+    blocks: list[str] = []
+    tables = 0
+    for element in _docx_blocks(doc.element.body):
+        if element.tag == _W_P:
+            text = paragraph_text(element).strip()
+            if text:
+                blocks.append(text)
+            continue
+        tables += 1
+        rows = []
+        for row in element.iterchildren(_W_TR):
+            # A cell's paragraphs (and any nested table's) are flattened onto the row's line.
+            cells = [
+                " ".join(" ".join(paragraph_text(p) for p in cell.iter(_W_P)).split())
+                for cell in row.iterchildren(_W_TC)
+            ]
+            if any(cells):
+                rows.append(" | ".join(cells))
+        if rows:
+            blocks.append("\n".join(rows))
+
+    metadata: dict[str, Any] = {"tables": tables}
+    core = doc.core_properties
+    if core.title:
+        metadata["title"] = core.title
+    if core.author:
+        metadata["author"] = core.author
+    if core.created is not None:
+        metadata["created"] = core.created.isoformat()
+    return _single_page("\n\n".join(blocks), metadata, "Word document")
+
+
+def _docx_blocks(container: Any) -> Any:
+    """Paragraphs and tables of the body in reading order, looking inside content controls."""
+    for child in container.iterchildren():
+        if child.tag in (_W_P, _W_TBL):
+            yield child
+        elif child.tag == _W_SDT:
+            for content in child.iterchildren(_W_SDT_CONTENT):
+                yield from _docx_blocks(content)
+
+
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "object"})
+_HEAD_TAGS = frozenset({"title", "meta", "link", "base", "style", "script", "noscript"})
+# Tags that start a new paragraph (a blank line) or only a new line.
+_PARAGRAPH_TAGS = frozenset(
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "hr",
+        "main",
+        "nav",
+        "aside",
+        "form",
+    }
+)
+_LINE_TAGS = frozenset(
+    {
+        "br",
+        "div",
+        "li",
+        "tr",
+        "dt",
+        "dd",
+        "caption",
+        "figcaption",
+        "address",
+        "details",
+        "summary",
+        "fieldset",
+        "legend",
+        "thead",
+        "tbody",
+        "tfoot",
+    }
+)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class _ReadableHtml(HTMLParser):
+    """Collects the text a reader sees: no scripts, styles or head, with block breaks kept."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skipping = 0
+        self._in_head = False
+        self._in_title = False
+        self._in_pre = 0
+        self._cells_in_row = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+            return
+        if tag == "head":
+            self._in_head = True
+        elif tag == "title":
+            self._in_title = True
+        elif self._in_head and tag not in _HEAD_TAGS:
+            self._in_head = False  # body content without a closing </head>
+        if self._skipping or self._in_head:
+            return
+        if tag in ("td", "th"):
+            self.parts.append(" | " if self._cells_in_row else "")
+            self._cells_in_row += 1
+        elif tag in _PARAGRAPH_TAGS:
+            self.parts.append("\n\n")
+        elif tag in _LINE_TAGS:
+            self.parts.append("\n")
+        if tag == "tr":
+            self._cells_in_row = 0
+        elif tag == "pre":
+            self._in_pre += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # A self-closed <svg/> or <script/> must not open a region that is never closed.
+        if tag not in _SKIPPED_TAGS:
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag == "head":
+            self._in_head = False
+        elif tag == "title":
+            self._in_title = False
+        elif not self._skipping and not self._in_head:
+            if tag in _PARAGRAPH_TAGS:
+                self.parts.append("\n\n")
+            elif tag in _LINE_TAGS:
+                self.parts.append("\n")
+            if tag == "pre":
+                self._in_pre = max(0, self._in_pre - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping:
+            return
+        if self._in_title:
+            self.title.append(data)
+        elif not self._in_head:
+            self.parts.append(data if self._in_pre else _SPACES.sub(" ", data))
+
+
+def _parse_html(data: bytes) -> ParsedDocument:
+    encoding = bom_encoding(data)
+    declared = _META_CHARSET.search(data[:4096])
+    if encoding is None and declared is not None:
+        try:
+            encoding = codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            encoding = None
+    if encoding is not None:
+        markup = data.decode(encoding, errors="replace")
+    else:
+        markup, encoding = decode_text(data)
+    parser = _ReadableHtml()
+    parser.feed(normalise_text(markup))
+    parser.close()
+    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    metadata: dict[str, Any] = {"encoding": encoding}
+    title = " ".join("".join(parser.title).split())
+    if title:
+        metadata["title"] = title
+    return _single_page(text, metadata, "HTML page")
