@@ -11,51 +11,14 @@ embedded PostgreSQL in a temporary directory.
 
 import argparse
 import asyncio
-import os
 import random
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "backend"))
-
-from tests.support.database import reset_schema, server_url  # noqa: E402
+from harness import api_server, percentile, scratch_database
 
 READ_TARGET_P95_MS = 50.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    return (
-        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-        if len(values) > 1
-        else values[0]
-    )
-
-
-async def wait_healthy(base: str) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(120):
-            try:
-                if (await http.get(f"{base}/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.5)
-    raise RuntimeError("server did not start")
 
 
 async def seed(http: httpx.AsyncClient) -> str:
@@ -120,33 +83,8 @@ async def main() -> None:
     )
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL") or server_url()
-    await reset_schema(url)
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, DATA_DIR=tempfile.mkdtemp(), LOG_LEVEL="WARNING")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "coderai.main:create_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--workers",
-            str(args.workers),
-            "--timeout-keep-alive",
-            "60",
-        ],
-        cwd=ROOT / "backend",
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        await wait_healthy(base)
+    url = await scratch_database()
+    async with api_server(url, workers=args.workers) as base:
         limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
             project_id = await seed(http)
@@ -174,9 +112,6 @@ async def main() -> None:
                 )
             )
             wall = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     total = sum(len(v) for v in samples.values())
     mode = f"think {args.think_ms:.0f} ms" if args.think_ms else "back-to-back"
@@ -190,9 +125,8 @@ async def main() -> None:
         )
     reads = samples["get_project"] + samples["list_variables"]
     p95 = percentile(reads, 95)
-    print(
-        f"reads p95 = {p95:.1f} ms; p95 / {READ_TARGET_P95_MS:.0f} ms target = {p95 / READ_TARGET_P95_MS:.2f}"
-    )
+    ratio = p95 / READ_TARGET_P95_MS
+    print(f"reads p95 = {p95:.1f} ms; p95 / {READ_TARGET_P95_MS:.0f} ms target = {ratio:.2f}")
 
 
 if __name__ == "__main__":

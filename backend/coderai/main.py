@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from coderai import __version__
-from coderai.api.routes import health, projects, variables
+from coderai.api.routes import documents, health, projects, variables
 from coderai.core import migrations
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
@@ -21,6 +21,7 @@ from coderai.core.database import (
 )
 from coderai.core.errors import install_error_handlers
 from coderai.core.logging import configure_logging
+from coderai.services.file_store import FileStore
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(create_engine(url, settings))
         stack.push_async_callback(database.dispose)
         app.state.db = database
+        app.state.file_store = FileStore(settings.files_dir)
         logger.info("CoderAI %s ready", __version__)
         yield
 
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Total-Count", "Content-Disposition"],
     )
     install_error_handlers(app)
-    for router in (projects.router, variables.router, health.router):
+    for router in (projects.router, variables.router, documents.router, health.router):
         app.include_router(router, prefix=API_PREFIX)
     # Probes usually look at the root path.
     app.include_router(health.router, include_in_schema=False)

@@ -2,6 +2,7 @@
 truncation after every test so each test starts from empty tables."""
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         migrate_on_start=False,
         runner_enabled=False,
         log_level="WARNING",
+        max_upload_bytes=2 * 1024 * 1024,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -58,10 +60,13 @@ async def db(database_url: str, settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def client(app: FastAPI, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app: FastAPI, db: Database, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
         yield http
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with db.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    shutil.rmtree(settings.files_dir, ignore_errors=True)

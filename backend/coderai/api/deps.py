@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.config import Settings
 from coderai.core.database import Database
-from coderai.models import Project, Variable
-from coderai.services import project_service, variable_service
+from coderai.models import Document, Project, Variable
+from coderai.services import document_service, project_service, variable_service
+from coderai.services.file_store import FileStore
 
 
 def get_database(request: Request) -> Database:
@@ -34,12 +35,26 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
         except BaseException:
             await session.rollback()
+            _run_callbacks(session, "on_rollback")
             raise
+        _run_callbacks(session, "after_commit")
+
+
+def _run_callbacks(session: AsyncSession, kind: str) -> None:
+    # File-system effects that must follow the transaction's fate (see document_service).
+    for callback in session.info.pop(kind, []):
+        callback()
+
+
+def get_file_store(request: Request) -> FileStore:
+    store: FileStore = request.app.state.file_store
+    return store
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+FileStoreDep = Annotated[FileStore, Depends(get_file_store)]
 
 
 async def load_project(
@@ -56,3 +71,12 @@ async def load_variable(
 
 ProjectDep = Annotated[Project, Depends(load_project)]
 VariableDep = Annotated[Variable, Depends(load_variable)]
+
+
+async def load_document(
+    document_id: Annotated[uuid.UUID, Path(alias="documentId")], session: SessionDep
+) -> Document:
+    return await document_service.get_document(session, document_id)
+
+
+DocumentDep = Annotated[Document, Depends(load_document)]

@@ -78,3 +78,38 @@ class GroundingKind(StrEnum):
     NORMALIZED = "NORMALIZED"
     FUZZY = "FUZZY"
     NONE = "NONE"
+
+
+class JobType(StrEnum):
+    SAMPLE = "SAMPLE"
+    FULL = "FULL"
+    EVALUATION = "EVALUATION"
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    PAUSED = "PAUSED"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class JobItemStatus(StrEnum):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class LogLevel(StrEnum):
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Verdict(StrEnum):
+    CORRECT = "CORRECT"
+    INCORRECT = "INCORRECT"
+    PARTIALLY_CORRECT = "PARTIALLY_CORRECT"

@@ -75,8 +75,8 @@ def chunk_text(
 ) -> list[Chunk]:
     """Cover `text` with chunks of at most `max_tokens` (by `count_tokens`) in which each chunk
     repeats about `overlap_tokens` of the end of the one before."""
-    if max_tokens < 8:
-        raise ValueError("max_tokens must be at least 8")
+    if max_tokens < 16:
+        raise ValueError("max_tokens must be at least 16")
     if not 0 <= overlap_tokens <= max_tokens // 2:
         raise ValueError("overlap_tokens must be between 0 and half of max_tokens")
     if not text:
@@ -84,9 +84,9 @@ def chunk_text(
     offsets = list(page_offsets) or [0]
     planner = _Planner(text, max_tokens, overlap_tokens)
     chunks: list[Chunk] = []
-    start = 0
+    start = end = 0
     while True:
-        end, tokens = planner.end_for(start)
+        end, tokens = planner.end_for(start, min_end=end + 1)
         first_page, last_page = page_of(start, offsets), page_of(end - 1, offsets)
         chunk = Chunk(
             len(chunks), start, end, text[start:end], tokens, list(range(first_page, last_page + 1))
@@ -114,22 +114,24 @@ class _Planner:
         self.words = [m.end() for m in _WORD_BREAK.finditer(text)]
 
     def estimate(self, start: int, end: int) -> int:
-        """`count_tokens(text[start:end])`, or one more: a pre-token that begins before `start`
-        is not among the marks but its tail counts in the slice."""
+        """An upper bound on `count_tokens(text[start:end])`, at most two over: a slice can split
+        a pre-token into two at each of its ends (the tail of " hello", or "\n" cut off " \n\n")."""
         pieces = bisect_left(self.marks, end) - bisect_left(self.marks, start)
-        return max(pieces + (1 if start else 0), -(-(end - start) // 4))
+        pieces += (start > 0) + (end < len(self.text))
+        return max(pieces, -(-(end - start) // 4))
 
-    def end_for(self, start: int) -> tuple[int, int]:
-        """The end of the chunk that begins at `start`, and its exact token count."""
+    def end_for(self, start: int, min_end: int) -> tuple[int, int]:
+        """The end of the chunk that begins at `start` and reaches at least `min_end` (past the
+        previous chunk, so that it adds text), and its exact token count."""
         budget = self.max_tokens
         while True:
-            end = self._choose_end(start, budget)
+            end = self._choose_end(start, budget, min_end)
             tokens = count_tokens(self.text[start:end])
             if tokens <= self.max_tokens or end == start + 1:
                 return end, tokens
             budget -= tokens - self.max_tokens  # the estimate fell short; ask for less
 
-    def _choose_end(self, start: int, budget: int) -> int:
+    def _choose_end(self, start: int, budget: int, min_end: int) -> int:
         n = len(self.text)
         if self.estimate(start, n) <= budget:
             return n
@@ -137,7 +139,7 @@ class _Planner:
         floor = budget // 2
         for breaks in (self.paragraphs, self.sentences, self.lines, self.words):
             i = bisect_right(breaks, furthest) - 1
-            if i >= 0 and breaks[i] > start and self.estimate(start, breaks[i]) >= floor:
+            if i >= 0 and breaks[i] >= min_end and self.estimate(start, breaks[i]) >= floor:
                 return breaks[i]
         return furthest  # one word longer than half a chunk: cut inside it
 
@@ -146,6 +148,9 @@ class _Planner:
         sentence or word start when one is near, and always after `start`."""
         if self.overlap == 0:
             return end
+        # The overlap's estimate stays under 1.5 * overlap + 2 <= 3/4 of a chunk + 2, so with
+        # max_tokens >= 16 the next chunk has room to reach past `end` (a CJK character can
+        # add two to the estimate).
 
         def position_with(tokens: int) -> int:
             # The last position from which at least `tokens` remain until `end`.

@@ -55,41 +55,20 @@ class _Quantity:
 
 
 _CURRENCY_SYMBOLS = {
-    "us$": "USD",
-    "a$": "AUD",
-    "c$": "CAD",
-    "hk$": "HKD",
-    "r$": "BRL",
-    "$": "USD",
-    "€": "EUR",
-    "£": "GBP",
-    "¥": "JPY",
-    "₹": "INR",
-    "₩": "KRW",
-    "₽": "RUB",
-    "₺": "TRY",
-    "₦": "NGN",
-}
-_CURRENCY_CODES = frozenset(
-    "usd eur gbp jpy chf cad aud nzd cny inr brl zar sek nok dkk pln mxn krw rub try hkd sgd "
-    "kes ngn czk huf ils".split()
-)
+    "us$": "USD", "a$": "AUD", "c$": "CAD", "hk$": "HKD", "r$": "BRL", "$": "USD", "€": "EUR",
+    "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB", "₺": "TRY", "₦": "NGN",
+}  # fmt: skip
+_CURRENCY_CODES = (
+    "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "nzd", "cny", "inr", "brl", "zar", "sek",
+    "nok", "dkk", "pln", "mxn", "krw", "rub", "try", "hkd", "sgd", "kes", "ngn", "czk", "huf",
+    "ils",
+)  # fmt: skip
+# "pounds" alone is as often a weight as a currency, so only "pounds sterling" counts.
 _CURRENCY_NAMES = {
-    "dollars": "USD",
-    "dollar": "USD",
-    "euros": "EUR",
-    "euro": "EUR",
-    "pounds sterling": "GBP",
-    "sterling": "GBP",
-    "yen": "JPY",
-    "rupees": "INR",
-    "rupee": "INR",
-    "rmb": "CNY",
-    "yuan": "CNY",
-}
-_SYMBOL_PATTERN = "|".join(
-    re.escape(s) for s in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True)
-)
+    "dollars": "USD", "dollar": "USD", "euros": "EUR", "euro": "EUR", "pounds sterling": "GBP",
+    "sterling": "GBP", "yen": "JPY", "rupees": "INR", "rupee": "INR", "rmb": "CNY", "yuan": "CNY",
+}  # fmt: skip
+_SYMBOL_PATTERN = "|".join(re.escape(s) for s in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True))
 _CODE_PATTERN = "|".join(sorted(_CURRENCY_CODES))
 _NAME_PATTERN = "|".join(sorted(_CURRENCY_NAMES, key=len, reverse=True))
 _CURRENCY_BEFORE = re.compile(rf"(?:{_SYMBOL_PATTERN}|\b(?:{_CODE_PATTERN}|rmb)\b)\s*$")
@@ -97,27 +76,11 @@ _CURRENCY_AFTER = re.compile(rf"\s*(?:{_SYMBOL_PATTERN}|\b(?:{_CODE_PATTERN}|{_N
 _RANGE_END_START = re.compile(rf"[-+]?\s*(?:{_SYMBOL_PATTERN}|(?:{_CODE_PATTERN})\b)?\s*[-+]?\d")
 
 _SCALES = {
-    "thousand": 10**3,
-    "k": 10**3,
-    "lakh": 10**5,
-    "lakhs": 10**5,
-    "million": 10**6,
-    "millions": 10**6,
-    "mn": 10**6,
-    "mln": 10**6,
-    "mio": 10**6,
-    "m": 10**6,
-    "crore": 10**7,
-    "crores": 10**7,
-    "billion": 10**9,
-    "billions": 10**9,
-    "bn": 10**9,
-    "bln": 10**9,
-    "b": 10**9,
-    "trillion": 10**12,
-    "tn": 10**12,
-    "trn": 10**12,
-}
+    "thousand": 10**3, "k": 10**3, "lakh": 10**5, "lakhs": 10**5, "million": 10**6,
+    "millions": 10**6, "mn": 10**6, "mln": 10**6, "mio": 10**6, "m": 10**6, "crore": 10**7,
+    "crores": 10**7, "billion": 10**9, "billions": 10**9, "bn": 10**9, "bln": 10**9, "b": 10**9,
+    "trillion": 10**12, "tn": 10**12, "trn": 10**12,
+}  # fmt: skip
 _SCALE_AFTER = re.compile(
     r"(\s*)(" + "|".join(sorted(_SCALES, key=len, reverse=True)) + r")(?![a-z])"
 )
@@ -135,30 +98,32 @@ _BOUND_BEFORE = re.compile(
     r"|below|at most|up to|no more than|not more than)(?![a-z])|>=|<=|≥|≤|>|<)\s*"
 )
 _RANGE_INTRO = re.compile(r"(?:between|from)\s+")
-_RANGE_SEP = re.compile(r"\s*(?:-|–|—|\bto\b|\band\b|\bthrough\b)\s*")
+_RANGE_SEP = re.compile(r"\s*(?:-|\u2013|\u2014|\bto\b|\band\b|\bthrough\b)\s*")
 _LABEL = re.compile(r"[a-z][\w ]{0,30}[:=]\s*$")
 # Trailing words that start a phrase, not a unit: "one of the sites", "40 were enrolled".
 _NOT_A_UNIT = frozenset(
-    "of in the a an was were is are and or for to at on by with from that which who as".split()
-)
+    ("of", "in", "the", "a", "an", "was", "were", "is", "are", "and", "or", "for", "to", "at",
+     "on", "by", "with", "from", "that", "which", "who", "as")
+)  # fmt: skip
 
 # A digit group: space- or apostrophe-grouped thousands first, else digits with , and . inside.
 _NUMBER = re.compile(
-    r"(?<![\w.,])(?:(?P<grouped>\d{1,3}(?:[ '’]\d{3}(?!\d))+(?:[.,]\d+)?)"
+    r"(?<![\w.,])(?:(?P<grouped>\d{1,3}(?:[ '\u2019]\d{3}(?!\d))+(?:[.,]\d+)?)"
     r"|(?P<plain>\d+(?:[.,]\d+)*|[.,]\d+)(?:e(?P<exponent>[-+]?\d{1,3})(?![\w]))?)"
 )
 _LOOSE_DIGIT = re.compile(r"(?<![a-z])\d")
 
-_SMALL = {
-    word: value
-    for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen".split()
-    )
-}
+_SMALL_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)  # fmt: skip
+_SMALL = {word: value for value, word in enumerate(_SMALL_WORDS)}
 _TENS = {
     word: 10 * (index + 2)
-    for index, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())
+    for index, word in enumerate(
+        ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+    )
 }
 _WORD_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _NUMBER_WORD = re.compile(r"[a-z]+")
@@ -175,7 +140,7 @@ def _digits_value(token: str, grouped: bool) -> Decimal | None:
     """Interpret the separators of one digit group; None when no reading is consistent."""
     if grouped:
         # Space/apostrophe thousands: any remaining , or . can only be the decimal mark.
-        token = token.replace(" ", "").replace("'", "").replace("’", "").replace(",", ".")
+        token = token.replace(" ", "").replace("'", "").replace("\u2019", "").replace(",", ".")
         return Decimal(token)
     commas, dots = token.count(","), token.count(".")
     if commas and dots:
@@ -276,10 +241,10 @@ def _quantity(text: str) -> _Quantity | None:
             amount = amount.scaleb(int(match.group("exponent")))
         start, end = match.span()
     else:
-        words = _number_words(text)
-        if words is None:
+        spelled = _number_words(text)
+        if spelled is None:
             return None
-        amount, start, end = words
+        amount, start, end = spelled
     quantity = _Quantity(amount)
     prefix, suffix = text[:start], text[end:]
 
@@ -299,9 +264,9 @@ def _quantity(text: str) -> _Quantity | None:
         word = scale.group(2)
         after = suffix[scale.end() :]
         currency_after = _CURRENCY_AFTER.match(after)
-        if word in ("m", "b") and not (quantity.currency or currency_after):
-            scale = None
-        elif word == "k" and scale.group(1) and not (quantity.currency or currency_after):
+        has_currency = bool(quantity.currency or currency_after)
+        # "5m" may be metres and "5 k" a typo; single letters scale only beside money.
+        if not has_currency and (word in ("m", "b") or (word == "k" and scale.group(1))):
             scale = None
         if scale is not None:
             quantity.scale = _SCALES[word]
@@ -326,10 +291,13 @@ def _quantity(text: str) -> _Quantity | None:
             quantity.flags.append(MULTIPLE_NUMBERS)
         elif long_text and not (quantity.percent or quantity.currency):
             quantity.flags.append(EXTRA_TEXT)
-        words = re.findall(r"[^\W\d_][\w/²³.-]*", rest)
-        if words and words[0] not in _NOT_A_UNIT and not (quantity.percent or quantity.currency):
+        unit_words = re.findall(r"[^\W\d_][\w/\u00b2\u00b3.-]*", rest)
+        money_or_share = quantity.percent or quantity.currency
+        if unit_words and unit_words[0] not in _NOT_A_UNIT and not money_or_share:
             clean = not long_text and MULTIPLE_NUMBERS not in quantity.flags
-            quantity.unit = rest if clean else words[0]
+            quantity.unit = rest if clean else unit_words[0]
+        elif not money_or_share and not quantity.flags:
+            quantity.flags.append(EXTRA_TEXT)
     if negative:
         quantity.amount = -quantity.amount
     return quantity
@@ -363,9 +331,12 @@ def _unit_of(*quantities: _Quantity) -> str | None:
 
 def _range(text: str) -> tuple[_Quantity, _Quantity] | None:
     """Split "40-50", "3 to 5 million", "between 40 and 50" into two quantities."""
+    spelled = _number_words(text)
     for separator in _RANGE_SEP.finditer(text):
         if separator.start() == 0:
             continue
+        if spelled and spelled[1] <= separator.start() and separator.end() <= spelled[2]:
+            continue  # "twenty-five", "one hundred and five" are one number
         left, right = text[: separator.start()], text[separator.end() :]
         low, high = _quantity(left), _quantity(right)
         if low is None or high is None or low.leading_text or high.leading_text:
@@ -373,8 +344,8 @@ def _range(text: str) -> tuple[_Quantity, _Quantity] | None:
         if low.trailing_text or low.flags or high.flags:
             continue
         # The right side must begin with its number (or currency), not with words.
-        words = _number_words(right)
-        if _RANGE_END_START.match(right) or (words is not None and words[1] == 0):
+        right_words = _number_words(right)
+        if _RANGE_END_START.match(right) or (right_words is not None and right_words[1] == 0):
             return low, high
     return None
 

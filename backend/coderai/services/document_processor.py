@@ -29,7 +29,7 @@ from coderai.models.enums import ContentType
 
 
 class DocumentParseError(Exception):
-    """A file cannot be turned into text; the message is meant for the researcher who uploaded it."""
+    """A file cannot be turned into text; the message is written for the researcher."""
 
 
 class TableKind(StrEnum):
@@ -165,10 +165,10 @@ def detect(path: Path, filename: str | None = None) -> Detection:
         )
     detection = _classify_text(sample, ext, truncated)
     if ext in _BINARY_EXTENSIONS:
-        kind = detection.table_kind or detection.content_type
+        found = "an HTML page" if detection.content_type is ContentType.HTML else "text"
         raise DocumentParseError(
-            f"The file is named like {_BINARY_EXTENSIONS[ext]} ({ext}) but contains "
-            f"{kind.value.lower()} text; it may be an error page saved under the wrong name."
+            f"The file is named like {_BINARY_EXTENSIONS[ext]} ({ext}) but contains {found}; "
+            "it may be an error page or a file saved under the wrong name."
         )
     return detection
 
@@ -244,9 +244,9 @@ def _classify_text(sample: str, ext: str, truncated: bool) -> Detection:
     # No telling extension: judge by the content alone.
     if _HTML_WEAK.match(lowered):
         return Detection(ContentType.HTML)
-    delimiter = sniff_delimiter(sample, truncated, min_records=3)
-    if delimiter is not None:
-        kind = TableKind.TSV if delimiter == "\t" else TableKind.CSV
+    sniffed = sniff_delimiter(sample, truncated, min_records=3)
+    if sniffed is not None:
+        kind = TableKind.TSV if sniffed == "\t" else TableKind.CSV
         return Detection(ContentType.CSV_ROW, kind)
     if sum(1 for feature in _MARKDOWN_FEATURES if feature.search(sample)) >= 2:
         return Detection(ContentType.MD)
@@ -395,7 +395,7 @@ _PAGE_SEPARATOR = "\n\n"
 def _parse_pdf(path: Path) -> ParsedDocument:
     with _MUPDF_LOCK:
         try:
-            doc = pymupdf.open(path, filetype="pdf")
+            doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
         except Exception as exc:  # PyMuPDF raises several types (FileDataError, RuntimeError…)
             raise DocumentParseError(
                 f"The PDF could not be opened; it looks damaged ({exc})."
@@ -403,7 +403,8 @@ def _parse_pdf(path: Path) -> ParsedDocument:
         with doc:
             if doc.needs_pass:
                 raise DocumentParseError(
-                    "PDF is encrypted (password-protected); remove the password and upload it again."
+                    "PDF is encrypted (password-protected); remove the password and upload it "
+                    "again."
                 )
             if doc.page_count == 0:
                 raise DocumentParseError(
@@ -411,7 +412,8 @@ def _parse_pdf(path: Path) -> ParsedDocument:
                 )
             pages: list[str] = []
             try:
-                for page in doc:
+                for number in range(doc.page_count):
+                    page = doc.load_page(number)  # type: ignore[no-untyped-call]
                     pages.append(
                         normalise_text(page.get_text("text", flags=_PDF_TEXT_FLAGS)).rstrip()
                     )
@@ -567,6 +569,20 @@ class _ReadableHtml(HTMLParser):
         self._in_title = False
         self._in_pre = 0
         self._cells_in_row = 0
+        # Newlines owed before the next text: nested blocks (</td></tr><tr>) ask for one break.
+        self._pending = 0
+
+    def _emit(self, text: str) -> None:
+        if self._pending:
+            self.parts.append("\n" * self._pending)
+            self._pending = 0
+        self.parts.append(text)
+
+    def _block(self, tag: str) -> None:
+        if tag in _PARAGRAPH_TAGS:
+            self._pending = 2
+        elif tag in _LINE_TAGS:
+            self._pending = max(self._pending, 1)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIPPED_TAGS:
@@ -580,13 +596,14 @@ class _ReadableHtml(HTMLParser):
             self._in_head = False  # body content without a closing </head>
         if self._skipping or self._in_head:
             return
-        if tag in ("td", "th"):
-            self.parts.append(" | " if self._cells_in_row else "")
+        if tag == "br":
+            self._pending = min(2, self._pending + 1)  # <br><br> is a blank line
+        elif tag in ("td", "th"):
+            if self._cells_in_row:
+                self._emit(" | ")
             self._cells_in_row += 1
-        elif tag in _PARAGRAPH_TAGS:
-            self.parts.append("\n\n")
-        elif tag in _LINE_TAGS:
-            self.parts.append("\n")
+        else:
+            self._block(tag)
         if tag == "tr":
             self._cells_in_row = 0
         elif tag == "pre":
@@ -605,10 +622,7 @@ class _ReadableHtml(HTMLParser):
         elif tag == "title":
             self._in_title = False
         elif not self._skipping and not self._in_head:
-            if tag in _PARAGRAPH_TAGS:
-                self.parts.append("\n\n")
-            elif tag in _LINE_TAGS:
-                self.parts.append("\n")
+            self._block(tag)
             if tag == "pre":
                 self._in_pre = max(0, self._in_pre - 1)
 
@@ -617,8 +631,14 @@ class _ReadableHtml(HTMLParser):
             return
         if self._in_title:
             self.title.append(data)
-        elif not self._in_head:
-            self.parts.append(data if self._in_pre else _SPACES.sub(" ", data))
+        elif self._in_head:
+            return
+        elif self._in_pre:
+            self._emit(data)
+        elif data.strip():
+            self._emit(_SPACES.sub(" ", data))
+        elif not self._pending:
+            self.parts.append(" ")
 
 
 def _parse_html(data: bytes) -> ParsedDocument:

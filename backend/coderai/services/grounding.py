@@ -29,6 +29,10 @@ _FULL_SCAN_MAX_CHARS = 64
 _MAX_ANCHOR_HITS = 400
 _MAX_ANCHOR_WORDS = 12
 _MAX_WINDOWS = 6
+# Alignments this far below the threshold are still refined: snapping to words may lift them.
+_REFINE_MARGIN = 10.0
+# How far (normalised characters) a fuzzy span's edges may move when snapped to words.
+_MAX_REACH = 48
 # How far apart the pieces of an elided quote ("A ... B") may be, in normalised characters.
 _MAX_ELISION_GAP = 5000
 
@@ -349,26 +353,56 @@ class DocumentIndex:
             if alignment is None:
                 continue
             best_seen = max(best_seen, alignment.score)
-            if alignment.score < threshold:
+            if alignment.score < threshold - _REFINE_MARGIN:
                 continue
-            start = window_start + alignment.dest_start
-            end = window_start + alignment.dest_end
-            # The alignment may take a space at either edge; the highlight should not.
-            while start < end and norm[start] == " ":
-                start += 1
-            while end > start and norm[end - 1] == " ":
-                end -= 1
-            # Partial alignment can clip a word at either edge; highlight whole words instead.
-            while 0 < start < end and norm[start - 1].isalnum() and norm[start].isalnum():
-                start -= 1
-            while start < end < len(norm) and norm[end].isalnum() and norm[end - 1].isalnum():
-                end += 1
-            if end <= start:
+            candidate = self._refine(
+                needle,
+                window_start + alignment.dest_start,
+                window_start + alignment.dest_end,
+                alignment.score,
+            )
+            best_seen = max(best_seen, candidate[0])
+            if candidate[0] < threshold:
                 continue
-            candidate = (alignment.score, start, end)
             if best is None or self._better(candidate, best, near):
                 best = candidate
         return best, best_seen
+
+    def _refine(self, needle: str, start: int, end: int, score: float) -> tuple[float, int, int]:
+        """Snap an alignment to word boundaries, choosing the span most like the quote.
+
+        partial_ratio aligns a span exactly as long as the quote, so when the document says
+        more ("postpone" for "delay") it clips words; nearby word boundaries fix that.
+        """
+        norm = self._norm.text
+        reach = min(len(needle) // 8 + 4, _MAX_REACH)
+        starts = {start} | {
+            p
+            for p in range(max(0, start - reach), min(len(norm), start + reach + 1))
+            if norm[p] != " " and (p == 0 or not norm[p - 1].isalnum() or not norm[p].isalnum())
+        }
+        ends = {end} | {
+            e
+            for e in range(max(1, end - reach), min(len(norm), end + reach) + 1)
+            if norm[e - 1] != " "
+            and (e == len(norm) or not norm[e].isalnum() or not norm[e - 1].isalnum())
+        }
+        # One pass for the start, then one for the end: linear, not quadratic, in the reach.
+        best_ratio, best_start, best_end = -1.0, start, end
+        for s in sorted(starts):
+            if end - s >= len(needle) // 2 and (r := fuzz.ratio(needle, norm[s:end])) > best_ratio:
+                best_ratio, best_start = r, s
+        for e in sorted(ends):
+            if e - best_start >= len(needle) // 2:
+                if (r := fuzz.ratio(needle, norm[best_start:e])) > best_ratio:
+                    best_ratio, best_end = r, e
+        best = (max(score, best_ratio), best_start, best_end)
+        _, start, end = best
+        while start < end and norm[start] == " ":
+            start += 1
+        while end > start and norm[end - 1] == " ":
+            end -= 1
+        return best[0], start, end
 
     def _better(
         self, candidate: tuple[float, int, int], best: tuple[float, int, int], near: int | None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from coderai.core.errors import NotFound
-from coderai.models import Project, Variable
+from coderai.models import Document, Project, Variable
 from coderai.models.enums import ProjectStatus
 from coderai.schemas.project import ProjectCreate, ProjectUpdate
 from coderai.services import prompt_service
@@ -61,14 +61,10 @@ async def count_related(
 async def _document_counts(
     session: AsyncSession, project_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    # Documents arrive with their own table; until then every project has none.
-    table = Project.metadata.tables.get("documents")
-    if table is None:
-        return {}
     statement = (
-        select(table.c.project_id, func.count())
-        .where(table.c.project_id.in_(project_ids))
-        .group_by(table.c.project_id)
+        select(Document.project_id, func.count())
+        .where(Document.project_id.in_(project_ids))
+        .group_by(Document.project_id)
     )
     return {pid: n for pid, n in await session.execute(statement)}
 

@@ -35,6 +35,7 @@ from coderai.services.document_processor import (
 
 _READ_CHUNK = 1 << 20
 _INSPECT_ROWS = 1000  # JSON rows read to list the column names
+_SNIFF_CHARS = 64 * 1024
 
 
 class UnknownColumnError(DocumentParseError):
@@ -67,7 +68,7 @@ def inspect_table(path: Path, kind: TableKind) -> list[str]:
     if kind is TableKind.PARQUET:
         return list(_open_parquet(path).schema_arrow.names)
     if kind in (TableKind.CSV, TableKind.TSV):
-        return list(_open_csv(path, kind).schema.names)
+        return list(_open_csv(path, _csv_dialect(path, kind)).schema.names)
     names: dict[str, None] = {}
     for _, record in zip(range(_INSPECT_ROWS), _iter_json_records(path, kind), strict=False):
         names.update(dict.fromkeys(record))
@@ -88,24 +89,28 @@ def iter_table_rows(
     CSV cells stay strings: CSV carries no types, and guessing them from the first block can
     fail further down the file and strips leading zeros from codes such as "00123".
     """
-    available = inspect_table(path, kind)
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    is_csv = kind in (TableKind.CSV, TableKind.TSV)
+    dialect = _csv_dialect(path, kind) if is_csv else None
+    available = (
+        list(_open_csv(path, dialect).schema.names) if dialect else inspect_table(path, kind)
+    )
     for column in (text_column, id_column, title_column):
         if column is not None and column not in available:
             raise UnknownColumnError(column, available)
-    if batch_size < 1:
-        raise ValueError("batch_size must be positive")
     spec = _RowSpec(text_column, id_column, title_column)
     if kind is TableKind.PARQUET:
         parquet = _open_parquet(path)
         records = _rows_from_arrow(parquet.iter_batches(batch_size=batch_size), spec)
-    elif kind in (TableKind.CSV, TableKind.TSV):
+    elif dialect:
         # Every column is read as a string (see the docstring); "" is the only null.
         convert = pacsv.ConvertOptions(
             column_types=dict.fromkeys(available, pa.string()),
             strings_can_be_null=True,
             null_values=[""],
         )
-        records = _rows_from_arrow(_open_csv(path, kind, convert), spec)
+        records = _rows_from_arrow(_open_csv(path, dialect, convert), spec)
     else:
         records = _rows_from_json(_iter_json_records(path, kind), spec)
     return _rebatch(records, batch_size)
@@ -118,16 +123,16 @@ class _RowSpec:
     title_column: str | None
 
 
-# A stream of (row, None) for a kept row or (None, n) for n skipped rows.
-_RowStream = Iterator[tuple[TableRow | None, int]]
+# Rows in file order, with None standing for a row skipped because its text is blank.
+_RowStream = Iterator[TableRow | None]
 
 
 def _rebatch(records: _RowStream, batch_size: int) -> Iterator[TableBatch]:
     rows: list[TableRow] = []
     skipped = 0
-    for row, blank in records:
+    for row in records:
         if row is None:
-            skipped += blank
+            skipped += 1
             continue
         rows.append(row)
         if len(rows) >= batch_size:
@@ -168,24 +173,31 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
         raise DocumentParseError(f"The Parquet file could not be read ({exc}).") from exc
 
 
-def _open_csv(
-    path: Path, kind: TableKind, convert: pacsv.ConvertOptions | None = None
-) -> pacsv.CSVStreamingReader:
+@dataclass(frozen=True, slots=True)
+class _CsvDialect:
+    encoding: str
+    delimiter: str
+
+
+def _csv_dialect(path: Path, kind: TableKind) -> _CsvDialect:
     encoding = _file_encoding(path)
     if kind is TableKind.TSV:
-        delimiter = "\t"
-    else:
-        with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-            head = fh.read(64 * 1024)
-        delimiter = sniff_delimiter(head, truncated=len(head) == 64 * 1024) or ","
+        return _CsvDialect(encoding, "\t")
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        head = fh.read(_SNIFF_CHARS)
+    return _CsvDialect(encoding, sniff_delimiter(head, len(head) == _SNIFF_CHARS) or ",")
+
+
+def _open_csv(
+    path: Path, dialect: _CsvDialect, convert: pacsv.ConvertOptions | None = None
+) -> pacsv.CSVStreamingReader:
+    # pyarrow skips a UTF-8 BOM itself and transcodes other encodings through Python codecs.
+    encoding = "utf8" if dialect.encoding == "utf-8-sig" else dialect.encoding
     try:
         return pacsv.open_csv(
             path,
-            # pyarrow skips a UTF-8 BOM itself and transcodes other encodings through Python.
-            read_options=pacsv.ReadOptions(
-                block_size=_READ_CHUNK, encoding="utf8" if encoding == "utf-8-sig" else encoding
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            read_options=pacsv.ReadOptions(block_size=_READ_CHUNK, encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True),
             convert_options=convert,
         )
     except (pa.ArrowException, OSError) as exc:
@@ -212,16 +224,13 @@ def _rows_from_arrow(batches: Iterable[pa.RecordBatch], spec: _RowSpec) -> _RowS
         others = [values for i, values in enumerate(columns) if i != text_index]
         # zip(*others) would be empty when the text column is the file's only column.
         other_rows = zip(*others, strict=True) if others else itertools.repeat(())
-        blank = 0
         for raw_text, values in zip(texts, other_rows, strict=bool(others)):
             number += 1
             text = _cell_text(raw_text)
             if text is None:
-                blank += 1
+                yield None
                 continue
-            yield _make_row(number, text, dict(zip(other_names, values, strict=True)), spec), 0
-        if blank:
-            yield None, blank
+            yield _make_row(number, text, dict(zip(other_names, values, strict=True)), spec)
 
 
 def _json_safe_column(array: pa.Array) -> list[Any]:
@@ -266,10 +275,10 @@ def _rows_from_json(records: Iterator[dict[str, Any]], spec: _RowSpec) -> _RowSt
     for number, record in enumerate(records, start=1):
         text = _cell_text(record.get(spec.text_column))
         if text is None:
-            yield None, 1
+            yield None
             continue
         metadata = {key: value for key, value in record.items() if key != spec.text_column}
-        yield _make_row(number, text, metadata, spec), 0
+        yield _make_row(number, text, metadata, spec)
 
 
 def _non_finite(constant: str) -> None:

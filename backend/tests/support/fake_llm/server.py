@@ -134,7 +134,9 @@ async def _hang(request: Request, state: FakeLLMState, seconds: float, generatio
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket on `host:port` (port 0: a free one chosen by the OS)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say they are TCP,
+    # and without it every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)

@@ -1,0 +1,101 @@
+"""Processing jobs, their unit of work (one item per document) and their log."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coderai.models.base import Base, Timestamps, UUIDPrimaryKey
+from coderai.models.enums import JobItemStatus, JobStatus, JobType, LogLevel
+from coderai.models.project import pg_enum
+
+
+class ProcessingJob(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "processing_jobs"
+    __table_args__ = (Index("ix_processing_jobs_project_created", "project_id", "created_at"),)
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    job_type: Mapped[JobType] = mapped_column(pg_enum(JobType, "job_type"))
+    status: Mapped[JobStatus] = mapped_column(pg_enum(JobStatus, "job_status"), index=True)
+    # {variable_id: prompt_id} frozen at creation: a job runs the prompts it started with.
+    prompt_snapshot: Mapped[dict[str, str]] = mapped_column(JSONB)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    sample_seed: Mapped[int | None] = mapped_column(BigInteger)
+    llm_model: Mapped[str | None] = mapped_column(String(200))
+    total_items: Mapped[int] = mapped_column(Integer, default=0)
+    done_items: Mapped[int] = mapped_column(Integer, default=0)
+    failed_items: Mapped[int] = mapped_column(Integer, default=0)
+    flagged_items: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 6), default=Decimal(0))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobItem(UUIDPrimaryKey, Base):
+    __tablename__ = "job_items"
+    __table_args__ = (
+        UniqueConstraint("job_id", "document_id", name="uq_job_items_job_document"),
+        # The claimer's query: pending items of runnable jobs, oldest first.
+        Index("ix_job_items_pending", "job_id", "seq", postgresql_where=text("status = 'PENDING'")),
+        Index(
+            "ix_job_items_leases",
+            "lease_expires_at",
+            postgresql_where=text("status = 'PROCESSING'"),
+        ),
+    )
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("processing_jobs.id", ondelete="CASCADE"))
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[JobItemStatus] = mapped_column(pg_enum(JobItemStatus, "job_item_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    flagged: Mapped[bool] = mapped_column(default=False)
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProcessingLog(UUIDPrimaryKey, Base):
+    __tablename__ = "processing_logs"
+    __table_args__ = (Index("ix_processing_logs_job_created", "job_id", "created_at"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("processing_jobs.id", ondelete="CASCADE"))
+    document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
+    variable_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("variables.id", ondelete="SET NULL")
+    )
+    level: Mapped[LogLevel] = mapped_column(pg_enum(LogLevel, "log_level"))
+    event: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )

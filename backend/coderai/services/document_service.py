@@ -1,0 +1,298 @@
+"""Documents: ingest uploads once (store the original, parse to text in a thread), list, read,
+delete. Tables become one document per row, inserted in batches."""
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import anyio
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderai.core.errors import InvalidInput, NotFound
+from coderai.models import Document, Project
+from coderai.models.enums import ContentType, DocumentStatus
+from coderai.schemas.document import FileResult, UploadOutcome
+from coderai.services.document_processor import (
+    Detection,
+    DocumentParseError,
+    ParsedDocument,
+    detect,
+    parse_document,
+)
+from coderai.services.file_store import FileStore, FileTooLarge, StoredFile
+from coderai.services.table_rows import UnknownColumnError, inspect_table, iter_table_rows
+
+ROW_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    text_column: str | None = None
+    id_column: str | None = None
+    title_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    stream: BinaryIO
+
+
+def on_rollback(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` if the request's transaction rolls back (see api.deps.get_session)."""
+    session.info.setdefault("on_rollback", []).append(callback)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the request's transaction has committed."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Document:
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"Document '{document_id}' not found.")
+    return document
+
+
+async def list_documents(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    offset: int,
+    limit: int,
+    status: DocumentStatus | None = None,
+) -> tuple[Sequence[Document], int]:
+    statement = select(Document).where(Document.project_id == project_id)
+    if status is not None:
+        statement = statement.where(Document.status == status)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    page = await session.scalars(
+        statement.order_by(Document.created_at, Document.row_index, Document.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return page.all(), total or 0
+
+
+async def _existing(session: AsyncSession, project_id: uuid.UUID, sha256: str) -> Document | None:
+    return await session.scalar(
+        select(Document)
+        .where(Document.project_id == project_id, Document.sha256 == sha256)
+        .order_by(Document.row_index.nulls_first())
+        .limit(1)
+    )
+
+
+def _describe_parse(path: Path, filename: str) -> tuple[Detection | None, str | None]:
+    try:
+        return detect(path, filename), None
+    except DocumentParseError as exc:
+        return None, str(exc)
+
+
+def _parse(path: Path, content_type: ContentType) -> ParsedDocument | str:
+    try:
+        return parse_document(path, content_type)
+    except DocumentParseError as exc:
+        return str(exc)
+
+
+async def ingest_file(
+    session: AsyncSession,
+    store: FileStore,
+    project: Project,
+    upload: Upload,
+    *,
+    max_bytes: int,
+    table: TableOptions,
+) -> tuple[FileResult, Document | None]:
+    """Store one upload and turn it into documents; a bad file is reported, never raised,
+    except a table whose named columns do not exist (the request itself is wrong)."""
+    try:
+        stored = await anyio.to_thread.run_sync(
+            lambda: store.put(upload.stream, max_bytes=max_bytes)
+        )
+    except FileTooLarge as exc:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code="TOO_LARGE",
+            error=f"The file is larger than the {exc.limit // (1024 * 1024)} MB limit.",
+        ), None
+    if stored.created:
+        on_rollback(session, lambda: store.delete(stored.key))
+
+    existing = await _existing(session, project.id, stored.key)
+    if existing is not None:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.DUPLICATE,
+            content_type=existing.content_type,
+            document_id=existing.id,
+            status=existing.status,
+        ), existing
+
+    detection, error = await anyio.to_thread.run_sync(_describe_parse, stored.path, upload.filename)
+    if detection is not None and detection.table_kind is not None:
+        # A savepoint per table: a file that breaks halfway leaves none of its rows behind.
+        async with session.begin_nested() as savepoint:
+            result = await _ingest_table(session, project, upload, stored, detection, table)
+            if result.outcome is UploadOutcome.FAILED:
+                await savepoint.rollback()
+        if result.outcome is UploadOutcome.FAILED and stored.created:
+            await anyio.to_thread.run_sync(store.delete, stored.key)
+        return result, None
+
+    document = Document(
+        project_id=project.id,
+        name=upload.filename,
+        content_type=detection.content_type if detection else _guess_type(upload.filename),
+        status=DocumentStatus.UPLOADED,
+        size_bytes=stored.size,
+        sha256=stored.key,
+        storage_key=stored.key,
+        source_metadata={"filename": upload.filename},
+    )
+    if detection is not None:
+        parsed = await anyio.to_thread.run_sync(_parse, stored.path, detection.content_type)
+        if isinstance(parsed, str):
+            error = parsed
+        else:
+            document.text = parsed.text
+            document.page_offsets = parsed.page_offsets
+            document.page_count = parsed.page_count
+            document.word_count = parsed.word_count
+            document.source_metadata = {**document.source_metadata, **parsed.metadata}
+    document.status = DocumentStatus.FAILED if error else DocumentStatus.READY
+    document.error = error
+    session.add(document)
+    await session.flush()
+    return FileResult(
+        filename=upload.filename,
+        outcome=UploadOutcome.CREATED,
+        content_type=document.content_type,
+        document_id=document.id,
+        status=document.status,
+        error_code="UNREADABLE" if error else None,
+        error=error,
+    ), document
+
+
+def _guess_type(filename: str) -> ContentType:
+    # Only for the record of a file that could not be read at all.
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    return {
+        "pdf": ContentType.PDF,
+        "docx": ContentType.DOCX,
+        "md": ContentType.MD,
+        "html": ContentType.HTML,
+        "htm": ContentType.HTML,
+    }.get(suffix, ContentType.TXT)
+
+
+async def _ingest_table(
+    session: AsyncSession,
+    project: Project,
+    upload: Upload,
+    stored: StoredFile,
+    detection: Detection,
+    table: TableOptions,
+) -> FileResult:
+    kind = detection.table_kind
+    assert kind is not None
+    if not table.text_column:
+        columns = await anyio.to_thread.run_sync(inspect_table, stored.path, kind)
+        raise InvalidInput(
+            f"'{upload.filename}' is a table: name its text column (textColumn) so each row "
+            "becomes a document.",
+            errors=[{"field": "textColumn", "message": "required for tables"}],
+            availableColumns=columns,
+        )
+    text_column = table.text_column
+    imported = skipped = duplicate = 0
+    try:
+        # Opening checks the named columns and reads the header: blocking, so in a thread.
+        batches = await anyio.to_thread.run_sync(
+            lambda: iter_table_rows(
+                stored.path, kind, text_column, table.id_column, table.title_column, ROW_BATCH
+            )
+        )
+        while (batch := await anyio.to_thread.run_sync(next, batches, None)) is not None:
+            skipped += batch.skipped
+            if not batch.rows:
+                continue
+            values = [
+                {
+                    "id": uuid.uuid4(),
+                    "project_id": project.id,
+                    "name": row.title
+                    or row.external_id
+                    or f"{upload.filename} row {row.row_number}",
+                    "content_type": kind.content_type,
+                    "status": DocumentStatus.READY,
+                    "size_bytes": stored.size,
+                    "sha256": stored.key,
+                    "storage_key": stored.key,
+                    "row_index": row.row_number,
+                    "external_id": row.external_id,
+                    "text": row.text,
+                    "page_offsets": [0],
+                    "page_count": 1,
+                    "word_count": len(row.text.split()),
+                    "source_metadata": _row_metadata(row.metadata, upload.filename),
+                }
+                for row in batch.rows
+            ]
+            result = await session.execute(
+                insert(Document).on_conflict_do_nothing().returning(Document.id), values
+            )
+            inserted = len(result.all())
+            imported += inserted
+            duplicate += len(values) - inserted
+    except UnknownColumnError as exc:
+        raise InvalidInput(
+            str(exc),
+            errors=[{"field": "textColumn", "message": str(exc)}],
+            availableColumns=exc.available,
+        ) from exc
+    except DocumentParseError as exc:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code="UNREADABLE",
+            content_type=kind.content_type,
+            error=str(exc),
+            rows_imported=0,
+        )
+    return FileResult(
+        filename=upload.filename,
+        outcome=UploadOutcome.CREATED if imported else UploadOutcome.DUPLICATE,
+        content_type=kind.content_type,
+        status=DocumentStatus.READY,
+        rows_imported=imported,
+        rows_skipped=skipped,
+        rows_duplicate=duplicate,
+    )
+
+
+def _row_metadata(metadata: dict[str, Any], filename: str) -> dict[str, Any]:
+    return {"filename": filename, "columns": metadata}
+
+
+async def delete_document(session: AsyncSession, store: FileStore, document: Document) -> None:
+    """Delete the document; its original goes too once no document refers to it."""
+    key = document.storage_key
+    await session.delete(document)
+    await session.flush()
+    if key is not None:
+        still_used = await session.scalar(
+            select(func.count()).select_from(Document).where(Document.storage_key == key)
+        )
+        if not still_used:
+            # After commit: if the transaction fails the row stays, and so must its file.
+            after_commit(session, lambda: store.delete(key))

@@ -1,0 +1,253 @@
+"""Document ingestion through the API, with real files, and the store kept in step with rows."""
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from coderai.core.database import Database
+from coderai.models import Document
+from tests.support.factories import create_project
+from tests.support.files import docx_bytes, files_in_store, parquet_bytes, pdf_bytes
+
+
+async def _stored_keys(db: Database) -> set[str]:
+    async with db.sessionmaker() as session:
+        return set(
+            await session.scalars(
+                select(Document.storage_key).where(Document.storage_key.is_not(None))
+            )
+        )  # type: ignore[arg-type]
+
+
+async def _assert_store_matches_rows(db: Database, data_dir: Path) -> None:
+    # No row without its file, no file without its row.
+    assert files_in_store(data_dir) == await _stored_keys(db)
+
+
+async def test_upload_pdf_single_file_contract(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    data = pdf_bytes(
+        ["Page one says the trial enrolled 120 people.", "Page two: results.", "Page three."]
+    )
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("trial.pdf", data, "application/pdf")},
+    )
+    assert response.status_code == 201, response.text
+    document = response.json()
+    assert document["contentType"] == "PDF"
+    assert document["status"] == "READY"
+    assert document["pageCount"] == 3
+    assert document["sizeBytes"] == len(data)
+    assert document["sha256"] == hashlib.sha256(data).hexdigest()
+    assert document["uploadedAt"]
+
+    detail = (await client.get(f"/documents/{document['id']}")).json()
+    content, offsets = detail["content"], detail["pageOffsets"]
+    assert len(offsets) == 3 and offsets[0] == 0
+    assert (
+        content[offsets[0] : offsets[1]]
+        .strip()
+        .startswith("Page one says the trial enrolled 120 people.")
+    )
+    assert content[offsets[1] : offsets[2]].strip() == "Page two: results."
+    assert content[offsets[2] :].strip() == "Page three."
+
+    original = await client.get(f"/documents/{document['id']}/file")
+    assert original.content == data
+    assert "trial.pdf" in original.headers["content-disposition"]
+    await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_same_file_twice_is_not_stored_twice(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    upload = {"file": ("a.txt", b"The same text twice.", "text/plain")}
+    first = await client.post(f"/projects/{project['id']}/documents", files=upload)
+    again = await client.post(f"/projects/{project['id']}/documents", files=upload)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    listing = (await client.get(f"/projects/{project['id']}/documents")).json()
+    assert listing["total"] == 1
+    await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_multi_file_upload_reports_each_file_and_bad_files_do_not_stop_others(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    word = docx_bytes(["Introduction."], [["Arm", "N"], ["A", "60"]], ["Conclusion."])
+    files = [
+        ("files", ("report.docx", word, "application/octet-stream")),
+        ("files", ("broken.pdf", b"%PDF-1.7 this is not really a pdf", "application/pdf")),
+        ("files", ("empty.txt", b"", "text/plain")),
+        ("files", ("photo.pdf", b"\x89PNG\r\n\x1a\n" + bytes(200), "application/pdf")),
+        (
+            "files",
+            (
+                "notes.md",
+                "# Notes\n\nCaf\u00e9 r\u00e9sum\u00e9.".encode("utf-16"),
+                "text/markdown",
+            ),
+        ),
+    ]
+    response = await client.post(f"/projects/{project['id']}/documents", files=files)
+    assert response.status_code == 201, response.text
+    report = response.json()
+    by_name = {f["filename"]: f for f in report["files"]}
+    assert by_name["report.docx"]["status"] == "READY"
+    assert by_name["notes.md"]["status"] == "READY"
+    for bad in ("broken.pdf", "empty.txt", "photo.pdf"):
+        assert by_name[bad]["status"] == "FAILED", by_name[bad]
+        assert by_name[bad]["error"]
+    assert report["documentsFailed"] == 3
+
+    docx_detail = (await client.get(f"/documents/{by_name['report.docx']['documentId']}")).json()
+    content = docx_detail["content"]
+    assert content.index("Introduction.") < content.index("A | 60") < content.index("Conclusion.")
+    md = (await client.get(f"/documents/{by_name['notes.md']['documentId']}")).json()
+    assert md["contentType"] == "MD" and "Café résumé." in md["content"]
+
+    failed = (
+        await client.get(f"/projects/{project['id']}/documents", params={"status": "FAILED"})
+    ).json()
+    assert failed["total"] == 3
+    await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_encrypted_pdf_fails_with_a_readable_message(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("locked.pdf", pdf_bytes(["secret"], encrypt=True), "application/pdf")},
+    )
+    assert response.status_code == 201
+    assert response.json()["status"] == "FAILED"
+    assert "encrypted" in response.json()["error"].lower()
+
+
+async def test_csv_rows_become_documents_with_metadata(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    csv = (
+        "id,country,body\n"
+        "1,Kenya,The policy was adopted in 2021.\n"
+        "2,Peru,\n"
+        "3,Chile,Rejected after a vote.\n"
+    )
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("policies.csv", csv.encode(), "text/csv")},
+        data={"textColumn": "body", "idColumn": "id"},
+    )
+    assert response.status_code == 201, response.text
+    result = response.json()["files"][0]
+    assert (result["rowsImported"], result["rowsSkipped"]) == (2, 1)
+    assert result["contentType"] == "CSV_ROW"
+
+    items = (await client.get(f"/projects/{project['id']}/documents")).json()["items"]
+    assert [d["externalId"] for d in items] == ["1", "3"]
+    assert items[0]["metadata"]["columns"] == {"id": "1", "country": "Kenya"}
+    detail = (await client.get(f"/documents/{items[1]['id']}")).json()
+    assert detail["content"] == "Rejected after a vote."
+    assert detail["rowIndex"] == 3
+
+
+async def test_parquet_rows(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    data = parquet_bytes({"text": ["First speech.", "Second speech."], "year": [2020, 2021]})
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"files": ("speeches.parquet", data, "application/octet-stream")},
+        data={"textColumn": "text"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["files"][0]["rowsImported"] == 2
+    items = (await client.get(f"/projects/{project['id']}/documents")).json()["items"]
+    assert {d["contentType"] for d in items} == {"PARQUET_ROW"}
+    assert items[1]["metadata"]["columns"]["year"] == 2021
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field"),
+    [
+        ({"textColumn": "text_body"}, 422, "textColumn"),
+        ({}, 422, "textColumn"),
+    ],
+    ids=["unknown column", "table without text column"],
+)
+async def test_table_column_problems_list_available_columns_and_write_nothing(
+    client: httpx.AsyncClient,
+    db: Database,
+    data_dir: Path,
+    data: dict[str, str],
+    status: int,
+    field: str,
+) -> None:
+    project = await create_project(client)
+    before = files_in_store(data_dir)
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("t.csv", b"id,body\n1,hello there\n", "text/csv")},
+        data=data,
+    )
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["availableColumns"] == ["id", "body"]
+    assert body["errors"][0]["field"] == field
+    assert files_in_store(data_dir) == before
+    assert (await client.get(f"/projects/{project['id']}/documents")).json()["total"] == 0
+
+
+async def test_file_over_the_limit_is_413_and_not_stored(
+    client: httpx.AsyncClient, db: Database, data_dir: Path, settings: object
+) -> None:
+    project = await create_project(client)
+    limit = settings.max_upload_bytes  # type: ignore[attr-defined]
+    before = files_in_store(data_dir)
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("big.txt", b"a " * (limit // 2 + 1), "text/plain")},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert files_in_store(data_dir) == before
+    assert not list((data_dir / "files" / "incoming").glob("*"))
+
+
+async def test_upload_problems(client: httpx.AsyncClient, data_dir: Path) -> None:
+    unknown = str(uuid.uuid4())
+    before = files_in_store(data_dir)
+    response = await client.post(
+        f"/projects/{unknown}/documents", files={"file": ("a.txt", b"hello", "text/plain")}
+    )
+    assert response.status_code == 404
+    assert files_in_store(data_dir) == before
+    project = await create_project(client)
+    no_file = await client.post(f"/projects/{project['id']}/documents", data={"textColumn": "x"})
+    assert no_file.status_code == 422
+    assert (await client.get(f"/documents/{unknown}")).status_code == 404
+
+
+async def test_delete_document_removes_unshared_original(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    first = await create_project(client)
+    second = await create_project(client, name="Other")
+    upload = {"file": ("shared.txt", b"Shared between two projects.", "text/plain")}
+    a = (await client.post(f"/projects/{first['id']}/documents", files=upload)).json()
+    b = (await client.post(f"/projects/{second['id']}/documents", files=upload)).json()
+    assert (await client.delete(f"/documents/{a['id']}")).status_code == 204
+    assert a["sha256"] in files_in_store(data_dir)  # still used by the other project
+    assert (await client.delete(f"/documents/{b['id']}")).status_code == 204
+    assert a["sha256"] not in files_in_store(data_dir)
+    await _assert_store_matches_rows(db, data_dir)
+    project = (await client.get(f"/projects/{first['id']}")).json()
+    assert project["documentCount"] == 0
