@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from coderai import __version__
-from coderai.api.routes import documents, health, projects, variables
+from coderai.api.routes import documents, health, jobs, projects, variables
 from coderai.core import migrations
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
@@ -73,7 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Total-Count", "Content-Disposition"],
     )
     install_error_handlers(app)
-    for router in (projects.router, variables.router, documents.router, health.router):
+    for router in (
+        projects.router,
+        variables.router,
+        documents.router,
+        jobs.router,
+        health.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     # Probes usually look at the root path.
     app.include_router(health.router, include_in_schema=False)

@@ -31,7 +31,7 @@ class Variable(UUIDPrimaryKey, Timestamps, Base):
     uncertainty_handling: Mapped[dict[str, Any]] = mapped_column(JSONB)
     edge_cases: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     validation_rules: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    default_value: Mapped[Any | None] = mapped_column(JSONB)
+    default_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
     order: Mapped[int] = mapped_column(Integer)
     # Bumped on every change of the definition; prompts carry their own version.
     version: Mapped[int] = mapped_column(Integer, default=1)

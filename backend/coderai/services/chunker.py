@@ -114,8 +114,9 @@ class _Planner:
         self.words = [m.end() for m in _WORD_BREAK.finditer(text)]
 
     def estimate(self, start: int, end: int) -> int:
-        """An upper bound on `count_tokens(text[start:end])`, at most two over: a slice can split
-        a pre-token into two at each of its ends (the tail of " hello", or "\n" cut off " \n\n")."""
+        """An upper bound on `count_tokens(text[start:end])`, at most three over (by exhaustive
+        check on small texts): a slice can split a pre-token at each of its ends (the tail of
+        " hello", or " \n" cut from " \n\n"), which the two corrections below pay for."""
         pieces = bisect_left(self.marks, end) - bisect_left(self.marks, start)
         pieces += (start > 0) + (end < len(self.text))
         return max(pieces, -(-(end - start) // 4))

@@ -159,9 +159,23 @@ def _core(text: str) -> ParsedDate | None:
     if numeric is not None:
         return numeric[0]
     tokens = _TOKENS.findall(text)
-    months = [_MONTHS[t] for t in tokens if t in _MONTHS]
+    # "may" (and "mar") name a month only beside a number: "It may be 2023" is not May 2023.
+    month_words = {
+        i
+        for i, t in enumerate(tokens)
+        if t in _MONTHS
+        and (
+            t not in ("may", "mar")
+            or any(0 <= j < len(tokens) and tokens[j].isdigit() for j in (i - 1, i + 1))
+        )
+    }
+    months = [_MONTHS[tokens[i]] for i in sorted(month_words)]
     numbers = [t for t in tokens if t.isdigit()]
-    others = [t for t in tokens if t.isalpha() and t not in _MONTHS and t not in _WEEKDAYS]
+    others = [
+        t
+        for i, t in enumerate(tokens)
+        if t.isalpha() and i not in month_words and t not in _WEEKDAYS
+    ]
     extra = (EXTRA_TEXT,) if others else ()
     if len(months) > 1:
         return None

@@ -14,6 +14,7 @@ import json
 import re
 import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from html.parser import HTMLParser
@@ -23,7 +24,6 @@ from typing import Any
 import pymupdf
 from docx import Document as open_docx
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
 
 from coderai.models.enums import ContentType
 
@@ -221,7 +221,7 @@ def _classify_text(sample: str, ext: str, truncated: bool) -> Detection:
     if _HTML_STRONG.match(lowered) or (lowered.startswith("<?xml") and "<html" in lowered):
         return Detection(ContentType.HTML)
 
-    json_kind = _json_kind(start, truncated)
+    json_kind = _json_kind(start)
     if json_kind is not None:
         return Detection(ContentType.JSON_ROW, json_kind)
     if ext in (".json", ".jsonl", ".ndjson"):
@@ -253,7 +253,7 @@ def _classify_text(sample: str, ext: str, truncated: bool) -> Detection:
     return Detection(ContentType.TXT)
 
 
-def _json_kind(start: str, truncated: bool) -> TableKind | None:
+def _json_kind(start: str) -> TableKind | None:
     if start.startswith("["):
         return TableKind.JSON if _JSON_ARRAY_OF_OBJECTS.match(start) else None
     if start.startswith("{"):
@@ -318,8 +318,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """Decode a text file and return (text, encoding).
 
     Order: a byte-order mark (UTF-8, UTF-16, UTF-32), BOM-less UTF-16, strict UTF-8, then the
-    legacy fallback cp1252 (Windows "ANSI", a superset of latin-1's printable characters), and
-    finally latin-1 for the five bytes cp1252 leaves undefined, since latin-1 decodes any byte.
+    legacy fallback cp1252 (Windows "ANSI": latin-1 plus curly quotes, dashes and the euro sign
+    where latin-1 has control codes), and latin-1 for the five bytes cp1252 leaves undefined.
     """
     declared = bom_encoding(data) or _utf16_without_bom(data)
     if declared is not None:
@@ -444,9 +444,23 @@ def _parse_pdf(path: Path) -> ParsedDocument:
     return ParsedDocument(text, offsets, len(pages), len(text.split()), metadata)
 
 
-_W_P, _W_TBL, _W_TR, _W_TC, _W_SDT, _W_SDT_CONTENT = (
-    qn(tag) for tag in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent")
-)
+_W = {
+    name: qn(f"w:{name}")
+    for name in ("p", "r", "t", "tab", "br", "cr", "tbl", "tr", "tc", "sdt", "sdtContent")
+}
+_W_RUN_SYMBOLS = {
+    _W["tab"]: "\t",
+    _W["br"]: "\n",
+    _W["cr"]: "\n",
+    qn("w:noBreakHyphen"): "-",
+}
+# Inline wrappers whose runs are part of the paragraph's text. Runs under <w:del> and
+# <w:moveFrom> are left out (tracked changes read as accepted), and so are text boxes, whose
+# text Word stores twice (drawing and VML fallback).
+_W_RUN_CONTAINERS = frozenset(
+    qn(f"w:{name}")
+    for name in ("ins", "moveTo", "hyperlink", "smartTag", "fldSimple", "customXml", "sdt")
+) | {_W["sdtContent"]}
 
 
 def _parse_docx(path: Path) -> ParsedDocument:
@@ -456,30 +470,16 @@ def _parse_docx(path: Path) -> ParsedDocument:
         raise DocumentParseError(
             f"The Word file could not be opened; it looks damaged or is not a .docx ({exc})."
         ) from exc
-
-    def paragraph_text(element: Any) -> str:
-        return normalise_text(Paragraph(element, doc).text)
-
     blocks: list[str] = []
     tables = 0
     for element in _docx_blocks(doc.element.body):
-        if element.tag == _W_P:
-            text = paragraph_text(element).strip()
-            if text:
-                blocks.append(text)
-            continue
-        tables += 1
-        rows = []
-        for row in element.iterchildren(_W_TR):
-            # A cell's paragraphs (and any nested table's) are flattened onto the row's line.
-            cells = [
-                " ".join(" ".join(paragraph_text(p) for p in cell.iter(_W_P)).split())
-                for cell in row.iterchildren(_W_TC)
-            ]
-            if any(cells):
-                rows.append(" | ".join(cells))
-        if rows:
-            blocks.append("\n".join(rows))
+        if element.tag == _W["p"]:
+            text = _docx_paragraph_text(element).strip()
+        else:
+            tables += 1
+            text = "\n".join(_docx_table_lines(element))
+        if text:
+            blocks.append(text)
 
     metadata: dict[str, Any] = {"tables": tables}
     core = doc.core_properties
@@ -489,69 +489,67 @@ def _parse_docx(path: Path) -> ParsedDocument:
         metadata["author"] = core.author
     if core.created is not None:
         metadata["created"] = core.created.isoformat()
-    return _single_page("\n\n".join(blocks), metadata, "Word document")
+    return _single_page(normalise_text("\n\n".join(blocks)), metadata, "Word document")
 
 
-def _docx_blocks(container: Any) -> Any:
+def _docx_blocks(container: Any) -> Iterator[Any]:
     """Paragraphs and tables of the body in reading order, looking inside content controls."""
     for child in container.iterchildren():
-        if child.tag in (_W_P, _W_TBL):
+        if child.tag in (_W["p"], _W["tbl"]):
             yield child
-        elif child.tag == _W_SDT:
-            for content in child.iterchildren(_W_SDT_CONTENT):
+        elif child.tag == _W["sdt"]:
+            for content in child.iterchildren(_W["sdtContent"]):
                 yield from _docx_blocks(content)
+
+
+def _docx_paragraph_text(paragraph: Any) -> str:
+    """The text Word shows for a paragraph, with tracked changes accepted.
+
+    Read from the XML because python-docx's `Paragraph.text` skips runs inside <w:ins>, which
+    would lose text inserted while change tracking was on.
+    """
+    parts: list[str] = []
+    for child in paragraph.iterchildren():
+        if child.tag == _W["r"]:
+            for item in child.iterchildren():
+                if item.tag == _W["t"]:
+                    parts.append(item.text or "")
+                elif item.tag in _W_RUN_SYMBOLS:
+                    parts.append(_W_RUN_SYMBOLS[item.tag])
+        elif child.tag in _W_RUN_CONTAINERS:
+            parts.append(_docx_paragraph_text(child))
+    return "".join(parts)
+
+
+def _docx_table_lines(table: Any) -> list[str]:
+    """One line per row, cells joined by " | "; a cell's paragraphs and nested tables are
+    flattened onto its row."""
+    lines = []
+    for row in table.iterchildren(_W["tr"]):
+        cells = []
+        for cell in row.iterchildren(_W["tc"]):
+            parts = [
+                _docx_paragraph_text(child)
+                if child.tag == _W["p"]
+                else " ".join(_docx_table_lines(child))
+                for child in cell.iterchildren(_W["p"], _W["tbl"])
+            ]
+            cells.append(" ".join(" ".join(parts).split()))
+        if any(cells):
+            lines.append(" | ".join(cells))
+    return lines
 
 
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "object"})
 _HEAD_TAGS = frozenset({"title", "meta", "link", "base", "style", "script", "noscript"})
 # Tags that start a new paragraph (a blank line) or only a new line.
-_PARAGRAPH_TAGS = frozenset(
-    {
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "table",
-        "ul",
-        "ol",
-        "dl",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "figure",
-        "hr",
-        "main",
-        "nav",
-        "aside",
-        "form",
-    }
+_PARAGRAPH_TAGS = frozenset({f"h{level}" for level in range(1, 7)}).union(
+    ("p", "blockquote", "pre", "table", "ul", "ol", "dl", "section", "article", "header"),
+    ("footer", "figure", "hr", "main", "nav", "aside", "form"),
 )
 _LINE_TAGS = frozenset(
-    {
-        "br",
-        "div",
-        "li",
-        "tr",
-        "dt",
-        "dd",
-        "caption",
-        "figcaption",
-        "address",
-        "details",
-        "summary",
-        "fieldset",
-        "legend",
-        "thead",
-        "tbody",
-        "tfoot",
-    }
-)
+    ("div", "li", "tr", "dt", "dd", "caption", "figcaption", "address", "details", "summary")
+).union(("fieldset", "legend", "thead", "tbody", "tfoot"))
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -9,7 +9,6 @@ highlight lands on the characters the document really contains.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from coderai.models.enums import GroundingKind
+from coderai.services.normalised_text import NormalisedText, normalize_for_match
 
 __all__ = ["DocumentIndex", "Grounding", "document_index", "ground_quote", "normalize_for_match"]
 
@@ -32,25 +32,12 @@ _MAX_WINDOWS = 6
 # Alignments this far below the threshold are still refined: snapping to words may lift them.
 _REFINE_MARGIN = 10.0
 # How far (normalised characters) a fuzzy span's edges may move when snapped to words.
-_MAX_REACH = 48
+_MAX_REACH = 256
+# Longer quotes are placed by their anchor words and scored with ratio, not partial_ratio.
+_PARTIAL_MAX_CHARS = 300
 # How far apart the pieces of an elided quote ("A ... B") may be, in normalised characters.
 _MAX_ELISION_GAP = 5000
 
-_APOSTROPHES = frozenset("\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4`")
-_DOUBLE_QUOTES = frozenset("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb")
-_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
-# Invisible characters PDF extraction leaves behind: soft hyphen, zero-width (non-)joiners, BOM.
-_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
-_DASH_CLASS = "\\-\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
-
-# Everything that is not plain printable ASCII (space included, hyphen excluded) needs folding;
-# plain runs between matches only need lower-casing, which keeps their length.
-_SPECIAL = re.compile(
-    rf"(?P<hyph>[{_DASH_CLASS}][^\S\r\n]*(?:\r\n|\r|\n)\s*)"  # hyphenated line break: joined
-    rf"|(?P<dash> ?[{_DASH_CLASS}] ?)"  # dashes are dropped; spaces around them become one
-    r"|(?P<ws>\s{2,}|[^\S ])"  # whitespace runs and exotic spaces become one space
-    r"|(?P<other>[^\x20-\x7e])"  # any other non-ASCII character: folded one by one
-)
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\u2026\]|(?:\.\s*){3,}|\u2026)\s*")
 _WORD = re.compile(r"\w+")
 
@@ -63,144 +50,13 @@ class Grounding:
     char_start: int | None = None
     char_end: int | None = None
     page: int | None = None
-    # 100 for EXACT and NORMALIZED, the rapidfuzz score for FUZZY, the best score seen for NONE.
+    # 100 for EXACT, NORMALIZED and an elided quote ("A ... B") whose pieces were all found,
+    # the rapidfuzz score (0-100) for other FUZZY matches, the best score seen for NONE.
     score: float = 0.0
 
     @property
     def found(self) -> bool:
         return self.kind is not GroundingKind.NONE
-
-
-@lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    """The normalised form of one non-ASCII character (possibly empty or several characters)."""
-    simple = _fold_simple(char)
-    if simple != char:
-        return simple
-    # NFKD splits ligatures (ﬁ) and accents; accents go, then NFKC re-composes scripts like Hangul.
-    decomposed = unicodedata.normalize("NFKD", char)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = unicodedata.normalize("NFKC", stripped).casefold()
-    if folded and folded.isspace():
-        return " "
-    # Compatibility forms can fold into a dash or a curly quote (fullwidth ones): map those too.
-    return "".join(_fold_simple(c) for c in folded)
-
-
-def _fold_simple(char: str) -> str:
-    if char in _INVISIBLE or char in _DASHES:
-        return ""
-    if char in _APOSTROPHES:
-        return "'"
-    if char in _DOUBLE_QUOTES:
-        return '"'
-    return char
-
-
-class _Normalised:
-    """A normalised copy of a text plus a piecewise map back to original character positions."""
-
-    __slots__ = ("_block_end", "_seg_norm", "_seg_orig", "text")
-
-    def __init__(self, source: str) -> None:
-        parts: list[str] = []
-        # Segment k starts at normalised position _seg_norm[k]; a linear segment (block end -1)
-        # maps position p to _seg_orig[k] + (p - _seg_norm[k]); a block maps all of its
-        # normalised characters to the original span [_seg_orig[k], _block_end[k]).
-        self._seg_norm: list[int] = []
-        self._seg_orig: list[int] = []
-        self._block_end: list[int] = []
-        length = 0
-        last_space = True  # leading whitespace is dropped
-
-        def linear(orig: int) -> None:
-            # Still contiguous with the previous linear segment: no new segment needed.
-            if (
-                self._block_end
-                and self._block_end[-1] == -1
-                and length - self._seg_norm[-1] == orig - self._seg_orig[-1]
-            ):
-                return
-            self._seg_norm.append(length)
-            self._seg_orig.append(orig)
-            self._block_end.append(-1)
-
-        def block(orig_start: int, orig_end: int) -> None:
-            self._seg_norm.append(length)
-            self._seg_orig.append(orig_start)
-            self._block_end.append(orig_end)
-
-        position = 0
-        for match in _SPECIAL.finditer(source):
-            start, end = match.span()
-            if start > position:
-                plain = source[position:start]
-                if last_space:
-                    # A space right after an emitted space (e.g. "a — b") must not double up.
-                    skipped = len(plain) - len(plain.lstrip(" "))
-                    plain = plain[skipped:]
-                    position += skipped
-                if plain:
-                    linear(position)
-                    parts.append(plain.lower())
-                    length += len(plain)
-                    last_space = plain[-1] == " "
-            position = end
-            kind = match.lastgroup
-            if kind == "hyph":
-                continue
-            if kind == "dash" or kind == "ws":
-                if (kind == "ws" or " " in match.group()) and not last_space:
-                    block(start, end)
-                    parts.append(" ")
-                    length += 1
-                    last_space = True
-                continue
-            folded = _fold_char(match.group())
-            if not folded:
-                continue
-            if folded == " ":
-                if not last_space:
-                    block(start, end)
-                    parts.append(" ")
-                    length += 1
-                    last_space = True
-                continue
-            if len(folded) == 1:
-                linear(start)
-            else:
-                block(start, end)
-            parts.append(folded)
-            length += len(folded)
-            last_space = False
-        plain = source[position:]
-        if last_space:
-            skipped = len(plain) - len(plain.lstrip(" "))
-            plain = plain[skipped:]
-            position += skipped
-        if plain:
-            linear(position)
-            parts.append(plain.lower())
-        self.text = "".join(parts)
-
-    def original_start(self, position: int) -> int:
-        k = bisect_right(self._seg_norm, position) - 1
-        if self._block_end[k] != -1:
-            return self._seg_orig[k]
-        return self._seg_orig[k] + position - self._seg_norm[k]
-
-    def original_end(self, position: int) -> int:
-        """The original offset just after normalised character ``position - 1``."""
-        last = position - 1
-        k = bisect_right(self._seg_norm, last) - 1
-        if self._block_end[k] != -1:
-            return self._block_end[k]
-        return self._seg_orig[k] + last - self._seg_norm[k] + 1
-
-
-def normalize_for_match(text: str) -> str:
-    """The case-, whitespace-, punctuation-variant-folded form used for NORMALIZED grounding."""
-    return _Normalised(text).text.strip()
 
 
 def _nearest(candidates: list[int], near: int | None) -> int:
@@ -224,7 +80,7 @@ class DocumentIndex:
     def __init__(self, text: str, page_offsets: list[int] | tuple[int, ...] = ()) -> None:
         self.text = text
         self.page_offsets = sorted(page_offsets)
-        self._norm = _Normalised(text)
+        self._norm = NormalisedText(text)
         self._word_positions: dict[str, list[int]] | None = None
 
     @property
@@ -308,32 +164,30 @@ class DocumentIndex:
             if 0 < len(hits := self._word_positions.get(word, ())) <= _MAX_ANCHOR_HITS
         ]
         usable.sort()
-        bucket_width = max(16, len(needle) // 4)
-        votes: defaultdict[int, float] = defaultdict(float)
-        first_seen: dict[int, int] = {}
-        for count, word, offset in usable[:_MAX_ANCHOR_WORDS]:
-            for hit in self._word_positions[word]:
-                estimate = max(0, hit - offset)
-                bucket = estimate // bucket_width
-                # Rare words count more: one hit of a unique word beats many hits of "said".
-                votes[bucket] += 1.0 / count
-                first_seen.setdefault(bucket, estimate)
-        ranked = sorted(votes, key=lambda bucket: -votes[bucket])[:_MAX_WINDOWS]
-        return [first_seen[bucket] for bucket in ranked]
+        # Every hit of an anchor word votes for where the quote would start; rare words count
+        # more (one hit of a unique word beats many hits of "said"). Nearby votes form a cluster.
+        votes = sorted(
+            (max(0, hit - offset), 1.0 / count)
+            for count, word, offset in usable[:_MAX_ANCHOR_WORDS]
+            for hit in self._word_positions[word]
+        )
+        tolerance = len(needle) // 8 + 16
+        clusters: list[list[tuple[int, float]]] = []
+        for estimate, weight in votes:
+            if clusters and estimate - clusters[-1][0][0] <= tolerance:
+                clusters[-1].append((estimate, weight))
+            else:
+                clusters.append([(estimate, weight)])
+        clusters.sort(key=lambda cluster: -sum(weight for _, weight in cluster))
+        return [_weighted_median(cluster) for cluster in clusters[:_MAX_WINDOWS]]
 
     def _ground_fuzzy(self, needle: str, threshold: float, near: int | None) -> Grounding:
         if len(needle) < MIN_FUZZY_CHARS:
             return Grounding(GroundingKind.NONE)
-        norm = self._norm.text
-        slack = len(needle) // 4 + 16
-        windows = [
-            (max(0, start - slack), start + len(needle) + slack)
-            for start in self._anchor_starts(needle)
-        ]
-        best, best_seen = self._best_alignment(needle, windows, threshold, near)
+        best, best_seen = self._best_alignment(needle, self._anchor_starts(needle), threshold, near)
         if best is None and len(needle) <= _FULL_SCAN_MAX_CHARS:
             # Short quotes made of common words give weak anchors; scanning everything is cheap.
-            best, seen = self._best_alignment(needle, [(0, len(norm))], threshold, near)
+            best, seen = self._best_alignment(needle, None, threshold, near)
             best_seen = max(best_seen, seen)
         if best is None:
             return Grounding(GroundingKind.NONE, score=best_seen)
@@ -342,25 +196,32 @@ class DocumentIndex:
         return self._found(GroundingKind.FUZZY, original_start, self._norm.original_end(end), score)
 
     def _best_alignment(
-        self, needle: str, windows: list[tuple[int, int]], threshold: float, near: int | None
+        self, needle: str, estimates: list[int] | None, threshold: float, near: int | None
     ) -> tuple[tuple[float, int, int] | None, float]:
-        """The best-scoring aligned span over ``windows`` at or above ``threshold``."""
+        """The best span at or above ``threshold`` near the estimated starts (None: anywhere)."""
         norm = self._norm.text
         best: tuple[float, int, int] | None = None
         best_seen = 0.0
-        for window_start, window_end in windows:
-            alignment = fuzz.partial_ratio_alignment(needle, norm[window_start:window_end])
-            if alignment is None:
+        slack = len(needle) // 4 + 16
+        for estimate in estimates if estimates is not None else [None]:
+            if estimate is None:
+                aligned = _aligned(needle, norm, 0)
+            elif len(needle) <= _PARTIAL_MAX_CHARS:
+                window_start = max(0, estimate - slack)
+                window = norm[window_start : estimate + len(needle) + slack]
+                aligned = _aligned(needle, window, window_start)
+            else:
+                # partial_ratio grows with the square of a long quote; the anchors already
+                # place it, so score the span they point at and let _refine fix its edges.
+                end = min(len(norm), estimate + len(needle))
+                aligned = (fuzz.ratio(needle, norm[estimate:end]), estimate, end)
+            if aligned is None:
                 continue
-            best_seen = max(best_seen, alignment.score)
-            if alignment.score < threshold - _REFINE_MARGIN:
+            score, start, end = aligned
+            best_seen = max(best_seen, score)
+            if score < threshold - _REFINE_MARGIN:
                 continue
-            candidate = self._refine(
-                needle,
-                window_start + alignment.dest_start,
-                window_start + alignment.dest_end,
-                alignment.score,
-            )
+            candidate = self._refine(needle, start, end, score)
             best_seen = max(best_seen, candidate[0])
             if candidate[0] < threshold:
                 continue
@@ -393,9 +254,9 @@ class DocumentIndex:
             if end - s >= len(needle) // 2 and (r := fuzz.ratio(needle, norm[s:end])) > best_ratio:
                 best_ratio, best_start = r, s
         for e in sorted(ends):
-            if e - best_start >= len(needle) // 2:
-                if (r := fuzz.ratio(needle, norm[best_start:e])) > best_ratio:
-                    best_ratio, best_end = r, e
+            long_enough = e - best_start >= len(needle) // 2
+            if long_enough and (r := fuzz.ratio(needle, norm[best_start:e])) > best_ratio:
+                best_ratio, best_end = r, e
         best = (max(score, best_ratio), best_start, best_end)
         _, start, end = best
         while start < end and norm[start] == " ":
@@ -413,6 +274,23 @@ class DocumentIndex:
             return candidate[1] < best[1]
         distance = abs(self._norm.original_start(candidate[1]) - near)
         return distance < abs(self._norm.original_start(best[1]) - near)
+
+
+def _aligned(needle: str, haystack: str, offset: int) -> tuple[float, int, int] | None:
+    alignment = fuzz.partial_ratio_alignment(needle, haystack)
+    if alignment is None:
+        return None
+    return alignment.score, offset + alignment.dest_start, offset + alignment.dest_end
+
+
+def _weighted_median(votes: list[tuple[int, float]]) -> int:
+    half = sum(weight for _, weight in votes) / 2
+    running = 0.0
+    for estimate, weight in votes:
+        running += weight
+        if running >= half:
+            return estimate
+    return votes[-1][0]
 
 
 @lru_cache(maxsize=4)

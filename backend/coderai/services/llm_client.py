@@ -271,6 +271,7 @@ def build_chat_model(
     timeout_seconds: float,
     temperature: float,
     max_tokens: int,
+    http_client: openai.DefaultAsyncHttpxClient | None = None,
 ) -> BaseChatModel:
     """A LangChain chat model with the SDK's retries off and a per-request timeout."""
     if provider.lower() in OPENAI_COMPATIBLE_PROVIDERS:
@@ -286,6 +287,7 @@ def build_chat_model(
             temperature=temperature,
             max_tokens=max_tokens,
             use_responses_api=False,  # chat completions: what OpenAI-compatible servers speak
+            http_async_client=http_client,
         )
     try:
         chat_models = importlib.import_module("langchain.chat_models")
@@ -309,9 +311,7 @@ def build_chat_model(
     try:
         return cast(BaseChatModel, chat_models.init_chat_model(model, **options))
     except ImportError as exc:
-        raise LLMNotConfiguredError(
-            f"LLM provider {provider!r} is not installed: {exc}"
-        ) from exc
+        raise LLMNotConfiguredError(f"LLM provider {provider!r} is not installed: {exc}") from exc
 
 
 class LLMClient:
@@ -331,6 +331,7 @@ class LLMClient:
         window_seconds: float = 60.0,
         max_concurrency: int | None = 16,
         safety_margin_seconds: float | None = None,
+        assume_arrival_within_seconds: float | None = None,
         prices: Mapping[str, Mapping[str, float]] | None = None,
         backoff_initial_seconds: float = 0.5,
         backoff_max_seconds: float = 30.0,
@@ -350,12 +351,20 @@ class LLMClient:
             window_seconds=window_seconds,
             max_concurrency=max_concurrency,
             safety_margin_seconds=safety_margin_seconds,
+            assume_arrival_within_seconds=assume_arrival_within_seconds,
         )
         self._wait = _RetryAfterOrBackoff(
             backoff_initial_seconds, backoff_max_seconds, max_retry_after_seconds
         )
         self._method: StructuredMethod = METHODS[0]
         self._models: dict[tuple[float, int], BaseChatModel] = {}
+        # Our own connection pool rather than LangChain's process-wide cached one, which stays
+        # bound to the first event loop that used it and cannot be closed by us.
+        self._http: openai.DefaultAsyncHttpxClient | None = (
+            openai.DefaultAsyncHttpxClient()
+            if provider.lower() in OPENAI_COMPATIBLE_PROVIDERS
+            else None
+        )
         # Fail at construction, not at the first call, when the provider cannot be built.
         self._chat_model(0.0, 1)
 
@@ -381,6 +390,11 @@ class LLMClient:
             prices=settings.llm_prices,
         )
 
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool (call on shutdown)."""
+        if self._http is not None:
+            await self._http.aclose()
+
     @property
     def method(self) -> StructuredMethod:
         """The structured-output method calls start with (after any fallback so far)."""
@@ -402,7 +416,14 @@ class LLMClient:
             method = self._method
             try:
                 return await self._complete(
-                    method, system, user, json_schema, schema_name, temperature, max_tokens, attempts
+                    method,
+                    system,
+                    user,
+                    json_schema,
+                    schema_name,
+                    temperature,
+                    max_tokens,
+                    attempts,
                 )
             except _MethodRejectedError as rejected:
                 following = _next_method(method)
@@ -471,9 +492,7 @@ class LLMClient:
             ) from exc
         return self._result(raw, method, attempts[0])
 
-    async def _send(
-        self, runnable: Any, messages: list[BaseMessage], estimate: int
-    ) -> AIMessage:
+    async def _send(self, runnable: Any, messages: list[BaseMessage], estimate: int) -> AIMessage:
         """One HTTP attempt inside the limiter; usage is credited back as soon as it is known."""
         async with self.limiter.slot(estimate) as reservation:
             try:
@@ -519,7 +538,11 @@ class LLMClient:
         refusal = raw.additional_kwargs.get("refusal")
         if refusal and not text:
             raise LLMOutputError(
-                "malformed", str(refusal), message="model refused", usage=usage, cost_usd=cost,
+                "malformed",
+                str(refusal),
+                message="model refused",
+                usage=usage,
+                cost_usd=cost,
                 attempts=attempts,
             )
         data = _parse_json_object(text)
@@ -558,6 +581,7 @@ class LLMClient:
                 timeout_seconds=self.timeout_seconds,
                 temperature=temperature,
                 max_tokens=max_tokens,
+                http_client=self._http,
             )
         return self._models[key]
 
@@ -618,9 +642,7 @@ def _message_text(message: AIMessage, method: StructuredMethod) -> str:
     content = message.content
     if isinstance(content, str):
         return content
-    return "".join(
-        part if isinstance(part, str) else str(part.get("text", "")) for part in content
-    )
+    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
 
 
 def _completion_usage(completion: Any) -> TokenUsage:

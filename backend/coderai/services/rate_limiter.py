@@ -1,16 +1,19 @@
 """One limiter for every LLM call in the process: requests and tokens per sliding window, plus
 a cap on calls in flight.
 
-Each request reserves its place *before* it is sent and keeps it for a window after the
-provider could have seen it. The provider's clock stamps the request somewhere between our send
-and the response arriving, so a reservation is held until
+Each request reserves its place *before* it is sent and holds it for a window after the provider
+could have counted it. We cannot see when the provider stamps a request, only that it happens
+after our reservation and before we read the response; so, by default, a reservation is held
+until `response received + window + safety margin` (forever while in flight). Then any `limit`
+requests the provider counts within one of its windows were all still held on our side when
+the next one was reserved: the provider never sees more than the limit, whatever the network
+latency, our own scheduling delays or the offset between the two clocks. The small safety
+margin covers servers whose window edges are inclusive or whose clocks run slightly fast.
 
-    window + min(response received, reserved + safety margin)
-
-The first term is always safe (the request cannot arrive after its response); the second assumes
-the request reaches the provider within `safety_margin` of being reserved, which keeps slow
-generations from costing a whole extra window. The margin also absorbs clock skew between us and
-the provider, since only the two clocks' *differences* matter within one window.
+The price is throughput: a slot is busy for the window plus the call's duration. With
+`assume_arrival_within_seconds`, a slow call's slot is instead freed a window after
+`reserved + that bound`, which is only safe while requests really reach the provider within the
+bound (a starved event loop can break it; the client then meets a 429 and backs off).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -39,12 +43,8 @@ class RequestTooLargeError(ValueError):
 
 
 def default_safety_margin(window_seconds: float) -> float:
-    """2% of the window, at least 250 ms: 1.2 s for a one-minute window.
-
-    The floor covers our own event loop: when many calls are released at once, the last one
-    leaves a busy process (building payloads, parsing replies) ~100 ms after its reservation.
-    """
-    return max(0.25, 0.02 * window_seconds)
+    """0.5% of the window, at least 10 ms: 0.3 s for a one-minute window."""
+    return max(0.01, 0.005 * window_seconds)
 
 
 class RateLimiter:
@@ -61,6 +61,7 @@ class RateLimiter:
         window_seconds: float = 60.0,
         max_concurrency: int | None = None,
         safety_margin_seconds: float | None = None,
+        assume_arrival_within_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if window_seconds <= 0:
@@ -74,6 +75,7 @@ class RateLimiter:
             if safety_margin_seconds is None
             else safety_margin_seconds
         )
+        self.assume_arrival_within_seconds = assume_arrival_within_seconds
         self._clock = clock
         # (hold_until, sequence, reservation); entries go stale when a reservation's hold shrinks.
         self._heap: list[tuple[float, int, Reservation]] = []
@@ -93,8 +95,8 @@ class RateLimiter:
                 f"a request estimated at {tokens} tokens can never fit the "
                 f"{self.tokens_per_window}-token window"
             )
-        # Concurrency first, window second: a reservation must be followed at once by the send,
-        # or the safety margin would be eaten by time spent queueing for the semaphore.
+        # Concurrency first, window second: time spent queueing for the semaphore must not
+        # count against a reservation.
         if self._semaphore is not None:
             await self._semaphore.acquire()
         try:
@@ -111,7 +113,7 @@ class RateLimiter:
         """Replace a reservation's estimate by what the provider reported using."""
         if not reservation.expired:
             self._live_tokens += tokens_used - reservation.tokens
-            self._wake()
+            self._changed.set()
         reservation.tokens = tokens_used
 
     def pause(self, seconds: float) -> None:
@@ -133,8 +135,17 @@ class RateLimiter:
                     break
                 self._changed.clear()
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=wait)
-            hold = now + self.safety_margin_seconds + self.window_seconds
+                    # No timeout while every slot is in flight: a finishing call wakes us.
+                    timeout = None if math.isinf(wait) else wait
+                    await asyncio.wait_for(self._changed.wait(), timeout=timeout)
+            hold = math.inf
+            if self.assume_arrival_within_seconds is not None:
+                hold = (
+                    now
+                    + self.assume_arrival_within_seconds
+                    + self.window_seconds
+                    + self.safety_margin_seconds
+                )
             reservation = Reservation(tokens=tokens, reserved_at=now, hold_until=hold)
             heapq.heappush(self._heap, (hold, next(self._sequence), reservation))
             self._live_requests += 1
@@ -142,19 +153,17 @@ class RateLimiter:
             return reservation
 
     def _finish(self, reservation: Reservation) -> None:
-        # The provider saw the request before we saw its answer: the hold can end a window
-        # after now, if that is sooner than the margin-based guess.
-        hold = self._clock() + self.window_seconds
+        # The provider counted the request (if at all) before we got here.
+        hold = self._clock() + self.window_seconds + self.safety_margin_seconds
         if not reservation.expired and hold < reservation.hold_until:
             reservation.hold_until = hold
             heapq.heappush(self._heap, (hold, next(self._sequence), reservation))
-            self._wake()
+            self._changed.set()
 
     def _wait_seconds(self, now: float, tokens: int) -> float:
         wait = self._paused_until - now
         over_requests = (
-            self.requests_per_window is not None
-            and self._live_requests >= self.requests_per_window
+            self.requests_per_window is not None and self._live_requests >= self.requests_per_window
         )
         over_tokens = (
             self.tokens_per_window is not None
@@ -176,6 +185,3 @@ class RateLimiter:
                 reservation.expired = True
                 self._live_requests -= 1
                 self._live_tokens -= reservation.tokens
-
-    def _wake(self) -> None:
-        self._changed.set()

@@ -249,7 +249,9 @@ def _json_safe_column(array: pa.Array) -> list[Any]:
 
 
 def _json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value  # JSONB rejects \u0000
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None  # JSON has no NaN or infinity
@@ -277,7 +279,10 @@ def _rows_from_json(records: Iterator[dict[str, Any]], spec: _RowSpec) -> _RowSt
         if text is None:
             yield None
             continue
-        metadata = {key: value for key, value in record.items() if key != spec.text_column}
+        # Values from json are JSON-safe already except for NUL characters, which JSONB rejects.
+        metadata = {
+            key: _json_safe(value) for key, value in record.items() if key != spec.text_column
+        }
         yield _make_row(number, text, metadata, spec)
 
 

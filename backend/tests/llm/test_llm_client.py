@@ -286,10 +286,11 @@ async def test_concurrent_calls_never_exceed_the_request_limit(planted: FakeLLM)
     assert all(r.data["city"]["value"] == "Lyon" for r in results)
     assert stats.rejected_rate_limit == 0
     assert stats.max_requests_in_window(1.0) == 20
-    # 60 calls at 20 per window need two full windows after the first burst.
+    # 60 calls at 20 per window need two full windows after the first burst; each slot is
+    # also held for its call's duration, which here is mostly this process's own CPU time.
     achieved = (60 - 20) / elapsed
-    assert 2.0 <= elapsed < 2.8
-    assert achieved / 20 > 0.7
+    assert elapsed >= 2.0
+    assert achieved / 20 > 0.6, f"achieved {achieved:.1f} req/s of 20"
 
 
 async def test_concurrent_calls_never_exceed_the_token_limit(planted: FakeLLM) -> None:
@@ -309,14 +310,13 @@ async def test_concurrent_calls_never_exceed_the_token_limit(planted: FakeLLM) -
 
 
 async def test_slow_responses_still_respect_the_limit(planted: FakeLLM) -> None:
-    # Calls outlive the safety margin here, so the limiter relies on its margin, not on replies.
     planted.configure(rpm=8, window_seconds=1.0, latency_ms=250, latency_jitter_ms=100)
     client = make_client(planted, requests_per_window=8, window_seconds=1.0)
 
-    await asyncio.gather(*(ask(client) for _ in range(20)))
+    await asyncio.gather(*(ask(client) for _ in range(16)))
 
     assert planted.stats.rejected_rate_limit == 0
-    assert planted.stats.max_requests_in_window(1.0) <= 8
+    assert planted.stats.max_requests_in_window(1.0) == 8
 
 
 async def test_a_429_pauses_every_caller_of_the_shared_limiter(planted: FakeLLM) -> None:
@@ -342,6 +342,27 @@ async def test_settled_usage_frees_the_token_budget_early() -> None:
 
     assert time.monotonic() - started < 0.1
     assert limiter.usage() == (2, 90)
+
+
+async def test_slots_are_held_a_window_after_the_reply_or_an_assumed_arrival() -> None:
+    now = [100.0]
+    strict = RateLimiter(requests_per_window=5, window_seconds=10.0, clock=lambda: now[0])
+    optimistic = RateLimiter(
+        requests_per_window=5,
+        window_seconds=10.0,
+        safety_margin_seconds=0.5,
+        assume_arrival_within_seconds=1.0,
+        clock=lambda: now[0],
+    )
+
+    for limiter, held_while_slow in ((strict, 1), (optimistic, 0)):
+        async with limiter.slot(1):
+            now[0] += 30.0  # a call far slower than the window
+            assert limiter.usage()[0] == held_while_slow
+        now[0] += 10.0
+        assert limiter.usage()[0] == held_while_slow  # strict: window + margin after the reply
+        now[0] += 0.06
+        assert limiter.usage()[0] == 0
 
 
 async def test_a_request_larger_than_the_token_window_is_refused(fake_llm: FakeLLM) -> None:

@@ -174,6 +174,23 @@ class TestDocx:
         text = parse_document(tmp_path / "form.docx", ContentType.DOCX).text
         assert text == "First.\n\nInside a control.\n\nLast."
 
+    def test_tracked_changes_read_as_accepted(self, tmp_path: Path) -> None:
+        document = docx.Document()
+        paragraph = parse_xml(
+            f"<w:p {nsdecls('w', 'r')}>"
+            "<w:pPr><w:tabs><w:tab w:val='left' w:pos='720'/></w:tabs></w:pPr>"
+            "<w:r><w:t xml:space='preserve'>The fine is </w:t></w:r>"
+            "<w:del w:id='1' w:author='a'><w:r><w:delText>100</w:delText></w:r></w:del>"
+            "<w:ins w:id='2' w:author='a'><w:r><w:t>200</w:t></w:r></w:ins>"
+            "<w:r><w:tab/><w:t>euros, see </w:t></w:r>"
+            "<w:hyperlink r:id='rId99'><w:r><w:t>the decree</w:t></w:r></w:hyperlink>"
+            "<w:r><w:br/><w:t>Next line.</w:t></w:r></w:p>"
+        )
+        document.element.body.insert(0, paragraph)
+        document.save(tmp_path / "tracked.docx")
+        text = parse_document(tmp_path / "tracked.docx", ContentType.DOCX).text
+        assert text == "The fine is 200\teuros, see the decree\nNext line."
+
     def test_damaged_docx(self, tmp_path: Path) -> None:
         path = tmp_path / "bad.docx"
         with zipfile.ZipFile(path, "w") as archive:
@@ -453,7 +470,7 @@ class TestTableRows:
     def test_jsonl_rows(self, tmp_path: Path) -> None:
         path = tmp_path / "rows.jsonl"
         path.write_text(
-            '{"id": "a", "text": "First", "score": NaN, "extra": {"k": [1]}}\n'
+            '{"id": "a", "text": "Fi\\u0000rst", "score": NaN, "extra": {"k": ["x\\u0000"]}}\n'
             "\n"
             '{"id": "b", "text": "  "}\n'
             '{"id": "c", "text": 42, "late": true}\n'
@@ -465,7 +482,8 @@ class TestTableRows:
             (1, "a", "First"),
             (3, "c", "42"),
         ]
-        assert rows[0].metadata == {"id": "a", "score": None, "extra": {"k": [1]}}
+        # NaN has no JSON form and PostgreSQL cannot store NUL characters
+        assert rows[0].metadata == {"id": "a", "score": None, "extra": {"k": ["x"]}}
         assert sum(batch.skipped for batch in batches) == 1
 
     def test_jsonl_bad_line(self, tmp_path: Path) -> None:

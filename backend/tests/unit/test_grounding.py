@@ -215,7 +215,8 @@ def test_a_normalised_rendering_maps_back_to_an_equivalent_span(data: st.DataObj
 
 def test_grounding_is_fast_on_a_long_document() -> None:
     rng = random.Random(5)
-    vocabulary = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 10))) for _ in range(5000)]  # fmt: skip
+    letters = string.ascii_lowercase
+    vocabulary = ["".join(rng.choices(letters, k=rng.randint(2, 10))) for _ in range(5000)]
     weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
     body = rng.choices(vocabulary, weights=weights, k=95_000)
     text = "\n".join(" ".join(body[i : i + 12]) for i in range(0, len(body), 12))[:500_000]

@@ -1,0 +1,227 @@
+"""One job item end to end: load its inputs, run the extraction engine (holding no database
+session), then store every extraction and the item's outcome in one transaction."""
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderai.core.config import Settings
+from coderai.core.database import Database
+from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
+from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
+from coderai.schemas.project import UnitOfObservation
+from coderai.services import job_manager
+from coderai.services.extraction_types import (
+    DocumentExtraction,
+    DocumentInput,
+    ExtractionOptions,
+    VariablePrompt,
+)
+from coderai.services.prompt_service import definition_of
+from coderai.workers.queue_manager import ClaimedItem
+
+ExtractFn = Callable[
+    [DocumentInput, list[VariablePrompt], ExtractionOptions], Awaitable[DocumentExtraction]
+]
+
+
+class ItemFailure(Exception):
+    """The engine could not code this document (after its own retries)."""
+
+
+async def load_prompts(session: AsyncSession, snapshot: dict[str, str]) -> list[VariablePrompt]:
+    """The variables and prompt versions a job was created with, in schema order."""
+    prompt_ids = [uuid.UUID(p) for p in snapshot.values()]
+    rows = await session.execute(
+        select(Variable, Prompt)
+        .join(Prompt, Prompt.variable_id == Variable.id)
+        .where(Prompt.id.in_(prompt_ids))
+        .order_by(Variable.order)
+    )
+    return [
+        VariablePrompt(
+            variable_id=variable.id,
+            definition=definition_of(variable),
+            prompt_id=prompt.id,
+            prompt_version=prompt.version,
+            prompt_text=prompt.prompt_text,
+            llm_config=prompt.llm_config,
+            response_schema=prompt.response_schema,
+        )
+        for variable, prompt in rows
+    ]
+
+
+def options_for(project: Project, job: ProcessingJob, settings: Settings) -> ExtractionOptions:
+    return ExtractionOptions(
+        unit=UnitOfObservation.model_validate(project.unit_of_observation),
+        call_mode=str(job.options.get("callMode", "combined")),
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
+        language=project.language,
+    )
+
+
+async def process_item(
+    db: Database, settings: Settings, extract: ExtractFn, item: ClaimedItem, owner: str
+) -> None:
+    started = time.monotonic()
+    async with db.sessionmaker() as session:
+        job = await session.get_one(ProcessingJob, item.job_id)
+        document = await session.get(Document, item.document_id)
+        project = await session.get_one(Project, job.project_id)
+        prompts = await load_prompts(session, job.prompt_snapshot)
+        options = options_for(project, job, settings)
+
+    if item.attempts > settings.runner_max_attempts:
+        # Taken again after its process died too often: a document that crashes workers.
+        await _record_failure(
+            db, settings, item, owner, f"gave up after {item.attempts - 1} attempts"
+        )
+        return
+    if document is None or document.text is None:
+        await _record_failure(db, settings, item, owner, "the document has no text", final=True)
+        return
+    doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
+    try:
+        outcome = await extract(doc, prompts, options)
+    except Exception as exc:  # the engine's own errors are per call; this is everything else
+        await _record_failure(db, settings, item, owner, f"{type(exc).__name__}: {exc}")
+        return
+    # Failed calls: retry the whole document; on the last attempt keep what did come back.
+    if outcome.failures and (not outcome.results or item.attempts < settings.runner_max_attempts):
+        reasons = "; ".join(f"{f.kind}: {f.message}" for f in outcome.failures[:3])
+        await _record_failure(db, settings, item, owner, reasons, usage=outcome)
+        return
+    await _store_success(db, item, owner, outcome, int((time.monotonic() - started) * 1000))
+
+
+async def _lock_if_ours(session: AsyncSession, item: ClaimedItem, owner: str) -> JobItem | None:
+    row = await session.scalar(select(JobItem).where(JobItem.id == item.id).with_for_update())
+    if row is None or row.status is not JobItemStatus.PROCESSING or row.lease_owner != owner:
+        return None  # cancelled, or our lease expired and another runner took it
+    return row
+
+
+def _add_usage(job: ProcessingJob, outcome: DocumentExtraction) -> None:
+    job.llm_calls += outcome.llm_calls
+    job.prompt_tokens += outcome.prompt_tokens
+    job.completion_tokens += outcome.completion_tokens
+    job.cached_tokens += outcome.cached_tokens
+    job.cost_usd += Decimal(str(round(outcome.cost_usd, 6)))
+
+
+async def _store_success(
+    db: Database, item: ClaimedItem, owner: str, outcome: DocumentExtraction, duration_ms: int
+) -> None:
+    async with db.transaction() as session:
+        row = await _lock_if_ours(session, item, owner)
+        if row is None:
+            return
+        job = await job_manager.get_job(session, item.job_id, for_update=True)
+        await session.execute(
+            delete(Extraction).where(
+                Extraction.job_id == item.job_id, Extraction.document_id == item.document_id
+            )
+        )
+        if outcome.results:
+            await session.execute(
+                insert(Extraction),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "job_id": item.job_id,
+                        "document_id": item.document_id,
+                        **asdict(result),
+                    }
+                    for result in outcome.results
+                ],
+            )
+        row.status = JobItemStatus.DONE
+        row.flagged = outcome.flagged
+        row.error = None
+        row.lease_owner = None
+        row.lease_expires_at = None
+        row.llm_calls = outcome.llm_calls
+        row.finished_at = job_manager.now()
+        row.duration_ms = duration_ms
+        job.done_items += 1
+        job.flagged_items += int(outcome.flagged)
+        job.consecutive_failures = 0
+        _add_usage(job, outcome)
+        for failure in outcome.failures:
+            await job_manager.log(
+                session,
+                job.id,
+                LogLevel.WARNING,
+                "call_failed",
+                f"Chunk {failure.chunk_index} ({', '.join(failure.variables)}): "
+                f"{failure.kind}: {failure.message}",
+                document_id=item.document_id,
+            )
+        await job_manager.finish_if_done(session, job)
+
+
+async def _record_failure(
+    db: Database,
+    settings: Settings,
+    item: ClaimedItem,
+    owner: str,
+    reason: str,
+    *,
+    final: bool = False,
+    usage: DocumentExtraction | None = None,
+) -> None:
+    """Retry the item later, or fail it for good after the last attempt; pause the job after
+    too many failures in a row."""
+    async with db.transaction() as session:
+        row = await _lock_if_ours(session, item, owner)
+        if row is None:
+            return
+        job = await job_manager.get_job(session, item.job_id, for_update=True)
+        if usage is not None:
+            _add_usage(job, usage)
+        row.lease_owner = None
+        row.lease_expires_at = None
+        row.error = reason
+        if not final and item.attempts < settings.runner_max_attempts:
+            row.status = JobItemStatus.PENDING
+            await job_manager.log(
+                session,
+                job.id,
+                LogLevel.WARNING,
+                "item_retry",
+                f"Attempt {item.attempts} failed, will retry: {reason}",
+                document_id=item.document_id,
+            )
+            return
+        row.status = JobItemStatus.FAILED
+        row.finished_at = job_manager.now()
+        job.failed_items += 1
+        job.consecutive_failures += 1
+        await job_manager.log(
+            session,
+            job.id,
+            LogLevel.ERROR,
+            "item_failed",
+            f"Document failed after {item.attempts} attempt(s): {reason}",
+            document_id=item.document_id,
+        )
+        limit = settings.runner_auto_pause_after_failures
+        if job.consecutive_failures >= limit and job.status is JobStatus.PROCESSING:
+            job.status = JobStatus.PAUSED
+            job.status_reason = (
+                f"paused automatically after {job.consecutive_failures} documents failed in a "
+                f"row; last error: {reason}"
+            )
+            await job_manager.log(
+                session, job.id, LogLevel.ERROR, "job_auto_paused", job.status_reason
+            )
+        await job_manager.finish_if_done(session, job)
