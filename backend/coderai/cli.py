@@ -1,4 +1,4 @@
-"""`coderai serve | migrate | openapi` — one entry point for operators."""
+"""`coderai serve | worker | migrate | openapi` — one entry point for operators."""
 
 import argparse
 import asyncio
@@ -31,6 +31,38 @@ def _migrate(args: argparse.Namespace) -> None:
     print(f"database migrated to {args.revision}")
 
 
+def _worker(args: argparse.Namespace) -> None:
+    """The job runner without HTTP: more processes (or machines) sharing one PostgreSQL."""
+    import signal
+
+    from coderai.core.database import Database, create_engine
+    from coderai.main import resolve_database_url, start_runner
+    from coderai.services.llm_client import LLMClient
+
+    settings = get_settings()
+    if args.concurrency:
+        settings = Settings.model_validate(
+            {**settings.model_dump(), "runner_concurrency": args.concurrency}
+        )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with AsyncExitStack() as stack:
+            url = await resolve_database_url(settings, stack)
+            database = Database(create_engine(url, settings))
+            stack.push_async_callback(database.dispose)
+            llm = LLMClient.from_settings(settings)
+            stack.push_async_callback(llm.aclose)
+            await start_runner(database, settings, llm, stack)
+            print("worker running; Ctrl-C to stop", flush=True)
+            await stop.wait()
+
+    asyncio.run(run())
+
+
 def _openapi(args: argparse.Namespace) -> None:
     from coderai.main import create_app
 
@@ -53,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(func=_migrate)
+
+    worker = commands.add_parser("worker", help="run the job runner without the HTTP API")
+    worker.add_argument("--concurrency", type=int, default=None)
+    worker.set_defaults(func=_worker)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default="specs/openapi.json")

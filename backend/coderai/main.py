@@ -4,6 +4,7 @@ DATABASE_URL is unset), applies migrations, and starts/stops background services
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 
 import anyio
 from fastapi import FastAPI
@@ -21,7 +22,10 @@ from coderai.core.database import (
 )
 from coderai.core.errors import install_error_handlers
 from coderai.core.logging import configure_logging
+from coderai.services.extraction_service import extract_document
 from coderai.services.file_store import FileStore
+from coderai.services.llm_client import LLMClient
+from coderai.workers.task_runner import JobRunner
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger(__name__)
@@ -36,6 +40,16 @@ async def resolve_database_url(settings: Settings, stack: AsyncExitStack) -> str
     return url
 
 
+async def start_runner(
+    database: Database, settings: Settings, llm: LLMClient, stack: AsyncExitStack
+) -> JobRunner:
+    """Start the job runner; it stops (handing back unfinished items) before the pool closes."""
+    runner = JobRunner(database, settings, partial(extract_document, llm))
+    await runner.start()
+    stack.push_async_callback(runner.stop)
+    return runner
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -47,6 +61,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(database.dispose)
         app.state.db = database
         app.state.file_store = FileStore(settings.files_dir)
+        app.state.llm = app.state.runner = None
+        if settings.llm_configured:
+            llm = LLMClient.from_settings(settings)
+            stack.push_async_callback(llm.aclose)
+            app.state.llm = llm
+            if settings.runner_enabled:
+                app.state.runner = await start_runner(database, settings, llm, stack)
+        else:
+            logger.warning(
+                "no LLM configured: jobs cannot start (set OPENAI_API_KEY or LLM_BASE_URL)"
+            )
         logger.info("CoderAI %s ready", __version__)
         yield
 

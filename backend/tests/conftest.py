@@ -17,6 +17,9 @@ from coderai.core.database import Database, create_engine
 from coderai.main import create_app
 from coderai.models import Base
 from tests.support.database import reset_schema, server_url
+from tests.support.fake_llm import FakeLLM
+
+pytest_plugins = ["tests.support.fake_llm.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +62,14 @@ async def db(database_url: str, settings: Settings) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+async def empty_database(db: Database, settings: Settings) -> None:
+    """Each test starts from empty tables and an empty file store."""
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with db.engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    shutil.rmtree(settings.files_dir, ignore_errors=True)
+
+
 @pytest.fixture
 async def client(
     app: FastAPI, db: Database, settings: Settings
@@ -66,7 +77,40 @@ async def client(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
         yield http
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with db.engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    shutil.rmtree(settings.files_dir, ignore_errors=True)
+    await empty_database(db, settings)
+
+
+def runner_settings(settings: Settings, fake: FakeLLM, **overrides: object) -> Settings:
+    """Settings for an app whose job runner talks to the fake LLM, tuned for fast tests."""
+    values: dict[str, object] = {
+        "llm_base_url": fake.base_url,
+        "llm_api_key": "test-key",
+        "llm_model": "fake-model",
+        "runner_enabled": True,
+        "runner_concurrency": 4,
+        "runner_lease_seconds": 5,
+        "runner_poll_seconds": 0.05,
+        "llm_max_retries": 3,
+        "llm_timeout_seconds": 5.0,
+        "llm_requests_per_minute": 100_000,
+        "llm_tokens_per_minute": 100_000_000,
+    }
+    values.update(overrides)
+    return settings.model_copy(update=values)
+
+
+@pytest.fixture
+async def runner_client(
+    settings: Settings, fake_llm: FakeLLM, db: Database, request: pytest.FixtureRequest
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on an app with a running job runner and the fake LLM; settings can be tuned
+    with `@pytest.mark.runner(option=value)`."""
+    marker = request.node.get_closest_marker("runner")
+    application = create_app(
+        runner_settings(settings, fake_llm, **(marker.kwargs if marker else {}))
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+            yield http
+    await empty_database(db, settings)

@@ -16,14 +16,9 @@ from coderai.core.errors import InvalidInput, NotFound
 from coderai.models import Document, Project
 from coderai.models.enums import ContentType, DocumentStatus
 from coderai.schemas.document import FileResult, UploadOutcome
-from coderai.services.document_processor import (
-    Detection,
-    DocumentParseError,
-    ParsedDocument,
-    detect,
-    parse_document,
-)
+from coderai.services.document_processor import DocumentParseError, ParsedDocument, parse_document
 from coderai.services.file_store import FileStore, FileTooLarge, StoredFile
+from coderai.services.file_type import Detection, detect
 from coderai.services.table_rows import UnknownColumnError, inspect_table, iter_table_rows
 
 ROW_BATCH = 2000

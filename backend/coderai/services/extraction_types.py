@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coderai.models.enums import GroundingKind
-from coderai.schemas.project import UnitOfObservation
 from coderai.schemas.variable import VariableFields
+from coderai.services.prompt_generator import ProjectContext
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,13 @@ class VariablePrompt:
 
 @dataclass(frozen=True)
 class ExtractionOptions:
-    unit: UnitOfObservation
+    context: ProjectContext
     # "combined": one call per chunk for all variables; "per_variable": one call per variable.
     call_mode: str = "combined"
     chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
     ungrounded_confidence_cap: float = 0.3
     fuzzy_threshold: float = 90.0
-    language: str = "en"
 
 
 @dataclass

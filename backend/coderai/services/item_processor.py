@@ -15,7 +15,6 @@ from coderai.core.config import Settings
 from coderai.core.database import Database
 from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
 from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
-from coderai.schemas.project import UnitOfObservation
 from coderai.services import job_manager
 from coderai.services.extraction_types import (
     DocumentExtraction,
@@ -23,7 +22,7 @@ from coderai.services.extraction_types import (
     ExtractionOptions,
     VariablePrompt,
 )
-from coderai.services.prompt_service import definition_of
+from coderai.services.prompt_service import context_of, definition_of
 from coderai.workers.queue_manager import ClaimedItem
 
 ExtractFn = Callable[
@@ -60,12 +59,11 @@ async def load_prompts(session: AsyncSession, snapshot: dict[str, str]) -> list[
 
 def options_for(project: Project, job: ProcessingJob, settings: Settings) -> ExtractionOptions:
     return ExtractionOptions(
-        unit=UnitOfObservation.model_validate(project.unit_of_observation),
+        context=context_of(project),
         call_mode=str(job.options.get("callMode", "combined")),
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
-        language=project.language,
     )
 
 

@@ -476,7 +476,7 @@ class LLMClient:
                 with attempt:
                     attempts[0] += 1
                     raw = await self._send(runnable, messages, estimate)
-        except LLMOutputError as exc:
+        except (LLMOutputError, LLMCallError) as exc:
             exc.attempts = attempts[0]
             raise
         except RequestTooLargeError as exc:
@@ -508,6 +508,10 @@ class LLMClient:
                     message="model output hit max_tokens",
                     usage=usage,
                     cost_usd=self._cost(usage, exc.completion.model),
+                ) from exc
+            except openai.ContentFilterFinishReasonError as exc:
+                raise LLMCallError(
+                    "bad_request", "the provider's content filter blocked the answer"
                 ) from exc
             except Exception as exc:
                 if classify(exc) == "rate_limited":

@@ -2,8 +2,9 @@
 
 Grounding compares a model's quote with the document after folding away what models and PDF
 extraction change without changing meaning: case, runs of whitespace, typographic quotes,
-dashes, ligatures (one glyph for "fi"), accents, soft hyphens and hyphenated line breaks. The view keeps a
-piecewise map back to original positions so a match is reported in the original text.
+dashes, ligatures (one glyph for "fi"), accents, soft hyphens and hyphenated line breaks.
+The view keeps a piecewise map back to original positions, so a match found in the view is
+reported in the original text.
 """
 
 from __future__ import annotations

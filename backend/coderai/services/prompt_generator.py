@@ -247,16 +247,27 @@ def model_config_for(var: VariableFields, model: str) -> dict[str, Any]:
     return {"model": model, "temperature": TEMPERATURE_BY_TYPE[var.type], "maxTokens": max_tokens}
 
 
+def shared_preamble(ctx: ProjectContext) -> str:
+    """The part of every variable's prompt that depends only on the project: context, unit of
+    observation and evidence rules. A call covering several variables sends it once."""
+    sections = [_context_section(ctx), _unit_section(ctx.unit), EVIDENCE_RULES]
+    return "\n\n".join("\n".join(section) for section in sections)
+
+
+def variable_block(var: VariableFields) -> str:
+    """The variable's own question: definition, instructions, categories and rules."""
+    return "\n\n".join("\n".join(s) for s in (_variable_section(var), _rules_section(var)))
+
+
+def question_of(prompt_text: str, preamble: str) -> str:
+    """A stored prompt without the project preamble (the whole text if it was edited away)."""
+    head = preamble + "\n\n"
+    return prompt_text[len(head) :] if prompt_text.startswith(head) else prompt_text
+
+
 def generate_prompt(ctx: ProjectContext, var: VariableFields, *, model: str) -> GeneratedPrompt:
     """Build the prompt text, model config and answer schema for one variable."""
-    sections = [
-        _context_section(ctx),
-        _unit_section(ctx.unit),
-        _variable_section(var),
-        _rules_section(var),
-        EVIDENCE_RULES,
-    ]
-    prompt_text = "\n\n".join("\n".join(section) for section in sections)
+    prompt_text = shared_preamble(ctx) + "\n\n" + variable_block(var)
     config = model_config_for(var, model)
     schema = response_schema(var)
     return GeneratedPrompt(prompt_text, config, schema, content_hash(prompt_text, config, schema))

@@ -25,13 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from coderai.services.document_processor import (
-    DocumentParseError,
-    TableKind,
-    bom_encoding,
-    normalise_text,
-    sniff_delimiter,
-)
+from coderai.services.document_processor import DocumentParseError, bom_encoding, normalise_text
+from coderai.services.file_type import TableKind, sniff_delimiter
 
 _READ_CHUNK = 1 << 20
 _INSPECT_ROWS = 1000  # JSON rows read to list the column names

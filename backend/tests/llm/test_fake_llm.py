@@ -355,6 +355,16 @@ def test_reset_forgets_facts_faults_limits_and_stats(fake_llm: FakeLLM) -> None:
     assert fake_llm.stats.total_requests == 1
 
 
+def test_reset_returns_to_the_configuration_the_fake_was_built_with() -> None:
+    fake = FakeLLM(model="base-model", rpm=2)
+    fake.configure(model="other", rpm=0, latency_ms=100)
+
+    fake.reset()
+
+    config = fake.state.config
+    assert (config.model, config.rpm, config.latency_ms) == ("base-model", 2, 0.0)
+
+
 def test_admin_routes_control_the_server_over_http(fake_llm: FakeLLM) -> None:
     remote = FakeLLMRemote(fake_llm.base_url)
     try:
@@ -362,7 +372,8 @@ def test_admin_routes_control_the_server_over_http(fake_llm: FakeLLM) -> None:
         remote.add_fact("size", r"(?P<value>[\d,]+) employees", value="large")
         remote.inject("500")
         remote.configure(rpm=100, window_seconds=5)
-        body = completion_body(document_schema({"city": NULLABLE_TEXT, "size": NULLABLE_TEXT}), REPORT)
+        schema = document_schema({"city": NULLABLE_TEXT, "size": NULLABLE_TEXT})
+        body = completion_body(schema, REPORT)
 
         failed, succeeded = chat(fake_llm, body), chat(fake_llm, body)
         stats = remote.stats

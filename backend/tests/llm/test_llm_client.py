@@ -96,11 +96,7 @@ async def test_entity_mode_returns_one_record_per_entity(fake_llm: FakeLLM) -> N
     fake_llm.set_entity_pattern(r"^Respondent \d+:", flags=re.M)
     fake_llm.add_fact("age", r"aged (?P<value>\d+)")
     fake_llm.add_fact("region", r"from the (?P<value>\w+)")
-    document = (
-        "Interview notes.\n"
-        "Respondent 1: aged 41, from the North.\n"
-        "Respondent 2: aged 29.\n"
-    )
+    document = "Interview notes.\nRespondent 1: aged 41, from the North.\nRespondent 2: aged 29.\n"
     schema = entity_schema({"age": NULLABLE_NUMBER, "region": NULLABLE_TEXT})
 
     result = await ask(make_client(fake_llm), document, json_schema=schema)
@@ -323,12 +319,30 @@ async def test_a_429_pauses_every_caller_of_the_shared_limiter(planted: FakeLLM)
     client = make_client(planted)
     planted.inject("429", retry_after=0.5)
 
-    await asyncio.gather(*(ask(client) for _ in range(4)))
+    first = asyncio.create_task(ask(client))
+    await asyncio.sleep(0.15)  # the 429 is back by now
+    await asyncio.gather(first, *(ask(client) for _ in range(3)))
 
     records = planted.stats.records
-    first_429 = next(r.t for r in records if r.status == 429)
-    later = [r.t for r in records if r.status == 200 and r.t > first_429 + 0.05]
-    assert later and min(later) - first_429 >= 0.45
+    rejected = next(r.t for r in records if r.status == 429)
+    accepted = [r.t for r in records if r.status == 200]
+    assert len(accepted) == 4
+    assert min(accepted) - rejected >= 0.45
+
+
+async def test_cancelled_calls_give_back_their_slots(planted: FakeLLM) -> None:
+    client = make_client(planted, requests_per_window=5, max_concurrency=1)
+    planted.inject("timeout")
+
+    call = asyncio.create_task(ask(client))
+    await asyncio.sleep(0.2)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    result = await asyncio.wait_for(ask(client), timeout=2)  # the one concurrency slot is free
+
+    assert result.data["city"]["value"] == "Lyon"
+    assert client.limiter.usage()[0] == 2  # both stay counted for the window
 
 
 async def test_settled_usage_frees_the_token_budget_early() -> None:
@@ -401,7 +415,7 @@ def test_cost_uses_input_cached_and_output_prices() -> None:
 
 def test_client_from_settings(fake_llm: FakeLLM) -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         llm_base_url=fake_llm.base_url,
         llm_api_key=SecretStr("local"),
         llm_requests_per_minute=120,
@@ -419,7 +433,7 @@ def test_client_from_settings(fake_llm: FakeLLM) -> None:
 
 
 def test_no_llm_configured_is_a_clear_error() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
 
     with pytest.raises(LLMNotConfiguredError, match="no LLM provider configured"):
         LLMClient.from_settings(settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import random
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -23,13 +22,8 @@ from docx.oxml.ns import nsdecls
 
 from coderai.models.enums import ContentType
 from coderai.services import table_rows
-from coderai.services.document_processor import (
-    DocumentParseError,
-    TableKind,
-    detect,
-    detect_content_type,
-    parse_document,
-)
+from coderai.services.document_processor import DocumentParseError, parse_document
+from coderai.services.file_type import TableKind, detect, detect_content_type
 from coderai.services.table_rows import (
     TableBatch,
     UnknownColumnError,
@@ -45,12 +39,12 @@ PAGES = [
 
 
 def write_pdf(path: Path, pages: list[str], **save_options: object) -> Path:
-    doc = pymupdf.open()
+    doc = pymupdf.open()  # type: ignore[no-untyped-call]
     for content in pages:
         page = doc.new_page()
         page.insert_text((72, 72), content)
-    doc.save(path, **save_options)
-    doc.close()
+    doc.save(path, **save_options)  # type: ignore[no-untyped-call]
+    doc.close()  # type: ignore[no-untyped-call]
     return path
 
 
@@ -82,7 +76,7 @@ class TestPdf:
         path = write_pdf(
             tmp_path / "locked.pdf",
             PAGES,
-            encryption=pymupdf.PDF_ENCRYPT_AES_256,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
             user_pw="secret",
             owner_pw="owner",
         )
@@ -93,15 +87,16 @@ class TestPdf:
         path = write_pdf(
             tmp_path / "restricted.pdf",
             PAGES[:1],
-            encryption=pymupdf.PDF_ENCRYPT_AES_256,
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
             owner_pw="owner",
         )
         assert parse_document(path, ContentType.PDF).text == PAGES[0]
 
     def test_page_without_text_is_reported_as_scanned(self, tmp_path: Path) -> None:
-        doc = pymupdf.open()
-        doc.new_page().draw_rect(pymupdf.Rect(50, 50, 300, 300), color=(0, 0, 0), fill=(0.5, 0, 0))
-        doc.save(tmp_path / "scan.pdf")
+        doc = pymupdf.open()  # type: ignore[no-untyped-call]
+        box = pymupdf.Rect(50, 50, 300, 300)  # type: ignore[no-untyped-call]
+        doc.new_page().draw_rect(box, color=(0, 0, 0), fill=(0.5, 0, 0))
+        doc.save(tmp_path / "scan.pdf")  # type: ignore[no-untyped-call]
         with pytest.raises(DocumentParseError, match=r"no text layer \(scanned PDF\?\)"):
             parse_document(tmp_path / "scan.pdf", ContentType.PDF)
 
@@ -145,7 +140,7 @@ class TestDocx:
         merged.cell(0, 0).merge(merged.cell(0, 1)).text = "wide"
         merged.cell(0, 2).text = "narrow"
         path = tmp_path / "report.docx"
-        document.save(path)
+        document.save(str(path))
 
         assert detect(path).content_type is ContentType.DOCX
         parsed = parse_document(path, ContentType.DOCX)
@@ -170,7 +165,7 @@ class TestDocx:
         )
         body = document.element.body
         body.insert(1, control)
-        document.save(tmp_path / "form.docx")
+        document.save(str(tmp_path / "form.docx"))
         text = parse_document(tmp_path / "form.docx", ContentType.DOCX).text
         assert text == "First.\n\nInside a control.\n\nLast."
 
@@ -187,7 +182,7 @@ class TestDocx:
             "<w:r><w:br/><w:t>Next line.</w:t></w:r></w:p>"
         )
         document.element.body.insert(0, paragraph)
-        document.save(tmp_path / "tracked.docx")
+        document.save(str(tmp_path / "tracked.docx"))
         text = parse_document(tmp_path / "tracked.docx", ContentType.DOCX).text
         assert text == "The fine is 200\teuros, see the decree\nNext line."
 
@@ -200,7 +195,7 @@ class TestDocx:
             parse_document(path, ContentType.DOCX)
 
     def test_empty_docx(self, tmp_path: Path) -> None:
-        docx.Document().save(tmp_path / "empty.docx")
+        docx.Document().save(str(tmp_path / "empty.docx"))
         with pytest.raises(DocumentParseError, match="contains no text"):
             parse_document(tmp_path / "empty.docx", ContentType.DOCX)
 
@@ -290,69 +285,15 @@ class TestHtml:
         assert detect_content_type(path) is ContentType.HTML
 
 
-# --------------------------------------------------------------------------- Detection failures
+# ----------------------------------------------------------------------------------- Refusals
 
 
-class TestDetection:
+class TestRefusals:
     def test_zero_byte_file(self, tmp_path: Path) -> None:
         path = tmp_path / "empty.txt"
         path.write_bytes(b"")
         with pytest.raises(DocumentParseError, match="empty"):
-            detect(path)
-        with pytest.raises(DocumentParseError, match="empty"):
             parse_document(path, ContentType.TXT)
-
-    def test_png_named_pdf(self, tmp_path: Path) -> None:
-        path = tmp_path / "scan.pdf"
-        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-        with pytest.raises(DocumentParseError, match=r"PNG image.*OCR"):
-            detect(path)
-
-    def test_random_binary_named_pdf(self, tmp_path: Path) -> None:
-        path = tmp_path / "report.pdf"
-        path.write_bytes(random.Random(7).randbytes(5000))
-        with pytest.raises(DocumentParseError, match="binary data"):
-            detect(path)
-
-    def test_html_error_page_named_pdf(self, tmp_path: Path) -> None:
-        path = tmp_path / "paper.pdf"
-        path.write_text("<!DOCTYPE html><html><body>403 Forbidden</body></html>")
-        with pytest.raises(
-            DocumentParseError, match=r"named like a PDF \(\.pdf\) but contains an HTML page"
-        ):
-            detect(path)
-
-    def test_excel_workbook_is_explained(self, tmp_path: Path) -> None:
-        path = tmp_path / "data.xlsx"
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("xl/workbook.xml", "<workbook/>")
-        with pytest.raises(DocumentParseError, match="Excel workbook; save the sheet as CSV"):
-            detect(path)
-
-    def test_extension_breaks_ties_between_text_kinds(self, tmp_path: Path) -> None:
-        prose = "Dear committee, thank you.\nWe met, as agreed, on Monday.\nBest, Ana\n"
-        table = "id,name,score\n1,Ana,3\n2,Ben,4\n3,Cy,5\n"
-        cases = [
-            (prose, "letter.txt", ContentType.TXT, None),
-            (prose, "letter.csv", ContentType.CSV_ROW, TableKind.CSV),
-            (table, "scores.txt", ContentType.TXT, None),
-            (table, "scores", ContentType.CSV_ROW, TableKind.CSV),
-            (table.replace(",", "\t"), "scores.csv", ContentType.CSV_ROW, TableKind.TSV),
-            (table.replace(",", "\t"), "scores", ContentType.CSV_ROW, TableKind.TSV),
-            ('[{"text": "a"}]', "rows.txt", ContentType.JSON_ROW, TableKind.JSON),
-            ('{"text": "a"}\n{"text": "b"}\n', "rows", ContentType.JSON_ROW, TableKind.JSONL),
-        ]
-        for content, name, content_type, kind in cases:
-            path = tmp_path / name
-            path.write_text(content)
-            found = detect(path)
-            assert (found.content_type, found.table_kind) == (content_type, kind), name
-
-    def test_json_that_is_not_records(self, tmp_path: Path) -> None:
-        path = tmp_path / "config.json"
-        path.write_text('{\n  "a": 1\n}\n')
-        with pytest.raises(DocumentParseError, match="not a list of records"):
-            detect(path)
 
     def test_row_types_are_not_parsed_as_one_document(self, tmp_path: Path) -> None:
         path = tmp_path / "rows.csv"

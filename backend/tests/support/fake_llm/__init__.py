@@ -9,7 +9,8 @@ calling), or written after a line `JSON schema:` in the prompt (JSON mode).
 from tests.support.fake_llm.facts import CHARS_PER_TOKEN, count_tokens
 from tests.support.fake_llm.remote import FakeLLMRemote, spawn_fake_llm
 from tests.support.fake_llm.server import FakeLLM, create_app
-from tests.support.fake_llm.state import FakeConfig, FakeStats, Fault, RequestRecord
+from tests.support.fake_llm.state import FakeConfig, Fault
+from tests.support.fake_llm.stats import FakeStats, RequestRecord
 
 __all__ = [
     "CHARS_PER_TOKEN",

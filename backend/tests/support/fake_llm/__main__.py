@@ -1,4 +1,6 @@
-"""Run the fake LLM in the foreground: `python -m tests.support.fake_llm --port 8089` (from backend/).
+"""Run the fake LLM in the foreground: `python -m tests.support.fake_llm --port 8089`.
+
+Run it from `backend/`.
 
 Prints `fake-llm listening on http://HOST:PORT/v1` once it accepts connections; everything the
 flags set can be changed later through the `/_admin` routes.
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from tests.support.fake_llm.facts import Fact
@@ -87,4 +88,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

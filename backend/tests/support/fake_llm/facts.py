@@ -186,7 +186,11 @@ class FactBook:
         )
 
     def segments(self, document: str) -> list[str]:
-        """Split the document into one stretch per entity (at each entity-pattern match)."""
+        """One stretch of text per entity, each starting at an entity-pattern match.
+
+        Text before the first match is left out; with no pattern set the whole document is one
+        entity (and an empty document none).
+        """
         if self.entity_pattern is None:
             return [document] if document.strip() else []
         starts = [match.start() for match in self.entity_pattern.finditer(document)]
@@ -196,7 +200,7 @@ class FactBook:
     def answer(self, schema: dict[str, Any], document: str, prompt: str) -> dict[str, Any]:
         """Fill `schema` (DOCUMENT or ENTITY mode) from the facts found in `document`."""
         properties = schema.get("properties") or {}
-        entities = properties.get("entities")
+        entities: dict[str, Any] = properties.get("entities") or {}
         if set(properties) == {"entities"} and "array" in schema_types(entities):
             item_schema = entities.get("items") or {}
             return {
@@ -209,9 +213,7 @@ class FactBook:
 
     def _record(self, schema: dict[str, Any], text: str, prompt: str) -> dict[str, Any]:
         properties: dict[str, Any] = schema.get("properties") or {}
-        return {
-            name: self._variable(name, sub, text, prompt) for name, sub in properties.items()
-        }
+        return {name: self._variable(name, sub, text, prompt) for name, sub in properties.items()}
 
     def _variable(self, name: str, schema: dict[str, Any], text: str, prompt: str) -> Any:
         fields: dict[str, Any] = schema.get("properties") or {}

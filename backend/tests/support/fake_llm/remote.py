@@ -19,7 +19,8 @@ from typing import Any, Self
 
 import httpx
 
-from tests.support.fake_llm.state import FakeStats, Fault
+from tests.support.fake_llm.state import Fault
+from tests.support.fake_llm.stats import FakeStats
 
 _BACKEND_DIR = Path(__file__).resolve().parents[3]
 _LISTENING = re.compile(r"listening on (http://\S+/v1)")
@@ -54,8 +55,10 @@ class FakeLLMRemote:
         if isinstance(pattern, re.Pattern):
             flags |= pattern.flags & ~re.UNICODE
             pattern = pattern.pattern
-        conditions = [when_prompt_contains] if isinstance(when_prompt_contains, str) else (
-            when_prompt_contains or []
+        conditions = (
+            [when_prompt_contains]
+            if isinstance(when_prompt_contains, str)
+            else (when_prompt_contains or [])
         )
         payload: dict[str, Any] = {
             "variable": variable,

@@ -21,7 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.fake_llm.facts import UNSET, Fact
-from tests.support.fake_llm.state import FakeConfig, FakeLLMState, FakeStats, Fault, error_body
+from tests.support.fake_llm.state import FakeConfig, FakeLLMState, Fault
+from tests.support.fake_llm.stats import FakeStats
+from tests.support.fake_llm.wire import error_body
 
 _HANG_POLL_SECONDS = 0.02
 
@@ -119,7 +121,7 @@ def create_app(state: FakeLLMState) -> Starlette:
         Route("/_admin/reset_stats", admin_reset_stats, methods=["POST"]),
     ]
     handlers = {ValueError: bad_admin_input, KeyError: bad_admin_input, re.error: bad_admin_input}
-    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    return Starlette(routes=routes, exception_handlers=handlers)
 
 
 async def _hang(request: Request, state: FakeLLMState, seconds: float, generation: int) -> None:
@@ -257,7 +259,7 @@ class FakeLLM:
         self.state.configure(**changes)
 
     def inject(self, fault: str | Fault, times: int = 1, **params: Any) -> None:
-        """Fail the next `times` requests with `fault` (params: retry_after, latency_ms, seconds)."""
+        """Fail the next `times` requests with `fault` (see `Fault` for its params)."""
         self.state.inject(fault, times, **params)
 
     def set_fault_rates(self, rates: dict[str, float], seed: int | None = None) -> None:
@@ -268,7 +270,7 @@ class FakeLLM:
         self.state.clear_faults()
 
     def reset(self) -> None:
-        """Back to a blank fake: no facts, faults, limits or stats."""
+        """Back to the configuration it was built with: no facts, faults, windows or stats."""
         self.state.reset()
 
     def reset_stats(self) -> None:

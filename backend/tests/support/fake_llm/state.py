@@ -11,40 +11,41 @@ import json
 import random
 import re
 import threading
-import time
 from collections import deque
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
 from tests.support.fake_llm.facts import (
-    UNSET,
+    CHARS_PER_TOKEN,
     FactBook,
     count_tokens,
     extract_document,
     make_fact,
     strip_document,
 )
-
-# OpenAI caches prompt prefixes of at least 1024 tokens, in steps of 128.
-CACHE_MIN_TOKENS = 1024
-CACHE_STEP_TOKENS = 128
-_CACHE_HISTORY = 256
-_JSON_SCHEMA_LINE = re.compile(r"^JSON schema:[ \t]*$", re.M)
+from tests.support.fake_llm.stats import FakeStats, RequestRecord
+from tests.support.fake_llm.wire import (
+    ChatRequest,
+    PrefixCache,
+    completion_body,
+    error_body,
+    parse_request,
+)
 
 
 class Fault(StrEnum):
     """Failures the fake can inject, by the name tests use."""
 
-    RATE_LIMIT = "429"
+    RATE_LIMIT = "429"  # param retry_after (seconds)
     SERVER_ERROR = "500"
     BAD_REQUEST = "400"
-    TIMEOUT = "timeout"  # hang until the client gives up (or `hang_seconds`)
+    TIMEOUT = "timeout"  # hang until the client gives up (param seconds, else hang_seconds)
     MALFORMED = "malformed"  # content that is not valid JSON
     TRUNCATED = "truncated"  # JSON cut short, finish_reason "length"
     BAD_QUOTE = "bad_quote"  # quotes that are not in the document
     REJECT_JSON_SCHEMA = "reject_json_schema"  # 400 for response_format json_schema
-    LATENCY = "latency"  # an extra delay (`latency_ms` param) before answering
+    LATENCY = "latency"  # an extra delay before answering (param latency_ms)
 
 
 @dataclass
@@ -62,83 +63,6 @@ class FakeConfig:
     supports_json_schema: bool = True
     supports_tools: bool = True
     missing_confidence: float = 0.1
-
-
-@dataclass
-class RequestRecord:
-    """One chat-completion request as the server saw it.
-
-    `status` is the HTTP status answered, 0 when the request hung until the client left.
-    `counted` says whether it passed the rate limiter (and so counts toward the window).
-    """
-
-    t: float
-    status: int
-    method: str | None
-    fault: str | None
-    counted: bool
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    charged_tokens: int = 0
-
-
-@dataclass
-class FakeStats:
-    """A snapshot of what the server has seen since the last reset."""
-
-    total_requests: int = 0
-    accepted_requests: int = 0
-    rejected_rate_limit: int = 0
-    faults: dict[str, int] = field(default_factory=dict)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    records: list[RequestRecord] = field(default_factory=list)
-
-    @property
-    def request_times(self) -> list[float]:
-        """Arrival times of every chat-completion request."""
-        return [record.t for record in self.records]
-
-    @property
-    def accepted_times(self) -> list[float]:
-        """Arrival times of the requests that passed the rate limiter."""
-        return [record.t for record in self.records if record.counted]
-
-    def max_requests_in_window(self, window_seconds: float) -> int:
-        """Most accepted requests inside any window `(t - window, t]`."""
-        return _max_in_window(
-            [(r.t, 1) for r in self.records if r.counted], window_seconds
-        )
-
-    def max_tokens_in_window(self, window_seconds: float) -> int:
-        """Most tokens charged to accepted requests inside any window `(t - window, t]`."""
-        return _max_in_window(
-            [(r.t, r.charged_tokens) for r in self.records if r.counted], window_seconds
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FakeStats:
-        known = {f.name for f in fields(cls)}
-        values = {key: value for key, value in data.items() if key in known}
-        values["records"] = [RequestRecord(**record) for record in data.get("records", [])]
-        return cls(**values)
-
-
-def _max_in_window(points: list[tuple[float, int]], window: float) -> int:
-    points.sort()
-    best = total = start = 0
-    for t, weight in points:
-        total += weight
-        while points[start][0] <= t - window:
-            total -= points[start][1]
-            start += 1
-        best = max(best, total)
-    return best
 
 
 @dataclass
@@ -160,52 +84,18 @@ class _Injected:
     params: dict[str, Any]
 
 
-class PrefixCache:
-    """Remembers recent prompts to report OpenAI-style cached (prefix) tokens."""
-
-    def __init__(self, size: int = _CACHE_HISTORY) -> None:
-        self._prompts: deque[str] = deque(maxlen=size)
-
-    def cached_tokens(self, prompt: str, prompt_tokens: int) -> int:
-        """Tokens of the longest prefix shared with an earlier prompt, then remember this one."""
-        longest = max((_common_prefix(prompt, seen) for seen in self._prompts), default=0)
-        self._prompts.append(prompt)
-        tokens = longest // 4
-        if tokens < CACHE_MIN_TOKENS:
-            return 0
-        return min(tokens, prompt_tokens) // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS
-
-    def clear(self) -> None:
-        self._prompts.clear()
-
-
-def _common_prefix(a: str, b: str) -> int:
-    # Binary search on slice equality: slices compare in C, so this stays fast for long prompts.
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def error_body(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
-
-
 class FakeLLMState:
     """All the behaviour of the fake server that is not HTTP plumbing."""
 
     def __init__(self, config: FakeConfig | None = None) -> None:
         self._lock = threading.Lock()
-        self.config = config or FakeConfig()
+        self._initial_config = replace(config or FakeConfig())
+        self.config = replace(self._initial_config)
         self.book = FactBook(missing_confidence=self.config.missing_confidence)
         self._injected: list[_Injected] = []
         self._rates: dict[Fault, float] = {}
         self._random = random.Random(0)
-        self._window: deque[tuple[float, int]] = deque()
+        self._window: deque[tuple[float, int]] = deque()  # (arrival, tokens charged)
         self._window_tokens = 0
         self._cache = PrefixCache()
         self._stats = FakeStats()
@@ -216,9 +106,9 @@ class FakeLLMState:
     # --- control ---------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget facts, faults, configuration, rate windows, the prefix cache and stats."""
+        """Back to the starting configuration, with no facts, faults, windows, cache or stats."""
         with self._lock:
-            self.config = FakeConfig()
+            self.config = replace(self._initial_config)
             self.book = FactBook(missing_confidence=self.config.missing_confidence)
             self._injected.clear()
             self._rates = {}
@@ -235,8 +125,7 @@ class FakeLLMState:
 
     def configure(self, **changes: Any) -> None:
         """Change configuration fields (see `FakeConfig`); unknown names are an error."""
-        known = {f.name for f in fields(FakeConfig)}
-        unknown = set(changes) - known
+        unknown = set(changes) - {f.name for f in fields(FakeConfig)}
         if unknown:
             raise ValueError(f"unknown fake LLM settings: {sorted(unknown)}")
         with self._lock:
@@ -305,79 +194,34 @@ class FakeLLMState:
         with self._lock:
             self.last_request = body
             self._stats.total_requests += 1
-            return self._plan(body, now)
+            request = parse_request(body)
+            if isinstance(request, str):
+                return self._reject(now, None, None, request)
+            return self._plan(request, now)
 
-    def _plan(self, body: dict[str, Any], now: float) -> Plan:
+    def _plan(self, request: ChatRequest, now: float) -> Plan:
         config = self.config
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            return self._reject(now, None, None, 400, "'messages' must be a non-empty list")
-        if body.get("stream"):
-            return self._reject(now, None, None, 400, "streaming is not supported by the fake")
-        method, schema, tool_name = _structured_request(body)
-        fault, params = self._next_fault(method)
+        fault, params = self._next_fault(request.method)
+        refused = self._refusal(request, now, fault, params)
+        if refused is not None:
+            return refused
 
-        if fault is Fault.RATE_LIMIT:
-            seconds = float(params.get("retry_after", config.retry_after_seconds))
-            return self._rate_limited(now, method, fault, seconds, "injected rate limit")
-        if fault is Fault.BAD_REQUEST:
-            return self._reject(now, method, fault, 400, "Invalid request (injected fault).")
-        if method == "json_schema" and (
-            fault is Fault.REJECT_JSON_SCHEMA or not config.supports_json_schema
-        ):
-            return self._reject(
-                now,
-                method,
-                fault,
-                400,
-                "Invalid parameter: 'response_format' of type 'json_schema' is not supported "
-                "by this server.",
-                param="response_format",
-            )
-        if method == "function_calling" and not config.supports_tools:
-            return self._reject(
-                now, method, fault, 400, "'tools' are not supported by this server.", "tools"
-            )
-
-        prompt_text = "\n".join(_content_text(m) for m in messages if isinstance(m, dict))
-        document = extract_document(prompt_text)
-        data: Any = (
-            self.book.answer(schema, document, strip_document(prompt_text))
-            if schema is not None
-            else None
-        )
-        if fault is Fault.BAD_QUOTE and data is not None:
-            _invent_quotes(data)
-        content = json.dumps(data, ensure_ascii=False) if data is not None else "OK"
-        finish_reason = "tool_calls" if method == "function_calling" else "stop"
-        if fault is Fault.MALFORMED:
-            # Python-repr style quotes: the classic way a model's "JSON" fails to parse.
-            content = content.replace('"', "'")
-        limit = body.get("max_completion_tokens") or body.get("max_tokens")
-        completion_tokens = count_tokens(content)
-        if fault is Fault.TRUNCATED:
-            limit = max(1, min(int(limit or completion_tokens), completion_tokens // 2))
-        if limit is not None and completion_tokens > int(limit):
-            completion_tokens = int(limit)
-            content = content[: completion_tokens * 4]
-            finish_reason = "length"
-
-        cache_key = _cache_text(messages, schema)
-        prompt_tokens = _prompt_tokens(messages, schema)
+        content, finish_reason, completion_tokens = self._content(request, fault)
+        prompt_tokens = request.prompt_tokens()
         charge = prompt_tokens + completion_tokens
         retry_after = self._limit_wait(now, charge)
         if retry_after is not None:
             self._stats.rejected_rate_limit += 1
-            return self._rate_limited(now, method, None, retry_after, "rate limit reached")
+            return self._rate_limited(now, request.method, None, retry_after, "limit reached")
         self._window.append((now, charge))
         self._window_tokens += charge
-        cached_tokens = self._cache.cached_tokens(cache_key, prompt_tokens)
+        cached_tokens = self._cache.cached_tokens(request.cache_text(), prompt_tokens)
 
         self._counter += 1
         record = RequestRecord(
             t=now,
             status=200,
-            method=method,
+            method=request.method,
             fault=str(fault) if fault else None,
             counted=True,
             prompt_tokens=prompt_tokens,
@@ -387,8 +231,7 @@ class FakeLLMState:
         )
         self._stats.records.append(record)
         self._stats.accepted_requests += 1
-        if fault is not None:
-            self._stats.faults[str(fault)] = self._stats.faults.get(str(fault), 0) + 1
+        self._stats.count_fault(record.fault)
 
         delay = config.latency_ms / 1000
         if config.latency_jitter_ms:
@@ -397,50 +240,78 @@ class FakeLLMState:
             delay += float(params.get("latency_ms", 1000)) / 1000
         if fault is Fault.SERVER_ERROR:
             record.status = 500
-            body_500 = error_body("The server had an error processing your request.", "server_error")
-            return Plan(500, body_500, delay_seconds=delay)
+            message = "The server had an error processing your request."
+            return Plan(500, error_body(message, "server_error"), delay_seconds=delay)
         if fault is Fault.TIMEOUT:
             record.status = 0
-            hang = float(params.get("seconds", config.hang_seconds))
             return Plan(
                 504,
                 error_body("upstream timed out", "timeout"),
                 delay_seconds=delay,
-                hang_seconds=hang,
+                hang_seconds=float(params.get("seconds", config.hang_seconds)),
                 generation=self.generation,
             )
 
         self._stats.prompt_tokens += prompt_tokens
         self._stats.completion_tokens += completion_tokens
         self._stats.cached_tokens += cached_tokens
-        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
-        if method == "function_calling":
-            message["content"] = None
-            message["tool_calls"] = [
-                {
-                    "id": f"call_{self._counter}",
-                    "type": "function",
-                    "function": {"name": tool_name, "arguments": content},
-                }
-            ]
-        response = {
-            "id": f"chatcmpl-fake-{self._counter}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model") or config.model,
-            "system_fingerprint": "fp_fake",
-            "choices": [
-                {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
-                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
-            },
-        }
-        return Plan(200, response, delay_seconds=delay)
+        body = completion_body(
+            request,
+            number=self._counter,
+            model=config.model,
+            content=content,
+            finish_reason=finish_reason,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cached_tokens=cached_tokens,
+        )
+        return Plan(200, body, delay_seconds=delay)
+
+    def _refusal(
+        self, request: ChatRequest, now: float, fault: Fault | None, params: dict[str, Any]
+    ) -> Plan | None:
+        """Errors decided before the rate limiter (so they do not count toward the window)."""
+        method = request.method
+        if fault is Fault.RATE_LIMIT:
+            seconds = float(params.get("retry_after", self.config.retry_after_seconds))
+            return self._rate_limited(now, method, fault, seconds, "injected rate limit")
+        if fault is Fault.BAD_REQUEST:
+            return self._reject(now, method, fault, "Invalid request (injected fault).")
+        if method == "json_schema" and (
+            fault is Fault.REJECT_JSON_SCHEMA or not self.config.supports_json_schema
+        ):
+            message = (
+                "Invalid parameter: 'response_format' of type 'json_schema' is not supported "
+                "by this server."
+            )
+            return self._reject(now, method, fault, message, "response_format")
+        if method == "function_calling" and not self.config.supports_tools:
+            return self._reject(now, method, fault, "'tools' are not supported here.", "tools")
+        return None
+
+    def _content(self, request: ChatRequest, fault: Fault | None) -> tuple[str, str, int]:
+        """(content, finish_reason, completion tokens) after output faults and max_tokens."""
+        data: Any = None
+        if request.schema is not None:
+            prompt = request.prompt_text
+            document = extract_document(prompt)
+            data = self.book.answer(request.schema, document, strip_document(prompt))
+        if fault is Fault.BAD_QUOTE and data is not None:
+            _invent_quotes(data)
+        content = json.dumps(data, ensure_ascii=False) if data is not None else "OK"
+        finish_reason = "tool_calls" if request.method == "function_calling" else "stop"
+        if fault is Fault.MALFORMED:
+            # Python-repr style quotes: the classic way a model's "JSON" fails to parse.
+            content = content.replace('"', "'")
+        tokens = count_tokens(content)
+        limit = request.max_tokens
+        if fault is Fault.TRUNCATED:
+            limit = max(1, min(limit or tokens, tokens // 2))
+        if limit is not None and tokens > limit:
+            tokens = limit
+            content = content[: limit * CHARS_PER_TOKEN]
+            finish_reason = "length"
+        return content, finish_reason, tokens
 
     def _next_fault(self, method: str | None) -> tuple[Fault | None, dict[str, Any]]:
         for injected in self._injected:
@@ -483,9 +354,9 @@ class FakeLLMState:
         self, now: float, method: str | None, fault: Fault | None, seconds: float, why: str
     ) -> Plan:
         seconds = max(seconds, 0.001)
-        self._stats.records.append(RequestRecord(now, 429, method, str(fault) if fault else None, False))
-        if fault is not None:
-            self._stats.faults[str(fault)] = self._stats.faults.get(str(fault), 0) + 1
+        name = str(fault) if fault else None
+        self._stats.records.append(RequestRecord(now, 429, method, name, counted=False))
+        self._stats.count_fault(name)
         config = self.config
         remaining = max(0, config.rpm - len(self._window)) if config.rpm else 0
         headers = {
@@ -497,95 +368,25 @@ class FakeLLMState:
             "x-ratelimit-remaining-tokens": str(max(0, config.tpm - self._window_tokens)),
         }
         message = (
-            f"Rate limit reached for {config.model}: {why} "
-            f"(limit {config.rpm} requests / {config.tpm} tokens per {config.window_seconds:g}s). "
+            f"Rate limit reached for {config.model} ({why}): limit {config.rpm} requests / "
+            f"{config.tpm} tokens per {config.window_seconds:g}s. "
             f"Please try again in {seconds * 1000:.0f}ms."
         )
-        body = error_body(message, "requests", "rate_limit_exceeded")
-        return Plan(429, body, headers=headers)
+        return Plan(429, error_body(message, "requests", "rate_limit_exceeded"), headers=headers)
 
     def _reject(
         self,
         now: float,
         method: str | None,
         fault: Fault | None,
-        status: int,
         message: str,
         param: str | None = None,
     ) -> Plan:
-        self._stats.records.append(RequestRecord(now, status, method, str(fault) if fault else None, False))
-        if fault is not None:
-            self._stats.faults[str(fault)] = self._stats.faults.get(str(fault), 0) + 1
-        body = error_body(message, "invalid_request_error", "invalid_request")
-        body["error"]["param"] = param
-        return Plan(status, body)
-
-
-def _content_text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part.get("text", "") for part in content if isinstance(part, dict)
-        )
-    return ""
-
-
-def _structured_request(
-    body: dict[str, Any],
-) -> tuple[str | None, dict[str, Any] | None, str | None]:
-    """(method, JSON schema, tool name) of a request: json_schema, function calling or JSON mode."""
-    response_format = body.get("response_format") or {}
-    if response_format.get("type") == "json_schema":
-        spec = response_format.get("json_schema") or {}
-        return "json_schema", spec.get("schema") or {}, None
-    tools = body.get("tools") or []
-    if tools:
-        chosen = body.get("tool_choice")
-        wanted = (
-            chosen.get("function", {}).get("name") if isinstance(chosen, dict) else None
-        )
-        for tool in tools:
-            function = tool.get("function") or {}
-            if wanted in (None, function.get("name")):
-                return "function_calling", function.get("parameters") or {}, function.get("name")
-    if response_format.get("type") == "json_object":
-        prompt = "\n".join(_content_text(m) for m in body.get("messages") or [])
-        return "json_mode", _schema_in_prompt(prompt), None
-    return None, None, None
-
-
-def _schema_in_prompt(prompt: str) -> dict[str, Any]:
-    """The JSON object written after a line `JSON schema:` (JSON mode), or {}."""
-    line = _JSON_SCHEMA_LINE.search(prompt)
-    if line is None:
-        return {}
-    start = prompt.find("{", line.end())
-    if start < 0:
-        return {}
-    try:
-        schema, _ = json.JSONDecoder().raw_decode(prompt, start)
-    except json.JSONDecodeError:
-        return {}
-    return schema if isinstance(schema, dict) else {}
-
-
-def _cache_text(messages: list[Any], schema: dict[str, Any] | None) -> str:
-    # Messages first, schema last: a schema that changes per call (per-variable mode) must not
-    # spoil the cache for the document that opens every call.
-    parts = [f"<|{m.get('role')}|>{_content_text(m)}" for m in messages if isinstance(m, dict)]
-    if schema is not None:
-        parts.append(json.dumps(schema, separators=(",", ":"), sort_keys=True))
-    return "\n".join(parts)
-
-
-def _prompt_tokens(messages: list[Any], schema: dict[str, Any] | None) -> int:
-    # Like OpenAI: a few tokens of framing per message and for the reply, plus the schema.
-    tokens = 3 + sum(4 + count_tokens(_content_text(m)) for m in messages if isinstance(m, dict))
-    if schema is not None:
-        tokens += count_tokens(json.dumps(schema, separators=(",", ":")))
-    return tokens
+        name = str(fault) if fault else None
+        self._stats.records.append(RequestRecord(now, 400, method, name, counted=False))
+        self._stats.count_fault(name)
+        body = error_body(message, "invalid_request_error", "invalid_request", param)
+        return Plan(400, body)
 
 
 def _invent_quotes(data: Any) -> None:
@@ -599,6 +400,3 @@ def _invent_quotes(data: Any) -> None:
                 data[key] = f"As the report plainly puts it, {value[::-1]}"
             else:
                 _invent_quotes(value)
-
-
-__all__ = ["UNSET", "FakeConfig", "FakeLLMState", "FakeStats", "Fault", "Plan", "RequestRecord"]

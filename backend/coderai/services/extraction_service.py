@@ -1,0 +1,433 @@
+"""The extraction pipeline for one document: plan the calls over chunks, ask the LLM for
+structured answers, ground every quote in the text, coerce values to their types, apply the
+uncertainty and multi-value rules, and merge chunk answers (DESIGN.md §5).
+
+No database and no HTTP framework here: `extract_document` is usable without a job.
+"""
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coderai.models.enums import GroundingKind, MultiValueAction, ObservationMode
+from coderai.services.chunker import Chunk, chunk_text
+from coderai.services.coercion import (
+    Coerced,
+    apply_multi_value,
+    apply_uncertainty,
+    coerce_value,
+    coerce_values,
+    display_of,
+)
+from coderai.services.extraction_types import (
+    CallFailure,
+    DocumentExtraction,
+    DocumentInput,
+    ExtractionOptions,
+    ExtractionResult,
+    VariablePrompt,
+)
+from coderai.services.grounding import DocumentIndex, Grounding
+from coderai.services.llm_client import LLMCallError, LLMClient, LLMOutputError, LLMResult
+from coderai.services.prompt_generator import ProjectContext, question_of, shared_preamble
+
+logger = logging.getLogger(__name__)
+
+# Bump when the wording below changes: stored with every job's options for reproducibility.
+EXTRACTION_PROMPT_VERSION = 1
+ENTITY_KEY = "entity_id"
+UNGROUNDED = "UNGROUNDED"
+DEFAULT_APPLIED = "DEFAULT_APPLIED"
+GROUNDING_RANK = {
+    GroundingKind.EXACT: 3,
+    GroundingKind.NORMALIZED: 2,
+    GroundingKind.FUZZY: 1,
+    GroundingKind.NONE: 0,
+}
+SYSTEM_INSTRUCTIONS = (
+    "You are a careful research assistant who codes documents into a dataset. Answer only "
+    "from the document between <document> and </document>; never use outside knowledge. "
+    "Reply with one JSON object that follows the given schema exactly."
+)
+REPAIR_REQUEST = (
+    "Your previous reply could not be used ({problem}). Reply again with only the complete "
+    "JSON object, following the schema exactly."
+)
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    chunk: Chunk
+    prompts: list[VariablePrompt]
+
+
+def plan_calls(
+    document: DocumentInput, prompts: Sequence[VariablePrompt], options: ExtractionOptions
+) -> list[PlannedCall]:
+    """One call per chunk for all variables (combined), or per chunk and variable."""
+    chunks = chunk_text(
+        document.text,
+        document.page_offsets,
+        max_tokens=options.chunk_tokens,
+        overlap_tokens=options.chunk_overlap_tokens,
+    )
+    if options.call_mode == "per_variable":
+        return [PlannedCall(chunk, [prompt]) for chunk in chunks for prompt in prompts]
+    return [PlannedCall(chunk, list(prompts)) for chunk in chunks]
+
+
+def call_schema(prompts: Sequence[VariablePrompt], mode: ObservationMode) -> dict[str, Any]:
+    """The JSON schema of one call's answer: an object of variables, or a list of entities."""
+    properties: dict[str, Any] = {p.name: p.response_schema for p in prompts}
+    if mode is ObservationMode.ENTITY:
+        identifier = {
+            "type": "object",
+            "properties": {
+                "value": {"type": ["string", "null"]},
+                "confidence": {"type": "number"},
+                "quote": {"type": ["string", "null"]},
+                "reasoning": {"type": "string"},
+            },
+            "required": ["value", "confidence", "quote", "reasoning"],
+            "additionalProperties": False,
+        }
+        properties = {ENTITY_KEY: identifier, **properties}
+    record = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if mode is ObservationMode.ENTITY:
+        return {
+            "type": "object",
+            "properties": {"entities": {"type": "array", "items": record}},
+            "required": ["entities"],
+            "additionalProperties": False,
+        }
+    return record
+
+
+def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext) -> tuple[str, str]:
+    """System and user messages: the document first and the questions last, so providers'
+    prefix caching covers the document across the calls made on it."""
+    preamble = shared_preamble(context)
+    system = SYSTEM_INSTRUCTIONS + "\n\n" + preamble
+    parts = ["<document>", call.chunk.text, "</document>"]
+    if chunk_count > 1:
+        parts.append(
+            f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
+            "this part only (null where this part does not say)."
+        )
+    if context.unit.mode is ObservationMode.ENTITY:
+        parts.append(
+            "List every entity in `entities`; give each one's identifier (as written in the "
+            f"document) in `{ENTITY_KEY}`."
+        )
+    for prompt in call.prompts:
+        parts += ["", f"### {prompt.name}", question_of(prompt.prompt_text, preamble)]
+    names = ", ".join(p.name for p in call.prompts)
+    parts += ["", f"Answer every variable ({names}) with value, confidence, quote and reasoning."]
+    return system, "\n".join(parts)
+
+
+def _call_budget(prompts: Sequence[VariablePrompt], mode: ObservationMode) -> tuple[float, int]:
+    temperature = min(float(p.llm_config.get("temperature", 0.0)) for p in prompts)
+    max_tokens = sum(int(p.llm_config.get("maxTokens", 400)) for p in prompts)
+    if mode is ObservationMode.ENTITY:
+        max_tokens *= 4  # several records per call
+    return temperature, min(max_tokens, 16_000)
+
+
+@dataclass
+class _Candidate:
+    """One variable's answer from one call, coerced and grounded (before merging)."""
+
+    prompt: VariablePrompt
+    chunk_index: int
+    items: list[Coerced]
+    raw: Any
+    confidence: float | None
+    quote: str | None
+    reasoning: str | None
+    grounding: Grounding
+
+    @property
+    def has_value(self) -> bool:
+        return any(item.value is not None for item in self.items)
+
+    def rank(self) -> tuple[int, int, float]:
+        return (int(self.has_value), GROUNDING_RANK[self.grounding.kind], self.confidence or 0.0)
+
+
+def _confidence(answer: dict[str, Any]) -> float | None:
+    value = answer.get("confidence")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _candidate(
+    prompt: VariablePrompt,
+    answer: Any,
+    chunk: Chunk,
+    index: DocumentIndex,
+    options: ExtractionOptions,
+) -> _Candidate:
+    answer = answer if isinstance(answer, dict) else {"value": answer}
+    raw = answer.get("value")
+    definition = prompt.definition
+    classification, validation = definition.classification_rules, definition.validation_rules
+    items = (
+        coerce_values(raw, definition.type, classification=classification, validation=validation)
+        if isinstance(raw, list)
+        else [
+            coerce_value(raw, definition.type, classification=classification, validation=validation)
+        ]
+    )
+    quote = answer.get("quote") if isinstance(answer.get("quote"), str) else None
+    grounding = index.ground(
+        quote,
+        fuzzy_threshold=options.fuzzy_threshold,
+        near=(chunk.char_start + chunk.char_end) // 2,
+    )
+    reasoning = answer.get("reasoning")
+    return _Candidate(
+        prompt,
+        chunk.index,
+        items,
+        raw,
+        _confidence(answer),
+        quote,
+        reasoning if isinstance(reasoning, str) else None,
+        grounding,
+    )
+
+
+def _finalise(
+    candidates: list[_Candidate],
+    entity_index: int,
+    entity_key: str | None,
+    options: ExtractionOptions,
+) -> ExtractionResult:
+    """Merge one variable's candidates (best grounded, most confident; all values when the
+    variable allows several) and apply grounding, uncertainty and default rules."""
+    prompt = candidates[0].prompt
+    handling = prompt.definition.uncertainty_handling
+    best = max(candidates, key=lambda c: c.rank())
+    pool = (
+        [item for c in candidates for item in c.items]
+        if handling.if_multiple_values is MultiValueAction.ALL
+        else best.items
+    )
+    chosen = apply_multi_value(pool, handling.if_multiple_values, handling.max_values)
+    value, flags, needs_review = chosen.value, list(chosen.flags), chosen.needs_review
+    confidence = best.confidence
+    grounding = best.grounding
+    if value is not None and not grounding.found:
+        # A value the document does not visibly support is never silently trusted.
+        flags.append(UNGROUNDED)
+        needs_review = True
+        confidence = min(
+            confidence if confidence is not None else 0.0, options.ungrounded_confidence_cap
+        )
+    if value is not None:
+        certainty = apply_uncertainty(confidence, handling)
+        flags += certainty.flags
+        needs_review |= certainty.needs_review
+        confidence = certainty.confidence
+        if not certainty.keep_value:
+            value = None
+    if any(item.flags or item.error for item in chosen.items):
+        needs_review = True
+    if value is None and prompt.definition.default_value is not None:
+        value = prompt.definition.default_value
+        flags.append(DEFAULT_APPLIED)
+    units = {item.unit for item in chosen.items if item.unit}
+    return ExtractionResult(
+        variable_id=prompt.variable_id,
+        prompt_id=prompt.prompt_id,
+        prompt_version=prompt.prompt_version,
+        entity_index=entity_index,
+        entity_key=entity_key,
+        value=value,
+        display_value=display_of(value),
+        raw_value=None if best.raw is None else _raw_text(best.raw),
+        unit=units.pop() if len(units) == 1 else None,
+        confidence=None if confidence is None else round(confidence, 4),
+        source_text=best.quote,
+        char_start=grounding.char_start,
+        char_end=grounding.char_end,
+        page=grounding.page,
+        reasoning=best.reasoning,
+        grounding=grounding.kind,
+        flags=list(dict.fromkeys(flags)),
+        needs_review=needs_review,
+    )
+
+
+def _raw_text(raw: Any) -> str:
+    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+
+
+def _entity_key(record: dict[str, Any]) -> str | None:
+    ident = record.get(ENTITY_KEY)
+    value = ident.get("value") if isinstance(ident, dict) else ident
+    if value is None or not str(value).strip():
+        return None
+    return str(value).strip()
+
+
+def _merge_key(key: str | None) -> str | None:
+    return " ".join(key.casefold().split()) if key else None
+
+
+class _Collector:
+    """Gathers candidates per (entity, variable) across calls, then finalises them."""
+
+    def __init__(self, mode: ObservationMode) -> None:
+        self.mode = mode
+        self.entities: dict[str, tuple[int, str | None]] = {}  # merge key -> (index, key)
+        self.by_slot: dict[tuple[int, Any], list[_Candidate]] = {}
+        self.prompts: dict[Any, VariablePrompt] = {}
+
+    def _entity(self, key: str | None, fallback: str) -> tuple[int, str | None]:
+        merge = _merge_key(key) or fallback
+        if merge not in self.entities:
+            self.entities[merge] = (len(self.entities), key)
+        return self.entities[merge]
+
+    def add(
+        self,
+        call: PlannedCall,
+        data: dict[str, Any],
+        index: DocumentIndex,
+        options: ExtractionOptions,
+    ) -> None:
+        if self.mode is ObservationMode.ENTITY:
+            records = data.get("entities")
+            records = records if isinstance(records, list) else []
+            for position, record in enumerate(r for r in records if isinstance(r, dict)):
+                entity, _ = self._entity(_entity_key(record), f"chunk{call.chunk.index}#{position}")
+                self._add_record(entity, call, record, index, options)
+        else:
+            self._add_record(0, call, data, index, options)
+
+    def _add_record(
+        self,
+        entity: int,
+        call: PlannedCall,
+        record: dict[str, Any],
+        index: DocumentIndex,
+        options: ExtractionOptions,
+    ) -> None:
+        for prompt in call.prompts:
+            self.prompts[prompt.variable_id] = prompt
+            candidate = _candidate(prompt, record.get(prompt.name), call.chunk, index, options)
+            self.by_slot.setdefault((entity, prompt.variable_id), []).append(candidate)
+
+    def results(
+        self, prompts: Sequence[VariablePrompt], options: ExtractionOptions
+    ) -> list[ExtractionResult]:
+        keys = {index: key for index, key in self.entities.values()}
+        entities = sorted(keys) if self.mode is ObservationMode.ENTITY else [0]
+        results = []
+        for entity in entities:
+            for prompt in prompts:
+                candidates = self.by_slot.get((entity, prompt.variable_id))
+                if candidates:
+                    results.append(_finalise(candidates, entity, keys.get(entity), options))
+        return results
+
+
+async def _ask(
+    llm: LLMClient,
+    system: str,
+    user: str,
+    schema: dict[str, Any],
+    temperature: float,
+    max_tokens: int,
+    outcome: DocumentExtraction,
+) -> LLMResult:
+    """One structured call with one repair re-ask for malformed or truncated JSON."""
+    try:
+        result = await llm.complete_structured(
+            system=system, user=user, json_schema=schema, schema_name="extraction",
+            temperature=temperature, max_tokens=max_tokens,
+        )  # fmt: skip
+    except LLMOutputError as first:
+        _account(
+            outcome,
+            first.usage.prompt_tokens,
+            first.usage.completion_tokens,
+            first.usage.cached_tokens,
+            first.cost_usd,
+        )
+        outcome.llm_calls += 1
+        problem = "it was cut off" if first.kind == "truncated" else "it was not valid JSON"
+        repair_tokens = max_tokens * 2 if first.kind == "truncated" else max_tokens
+        result = await llm.complete_structured(
+            system=system, user=user + "\n\n" + REPAIR_REQUEST.format(problem=problem),
+            json_schema=schema, schema_name="extraction",
+            temperature=temperature, max_tokens=min(repair_tokens, 16_000),
+        )  # fmt: skip
+    return result
+
+
+def _account(
+    outcome: DocumentExtraction, prompt: int, completion: int, cached: int, cost: float
+) -> None:
+    outcome.prompt_tokens += prompt
+    outcome.completion_tokens += completion
+    outcome.cached_tokens += cached
+    outcome.cost_usd += cost
+
+
+async def extract_document(
+    llm: LLMClient,
+    document: DocumentInput,
+    prompts: Sequence[VariablePrompt],
+    options: ExtractionOptions,
+) -> DocumentExtraction:
+    """Code one document against the given prompts; failed calls are recorded, not raised."""
+    outcome = DocumentExtraction()
+    if not prompts or not document.text.strip():
+        return outcome
+    calls = plan_calls(document, prompts, options)
+    chunk_count = len({call.chunk.index for call in calls})
+    index = DocumentIndex(document.text, document.page_offsets)
+    collector = _Collector(options.context.unit.mode)
+    for call in calls:
+        system, user = build_messages(call, chunk_count, options.context)
+        schema = call_schema(call.prompts, options.context.unit.mode)
+        temperature, max_tokens = _call_budget(call.prompts, options.context.unit.mode)
+        try:
+            result = await _ask(llm, system, user, schema, temperature, max_tokens, outcome)
+        except (LLMOutputError, LLMCallError) as exc:
+            outcome.llm_calls += 1
+            if isinstance(exc, LLMOutputError):
+                _account(
+                    outcome,
+                    exc.usage.prompt_tokens,
+                    exc.usage.completion_tokens,
+                    exc.usage.cached_tokens,
+                    exc.cost_usd,
+                )
+            outcome.failures.append(
+                CallFailure(call.chunk.index, [p.name for p in call.prompts], exc.kind, str(exc))
+            )
+            continue
+        outcome.llm_calls += 1
+        usage = result.usage
+        _account(
+            outcome,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cached_tokens,
+            result.cost_usd,
+        )
+        collector.add(call, result.data, index, options)
+    outcome.results = collector.results(prompts, options)
+    return outcome
