@@ -41,9 +41,7 @@ def _worker(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     if args.concurrency:
-        settings = Settings.model_validate(
-            {**settings.model_dump(), "runner_concurrency": args.concurrency}
-        )
+        settings = settings.model_copy(update={"runner_concurrency": args.concurrency})
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from coderai import __version__
-from coderai.api.routes import documents, health, jobs, projects, variables
+from coderai.api.routes import documents, exports, extractions, health, jobs, projects, variables
 from coderai.core import migrations
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         variables.router,
         documents.router,
         jobs.router,
+        extractions.router,
+        exports.router,
         health.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -26,7 +26,10 @@ class ExportLayout(StrEnum):
     LONG = "LONG"
 
 
-_IMPLIED_LAYOUT = {ExportFormat.CSV_WIDE: ExportLayout.WIDE, ExportFormat.CSV_LONG: ExportLayout.LONG}
+_IMPLIED_LAYOUT = {
+    ExportFormat.CSV_WIDE: ExportLayout.WIDE,
+    ExportFormat.CSV_LONG: ExportLayout.LONG,
+}
 
 
 class ExportConfig(StrictCamelModel):

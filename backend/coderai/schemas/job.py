@@ -128,3 +128,47 @@ class JobStatistics(CamelModel):
     job_id: uuid.UUID
     documents: int
     variables: list[VariableStatistics]
+
+
+class PreviewRequest(CamelModel):
+    document_id: uuid.UUID
+    # Omitted: the whole schema. Nothing is stored; the active prompts are used.
+    variable_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=200)
+    call_mode: Literal["combined", "per_variable"] = "combined"
+
+
+class PreviewValue(CamelModel):
+    variable_id: uuid.UUID
+    variable_name: str
+    entity_index: int
+    entity_key: str | None
+    value: str | None
+    typed_value: Any
+    unit: str | None
+    confidence: float | None
+    source_text: str | None
+    char_start: int | None
+    char_end: int | None
+    page: int | None
+    reasoning: str | None
+    grounding: GroundingKind
+    flags: list[str]
+    needs_review: bool
+    prompt_version: int
+
+
+class PreviewFailure(CamelModel):
+    chunk_index: int
+    variables: list[str]
+    kind: str
+    message: str
+
+
+class PreviewResult(CamelModel):
+    document_id: uuid.UUID
+    values: list[PreviewValue]
+    failures: list[PreviewFailure]
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from uuid import UUID
 
 from coderai.models.enums import GroundingKind, VariableType, Verdict
@@ -207,7 +208,7 @@ def numbers_match(model: JsonValue, truth: JsonValue, rel_tol: float) -> bool:
         return model is None and truth is None
     if not (_is_number(model) and _is_number(truth)):
         return same_value(model, truth)
-    m, t = float(model), float(truth)  # type: ignore[arg-type]
+    m, t = float(model), float(truth)
     # A small epsilon so that 101 vs 100 at 1 % is a match despite binary rounding.
     return abs(m - t) <= rel_tol * abs(t) + 1e-12
 
@@ -256,7 +257,7 @@ def cohens_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
 def _label(value: JsonValue) -> str:
     if isinstance(value, list):
         return "; ".join(sorted(_label(item) for item in value))
-    return display_of(value) if value is not None else EMPTY_LABEL
+    return display_of(value) or EMPTY_LABEL
 
 
 def classify_error(variable_type: VariableType, item: ReviewedItem) -> ErrorKind | None:
@@ -304,7 +305,7 @@ def calibration_table(
     bins = []
     total = sum(len(bucket) for bucket in buckets)
     ece = 0.0
-    for (lower, upper), bucket in zip(zip(edges, edges[1:]), buckets, strict=True):
+    for (lower, upper), bucket in zip(pairwise(edges), buckets, strict=True):
         count = len(bucket)
         mean = sum(i.confidence or 0.0 for i in bucket) / count if count else None
         accuracy = _rate(sum(i.verdict is Verdict.CORRECT for i in bucket), count)

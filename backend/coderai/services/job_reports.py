@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderai.models import (
     Document,
     Extraction,
+    ExtractionFeedback,
     JobItem,
     ProcessingJob,
     ProcessingLog,
     Prompt,
     Variable,
 )
-from coderai.models.enums import GroundingKind, JobItemStatus, LogLevel
+from coderai.models.enums import GroundingKind, JobItemStatus, LogLevel, Verdict
 from coderai.schemas.job import JobProgress, VariableStatistics
 
 # The ETA uses the completion rate over this trailing window (a moving average).
@@ -198,6 +199,7 @@ async def variable_statistics(
         .group_by(Variable.id, Variable.name, Variable.order)
         .order_by(Variable.order)
     )
+    reviews = await _review_counts(session, job.id)
     return [
         VariableStatistics(
             variable_id=variable_id,
@@ -208,6 +210,32 @@ async def variable_statistics(
             mean_confidence=round(float(mean), 4) if mean is not None else None,
             flagged=flagged,
             ungrounded=ungrounded,
+            reviewed=reviews.get(variable_id, (0, 0))[0],
+            accuracy=_accuracy(*reviews.get(variable_id, (0, 0))),
         )
         for variable_id, name, total, filled, mean, flagged, ungrounded in rows
     ]
+
+
+def _accuracy(reviewed: int, correct: int) -> float | None:
+    return round(correct / reviewed, 4) if reviewed else None
+
+
+async def _review_counts(
+    session: AsyncSession, job_id: uuid.UUID
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per variable: extractions with a current verdict, and how many of those are CORRECT."""
+    rows = await session.execute(
+        select(
+            Extraction.variable_id,
+            func.count(),
+            func.count().filter(ExtractionFeedback.verdict == Verdict.CORRECT),
+        )
+        .join(
+            ExtractionFeedback,
+            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
+        )
+        .where(Extraction.job_id == job_id)
+        .group_by(Extraction.variable_id)
+    )
+    return {variable_id: (reviewed, correct) for variable_id, reviewed, correct in rows}

@@ -36,9 +36,9 @@ TYPE_GUIDANCE = {
         "Do not add information the document does not give."
     ),
     VariableType.NUMBER: (
-        "Answer with a number as a JSON number (use '.' as the decimal separator, no "
-        "thousands separators; write 12.4 million as 12400000). Mention the unit (%, currency, "
-        "people, …) in the reasoning. Do not compute values the document does not state."
+        "Answer with the number. When the document states a unit or currency (%, €, people, "
+        "mg), answer the figure as written, e.g. \"€3.5m\" or \"45%\", so the unit is kept; "
+        "otherwise a JSON number. Do not compute values the document does not state."
     ),
     VariableType.DATE: (
         "Answer with an ISO 8601 date: YYYY-MM-DD, or YYYY-MM / YYYY when the document gives "
@@ -213,11 +213,14 @@ EVIDENCE_RULES = [
 def value_schema(var: VariableFields) -> dict[str, Any]:
     """JSON schema of the `value` field for this variable's type and multi-value rule."""
     scalar: dict[str, Any] = {"type": [JSON_TYPE_BY_VARIABLE[var.type], "null"]}
+    if var.type is VariableType.NUMBER:
+        # A figure with its unit ("€3.5m") is allowed; coercion keeps the unit beside it.
+        scalar = {"type": ["number", "string", "null"]}
     rules = var.classification_rules
     if var.type is VariableType.CATEGORY and rules and not rules.allow_other:
         scalar = {"type": ["string", "null"], "enum": [c.value for c in rules.categories] + [None]}
     if var.uncertainty_handling.if_multiple_values is MultiValueAction.ALL:
-        items = dict(scalar, type=JSON_TYPE_BY_VARIABLE[var.type])
+        items = dict(scalar, type=[t for t in scalar["type"] if t != "null"])
         if "enum" in items:
             items["enum"] = [c for c in items["enum"] if c is not None]
         return {"type": ["array", "null"], "items": items}

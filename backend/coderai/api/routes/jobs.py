@@ -19,8 +19,12 @@ from coderai.schemas.job import (
     JobProgress,
     JobRead,
     JobStatistics,
+    PreviewFailure,
+    PreviewRequest,
+    PreviewResult,
+    PreviewValue,
 )
-from coderai.services import job_manager, job_reports
+from coderai.services import job_manager, job_reports, preview_service
 from coderai.services.job_reports import ResultFilter
 
 router = APIRouter(tags=["jobs"])
@@ -239,3 +243,60 @@ async def get_logs(
 async def get_statistics(session: SessionDep, job: JobDep) -> JobStatistics:
     variables = await job_reports.variable_statistics(session, job)
     return JobStatistics(job_id=job.id, documents=job.total_items, variables=variables)
+
+
+@router.post(
+    "/projects/{projectId}/extract-preview",
+    operation_id="extractions-preview",
+    response_model=PreviewResult,
+)
+async def preview(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    project: ProjectDep,
+    body: PreviewRequest,
+) -> PreviewResult:
+    """Try the active prompts of the schema (or of `variableIds`) on one document; nothing is
+    stored, so prompts can be tuned before a sample job."""
+    plan = await preview_service.plan_preview(
+        session,
+        settings,
+        project,
+        document_id=body.document_id,
+        variable_ids=body.variable_ids,
+        call_mode=body.call_mode,
+    )
+    await session.commit()  # no transaction stays open across the LLM calls
+    outcome = await preview_service.run_preview(request.app.state.llm, plan)
+    names = plan.names
+    return PreviewResult(
+        document_id=body.document_id,
+        values=[
+            PreviewValue(
+                variable_id=r.variable_id,
+                variable_name=names[r.variable_id],
+                entity_index=r.entity_index,
+                entity_key=r.entity_key,
+                value=r.display_value,
+                typed_value=r.value,
+                unit=r.unit,
+                confidence=r.confidence,
+                source_text=r.source_text,
+                char_start=r.char_start,
+                char_end=r.char_end,
+                page=r.page,
+                reasoning=r.reasoning,
+                grounding=r.grounding,
+                flags=r.flags,
+                needs_review=r.needs_review,
+                prompt_version=r.prompt_version,
+            )
+            for r in outcome.results
+        ],
+        failures=[PreviewFailure(**vars(f)) for f in outcome.failures],
+        llm_calls=outcome.llm_calls,
+        prompt_tokens=outcome.prompt_tokens,
+        completion_tokens=outcome.completion_tokens,
+        cost_usd=round(outcome.cost_usd, 6),
+    )

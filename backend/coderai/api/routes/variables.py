@@ -1,8 +1,12 @@
 """Variables (the schema) and their prompt history."""
 
-from fastapi import APIRouter, Response, status
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 
 from coderai.api.deps import ProjectDep, SessionDep, VariableDep
+from coderai.schemas.feedback import PromptDraftCreate, PromptDraftRead
 from coderai.schemas.variable import (
     PromptRead,
     VariableCreate,
@@ -11,7 +15,7 @@ from coderai.schemas.variable import (
     VariableRead,
     VariableUpdate,
 )
-from coderai.services import prompt_service, variable_service
+from coderai.services import prompt_refiner, prompt_service, variable_service
 
 router = APIRouter(tags=["variables"])
 
@@ -72,7 +76,8 @@ async def get_variable(session: SessionDep, variable: VariableDep) -> VariableDe
 async def update_variable(
     session: SessionDep, variable: VariableDep, body: VariableUpdate
 ) -> VariableDetail:
-    await variable_service.update_variable(session, variable, body)
+    # Through the refiner, so the regenerated prompt keeps the active version's refinements.
+    await prompt_refiner.update_variable(session, variable, body)
     return await _detail(session, variable)
 
 
@@ -94,3 +99,26 @@ async def delete_variable(session: SessionDep, variable: VariableDep) -> Respons
 async def prompt_history(session: SessionDep, variable: VariableDep) -> list[PromptRead]:
     prompts = await prompt_service.prompt_history(session, variable.id)
     return [PromptRead.model_validate(p) for p in prompts]
+
+
+@router.post(
+    "/variables/{variableId}/prompts",
+    operation_id="variables-prompts-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PromptDraftRead,
+)
+async def create_prompt_draft(
+    session: SessionDep, variable: VariableDep, body: PromptDraftCreate
+) -> PromptDraftRead:
+    """Store a hand-edited prompt as a MANUAL draft (not active), with its diff."""
+    return await prompt_refiner.create_manual_draft(session, variable, body)
+
+
+@router.post(
+    "/prompts/{promptId}/activate", operation_id="prompts-activate", response_model=PromptRead
+)
+async def activate_prompt(
+    session: SessionDep, prompt_id: Annotated[uuid.UUID, Path(alias="promptId")]
+) -> PromptRead:
+    """Make a prompt version the active one; jobs created from now on snapshot it."""
+    return PromptRead.model_validate(await prompt_refiner.activate_prompt(session, prompt_id))

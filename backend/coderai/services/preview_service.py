@@ -1,0 +1,90 @@
+"""Try the schema (or some variables) on one document without storing anything: the schema
+screens' "try on a document"."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderai.core.config import Settings
+from coderai.core.errors import Conflict, InvalidInput
+from coderai.models import Project, Prompt, Variable
+from coderai.models.enums import DocumentStatus
+from coderai.services import document_service
+from coderai.services.extraction_service import extract_document
+from coderai.services.extraction_types import (
+    DocumentExtraction,
+    DocumentInput,
+    ExtractionOptions,
+    VariablePrompt,
+)
+from coderai.services.item_processor import load_prompts
+from coderai.services.llm_client import LLMClient
+from coderai.services.prompt_service import context_of
+
+
+@dataclass(frozen=True)
+class PreviewPlan:
+    document: DocumentInput
+    prompts: list[VariablePrompt]
+    options: ExtractionOptions
+
+    @property
+    def names(self) -> dict[uuid.UUID, str]:
+        return {p.variable_id: p.name for p in self.prompts}
+
+
+async def plan_preview(
+    session: AsyncSession,
+    settings: Settings,
+    project: Project,
+    *,
+    document_id: uuid.UUID,
+    variable_ids: list[uuid.UUID] | None,
+    call_mode: str,
+) -> PreviewPlan:
+    """Check the request and load what the extraction needs (the active prompts)."""
+    document = await document_service.get_document(session, document_id)
+    if document.project_id != project.id:
+        raise InvalidInput(
+            "The document belongs to another project.",
+            errors=[{"field": "documentId", "message": "not in this project"}],
+        )
+    if document.status is not DocumentStatus.READY or document.text is None:
+        raise Conflict(f"The document is {document.status.value}: {document.error or 'no text'}.")
+    statement = (
+        select(Variable.id, Prompt.id)
+        .join(Prompt, (Prompt.variable_id == Variable.id) & Prompt.is_active)
+        .where(Variable.project_id == project.id)
+    )
+    if variable_ids:
+        statement = statement.where(Variable.id.in_(variable_ids))
+    snapshot = {str(v): str(p) for v, p in await session.execute(statement)}
+    missing = set(map(str, variable_ids or [])) - set(snapshot)
+    if missing or not snapshot:
+        raise InvalidInput(
+            "Unknown variables for this project.",
+            errors=[
+                {"field": "variableIds", "message": f"'{v}' is not a variable of this project"}
+                for v in sorted(missing)
+            ]
+            or [{"field": "variableIds", "message": "the project has no variables"}],
+        )
+    prompts = await load_prompts(session, snapshot)
+    options = ExtractionOptions(
+        context=context_of(project),
+        call_mode=call_mode,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
+    )
+    doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
+    return PreviewPlan(doc, prompts, options)
+
+
+async def run_preview(llm: LLMClient | None, plan: PreviewPlan) -> DocumentExtraction:
+    """Call the LLM for a planned preview (hold no database transaction across this)."""
+    if llm is None:
+        raise Conflict("No LLM provider configured: set OPENAI_API_KEY or LLM_BASE_URL.")
+    return await extract_document(llm, plan.document, plan.prompts, plan.options)
