@@ -501,7 +501,9 @@ class Tally:
     exact_quotes: int = 0
     seconds: list[float] = field(default_factory=list)
 
-    def add(self, report: Report, outcome: DocumentExtraction, seconds: float) -> None:
+    def add(
+        self, report: Report, outcome: DocumentExtraction, seconds: float, names: dict[Any, str]
+    ) -> None:
         self.documents += 1
         self.calls += outcome.llm_calls
         self.prompt_tokens += outcome.prompt_tokens
@@ -513,17 +515,8 @@ class Tally:
         for result in outcome.results:
             self.values += 1
             self.exact_quotes += result.grounding is GroundingKind.EXACT
-        self.correct += count_correct(report, outcome)
-
-
-def count_correct(report: Report, outcome: DocumentExtraction) -> int:
-    """Values equal to what was planted (a check that the pipeline still reads the answers)."""
-    names = {str(p): p for p in report.truth}
-    return sum(
-        1
-        for result, name in zip(outcome.results, names, strict=False)
-        if result.value == report.truth[name]
-    )
+            # Equal to what was planted: a check that the pipeline still reads the answers.
+            self.correct += result.value == report.truth[names[result.variable_id]]
 
 
 async def run_documents(
@@ -535,6 +528,7 @@ async def run_documents(
 ) -> Tally:
     """Extract every report with `concurrency` documents in flight (as the job runner does)."""
     tally = Tally()
+    names = {prompt.variable_id: prompt.name for prompt in prompts}
     queue: asyncio.Queue[Report] = asyncio.Queue()
     for report in reports:
         queue.put_nowait(report)
@@ -545,7 +539,7 @@ async def run_documents(
             document = DocumentInput(uuid.uuid4(), report.external_id, report.text, [0])
             started = time.perf_counter()
             outcome = await extract_document(llm, document, prompts, options)
-            tally.add(report, outcome, time.perf_counter() - started)
+            tally.add(report, outcome, time.perf_counter() - started, names)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return tally

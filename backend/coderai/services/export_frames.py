@@ -329,10 +329,11 @@ def _all_full_days(values: list[Any]) -> bool:
 
 
 def _meta_columns(units: list[UnitSpec]) -> dict[str, list[Any]]:
-    keys: dict[str, None] = {}
+    keys: set[str] = set()
     for unit in units:
-        keys.update(dict.fromkeys(unit.metadata))
-    return {key: [unit.metadata.get(key) for unit in units] for key in keys}
+        keys.update(unit.metadata)
+    # JSONB does not keep the source file's column order, so the order is alphabetical.
+    return {key: [unit.metadata.get(key) for unit in units] for key in sorted(keys)}
 
 
 def _meta_series(values: list[Any]) -> tuple[pd.Series, str]:

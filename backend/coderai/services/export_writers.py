@@ -35,7 +35,8 @@ _MAX_WIDTH = 60
 
 
 def _is_text(series: pd.Series) -> bool:
-    return bool(pd.api.types.is_string_dtype(series.dtype)) or series.dtype == object
+    # For object columns pandas looks at the values: dates as objects are not text.
+    return bool(pd.api.types.is_string_dtype(series))
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +102,10 @@ def _for_excel(frame: pd.DataFrame) -> pd.DataFrame:
     changed: dict[str, pd.Series] = {}
     for name in frame.columns:
         series = frame[name]
-        if _is_text(series):
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            # Date objects get pandas' day format (its datetime format option is ignored).
+            changed[name] = series.dt.date
+        elif _is_text(series):
             # openpyxl refuses control characters; Excel truncates nothing silently, we do.
             cleaned = series.str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True).str.slice(
                 0, _EXCEL_MAX_CELL
@@ -138,9 +142,7 @@ def write_excel(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> No
     """Sheets Data (bold frozen header, real dates), Codebook and Quality."""
     data = _for_excel(export.frame)
     context, variables, quality = codebook_sheets(codebook)
-    with pd.ExcelWriter(
-        path, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
-    ) as writer:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
         data.to_excel(writer, sheet_name="Data", index=False, freeze_panes=(1, export.key_columns))
         sheet = writer.sheets["Data"]
         _style_sheet(sheet, data)
@@ -241,6 +243,9 @@ def plan_stata(export: ExportFrame) -> StataPlan:
                 series, [str(c.get("value")) for c in variable.categories]
             )
             numeric = True
+        elif spec.kind == "string":
+            # A column with no value at all has no type pandas could write.
+            series = series.astype(object).where(series.notna(), "")
         converted[stata] = series
         if numeric and spec.status_column is not None:
             status = frame[spec.status_column].to_numpy(dtype=object)

@@ -204,9 +204,9 @@ def render_lessons(refinements: Refinements, definition: VariableFields) -> str:
         meanings = _category_definitions(definition)
         lines.append("Categories that were confused:")
         for pair in refinements.category_clarifications:
+            times = "once" if pair.count == 1 else f"{pair.count} times"
             line = (
-                f"- Reviewers corrected `{pair.model_value}` to `{pair.correct_value}` "
-                f"({pair.count} times)."
+                f"- Reviewers corrected `{pair.model_value}` to `{pair.correct_value}` ({times})."
             )
             for value in (pair.correct_value, pair.model_value):
                 if meanings.get(value):
@@ -228,6 +228,8 @@ def render_lessons(refinements: Refinements, definition: VariableFields) -> str:
                 line += " (the passage does not state it)"
             if example.wrong_value is not None:
                 line += f", not {_json(example.wrong_value)}"
+            if example.note:
+                line += f" (reviewer: {' '.join(example.note.split())})"
             lines.append(line)
     lines.append(LESSONS_END)
     return "\n".join(lines)

@@ -131,6 +131,29 @@ async def test_long_document_facts_in_different_chunks_are_merged(
         assert text[value["charStart"] : value["charEnd"]] == value["sourceText"]
 
 
+async def arm_schema(client: httpx.AsyncClient, fake: FakeLLM, project_id: str) -> None:
+    """Two variables per trial arm, and facts that make the fake answer one record per arm."""
+    await create_variable(
+        client,
+        project_id,
+        name="participants",
+        type="NUMBER",
+        instructions="Participants in this arm.",
+    )
+    await create_variable(
+        client,
+        project_id,
+        name="dose",
+        type="TEXT",
+        instructions="The dose given in this arm.",
+        order=2,
+    )
+    fake.set_entity_pattern(r"Arm [A-Z]:")
+    fake.add_fact("entity_id", r"(?P<value>Arm [A-Z]):")
+    fake.add_fact("participants", r"(?P<value>\d+) participants")
+    fake.add_fact("dose", r"dose of (?P<value>\d+ mg)")
+
+
 async def test_entity_mode_records_merge_by_identifier(
     runner_client: httpx.AsyncClient, fake_llm: FakeLLM
 ) -> None:
@@ -142,25 +165,7 @@ async def test_entity_mode_records_merge_by_identifier(
             "entityIdentificationPattern": "Arms are introduced as 'Arm A', 'Arm B', …",
         },
     )
-    await create_variable(
-        runner_client,
-        project["id"],
-        name="participants",
-        type="NUMBER",
-        instructions="Participants in this arm.",
-    )
-    await create_variable(
-        runner_client,
-        project["id"],
-        name="dose",
-        type="TEXT",
-        instructions="The dose given in this arm.",
-        order=2,
-    )
-    fake_llm.set_entity_pattern(r"Arm [A-Z]:")
-    fake_llm.add_fact("entity_id", r"(?P<value>Arm [A-Z]):")
-    fake_llm.add_fact("participants", r"(?P<value>\d+) participants")
-    fake_llm.add_fact("dose", r"dose of (?P<value>\d+ mg)")
+    await arm_schema(runner_client, fake_llm, project["id"])
     text = (
         "Arm A: 40 participants received a dose of 10 mg.\n"
         "Arm B: 35 participants received a dose of 20 mg.\n"
@@ -191,25 +196,7 @@ async def test_entity_split_across_chunks_is_one_record(
             "entityIdentificationPattern": "Arm X",
         },
     )
-    await create_variable(
-        runner_client,
-        project["id"],
-        name="participants",
-        type="NUMBER",
-        instructions="Participants in this arm.",
-    )
-    await create_variable(
-        runner_client,
-        project["id"],
-        name="dose",
-        type="TEXT",
-        instructions="The dose given in this arm.",
-        order=2,
-    )
-    fake_llm.set_entity_pattern(r"Arm [A-Z]:")
-    fake_llm.add_fact("entity_id", r"(?P<value>Arm [A-Z]):")
-    fake_llm.add_fact("participants", r"(?P<value>\d+) participants")
-    fake_llm.add_fact("dose", r"dose of (?P<value>\d+ mg)")
+    await arm_schema(runner_client, fake_llm, project["id"])
     text = (
         "Arm A: 40 participants were enrolled.\n\n"
         + FILLER * 10

@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from coderai.core.database import Database
-from coderai.models import Document, Extraction, JobItem, ProcessingJob, Prompt, Variable
+from coderai.models import (
+    Document,
+    Extraction,
+    ExtractionFeedback,
+    JobItem,
+    ProcessingJob,
+    Prompt,
+    Variable,
+)
 from coderai.models.enums import (
     ContentType,
     DocumentStatus,
@@ -17,6 +25,7 @@ from coderai.models.enums import (
     JobItemStatus,
     JobStatus,
     JobType,
+    Verdict,
 )
 
 
@@ -157,3 +166,32 @@ async def seed_job(
         if extraction_rows:
             await session.execute(insert(Extraction), extraction_rows)
     return seeded
+
+
+async def seed_feedback(
+    db: Database,
+    extraction_id: uuid.UUID,
+    verdict: Verdict,
+    *,
+    corrected_value: Any = None,
+    is_current: bool = True,
+    note: str | None = None,
+) -> uuid.UUID:
+    """A reviewer's verdict on one extraction (current unless told otherwise)."""
+    feedback_id = uuid.uuid4()
+    async with db.transaction() as session:
+        await session.execute(
+            insert(ExtractionFeedback),
+            [
+                {
+                    "id": feedback_id,
+                    "extraction_id": extraction_id,
+                    "verdict": verdict,
+                    "is_correct": verdict is Verdict.CORRECT,
+                    "corrected_value": corrected_value,
+                    "note": note,
+                    "is_current": is_current,
+                }
+            ],
+        )
+    return feedback_id

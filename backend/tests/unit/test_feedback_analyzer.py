@@ -42,7 +42,7 @@ def item(
     )
 
 
-C, I, P = Verdict.CORRECT, Verdict.INCORRECT, Verdict.PARTIALLY_CORRECT
+RIGHT, WRONG, PARTLY = Verdict.CORRECT, Verdict.INCORRECT, Verdict.PARTIALLY_CORRECT
 
 
 def test_cohens_kappa_two_categories() -> None:
@@ -110,15 +110,17 @@ def test_format_equality_ignores_case_space_and_number_formatting() -> None:
 
 def test_error_kinds() -> None:
     cat = VariableType.CATEGORY
-    assert classify_error(cat, item("RCT", C)) is None
-    assert classify_error(cat, item("Cohort", I, "RCT")) is ErrorKind.WRONG_CATEGORY
-    assert classify_error(cat, item(None, I, "RCT")) is ErrorKind.MISSED
-    assert classify_error(cat, item("RCT", I, None)) is ErrorKind.INVENTED
-    assert classify_error(cat, item("RCT", I, "RCT")) is ErrorKind.OTHER
-    assert classify_error(cat, item("RCT", I, known=False)) is ErrorKind.WRONG_CATEGORY
-    assert classify_error(VariableType.TEXT, item("New York ", P, "new york")) is ErrorKind.FORMAT
-    assert classify_error(VariableType.NUMBER, item(12, I, 120)) is ErrorKind.WRONG_VALUE
-    assert classify_error(VariableType.NUMBER, item(None, I, known=False)) is ErrorKind.MISSED
+    assert classify_error(cat, item("RCT", RIGHT)) is None
+    assert classify_error(cat, item("Cohort", WRONG, "RCT")) is ErrorKind.WRONG_CATEGORY
+    assert classify_error(cat, item(None, WRONG, "RCT")) is ErrorKind.MISSED
+    assert classify_error(cat, item("RCT", WRONG, None)) is ErrorKind.INVENTED
+    assert classify_error(cat, item("RCT", WRONG, "RCT")) is ErrorKind.OTHER
+    assert classify_error(cat, item("RCT", WRONG, known=False)) is ErrorKind.WRONG_CATEGORY
+    assert (
+        classify_error(VariableType.TEXT, item("New York ", PARTLY, "new york")) is ErrorKind.FORMAT
+    )
+    assert classify_error(VariableType.NUMBER, item(12, WRONG, 120)) is ErrorKind.WRONG_VALUE
+    assert classify_error(VariableType.NUMBER, item(None, WRONG, known=False)) is ErrorKind.MISSED
 
 
 def test_calibration_table() -> None:
@@ -130,16 +132,16 @@ def test_calibration_table() -> None:
     # ECE = (2*|0.5-0.375| + 1*|1-0.5| + 3*|2/3-2.35/3| + 3*|2/3-0.95|) / 9
     #     = (0.25 + 0.5 + 0.35 + 0.85) / 9 = 1.95 / 9
     items = [
-        item("a", I, "b", confidence=0.3),
-        item("a", C, confidence=0.45),
-        item("a", C, confidence=0.5),
-        item("a", I, "b", confidence=0.7),
-        item("a", C, confidence=0.8),
-        item("a", C, confidence=0.85),
-        item("a", C, confidence=0.95),
-        item("a", C, confidence=1.0),
-        item("a", P, "b", confidence=0.9),
-        item("a", C, confidence=None),
+        item("a", WRONG, "b", confidence=0.3),
+        item("a", RIGHT, confidence=0.45),
+        item("a", RIGHT, confidence=0.5),
+        item("a", WRONG, "b", confidence=0.7),
+        item("a", RIGHT, confidence=0.8),
+        item("a", RIGHT, confidence=0.85),
+        item("a", RIGHT, confidence=0.95),
+        item("a", RIGHT, confidence=1.0),
+        item("a", PARTLY, "b", confidence=0.9),
+        item("a", RIGHT, confidence=None),
     ]
     table = calibration_table(items)
     assert [(b.lower, b.upper, b.count) for b in table.bins] == [
@@ -156,7 +158,7 @@ def test_calibration_table() -> None:
 
 
 def test_empty_bins_have_no_figures() -> None:
-    table = calibration_table([item("a", C, confidence=0.95)])
+    table = calibration_table([item("a", RIGHT, confidence=0.95)])
     assert [b.count for b in table.bins] == [0, 0, 0, 1]
     assert table.bins[0].mean_confidence is None and table.bins[0].accuracy is None
     # One item, confidence 0.95, correct: |1 - 0.95| = 0.05.
@@ -171,12 +173,12 @@ def test_analyse_category_variable() -> None:
     # po = 3/6; model RCT=3, Cohort=3; reviewer RCT=4, Cohort=1, empty=1
     # pe = (3*4 + 3*1 + 0*1) / 36 = 15/36; kappa = (18/36 - 15/36) / (21/36) = 3/21 = 1/7
     items = [
-        item("RCT", C),
-        item("RCT", C),
-        item("Cohort", C),
-        item("Cohort", I, "RCT"),
-        item("Cohort", I, "RCT", grounding=GroundingKind.NONE),
-        item("RCT", I, None),
+        item("RCT", RIGHT),
+        item("RCT", RIGHT),
+        item("Cohort", RIGHT),
+        item("Cohort", WRONG, "RCT"),
+        item("Cohort", WRONG, "RCT", grounding=GroundingKind.NONE),
+        item("RCT", WRONG, None),
     ]
     result = analyse(VariableType.CATEGORY, items)
     assert (result.reviewed, result.correct, result.incorrect) == (6, 3, 3)
@@ -202,10 +204,10 @@ def test_analyse_number_variable_with_unknown_truth() -> None:
     # one incorrect without a correction (unknown truth: counted in accuracy only).
     # accuracy = 1/4; compared = 3; exact = 1; within tolerance = 2 (100, 101~100).
     items = [
-        item(100, C),
-        item(101, I, 100),
-        item(12, I, 120),
-        item(7, I, known=False),
+        item(100, RIGHT),
+        item(101, WRONG, 100),
+        item(12, WRONG, 120),
+        item(7, WRONG, known=False),
     ]
     result = analyse(VariableType.NUMBER, items)
     assert result.accuracy == pytest.approx(0.25)
@@ -220,7 +222,7 @@ def test_analyse_number_variable_with_unknown_truth() -> None:
 
 
 def test_examples_are_capped_at_five() -> None:
-    items = [item(i, I, i + 100) for i in range(8)]
+    items = [item(i, WRONG, i + 100) for i in range(8)]
     result = analyse(VariableType.NUMBER, items)
     assert result.errors[0].count == 8
     assert len(result.errors[0].examples) == 5

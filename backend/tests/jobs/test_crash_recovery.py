@@ -1,0 +1,551 @@
+"""Crash recovery and shared work, for real: the API killed with SIGKILL in the middle of a job
+and started again, two `coderai worker` processes on one database, claimers racing in one
+event loop, an expired lease taken over, and an item that keeps killing its worker failed
+instead of retried for ever.
+
+Who made an LLM call is known from its model name: every process gets its own LLM_MODEL, and
+the fake records each request's model, prompt and times (tests/support/llm_calls.py); the
+prompt names the document ("Report 17.")."""
+
+import asyncio
+import random
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text, update
+
+from coderai.core.config import Settings
+from coderai.core.database import Database
+from coderai.main import create_app
+from coderai.models import Document, Extraction, JobItem, ProcessingJob, ProcessingLog, Variable
+from coderai.models.enums import JobItemStatus, JobStatus
+from coderai.services.extraction_service import extract_document
+from coderai.services.extraction_types import (
+    DocumentExtraction,
+    DocumentInput,
+    ExtractionOptions,
+    VariablePrompt,
+)
+from coderai.services.item_processor import ExtractFn
+from coderai.services.llm_client import LLMClient
+from coderai.workers.queue_manager import ClaimedItem, claim_items
+from coderai.workers.task_runner import JobRunner
+from tests.conftest import empty_database, runner_settings
+from tests.jobs.test_jobs import setup_trials, wait_for
+from tests.support.llm_calls import LLMCall, RecordingFakeLLM
+from tests.support.processes import ChildProcesses, child_env, wait_until_logged
+
+LATENCY_MS = 100
+CONCURRENCY = 4
+LEASE_SECONDS = 2  # short, so a restarted process takes the dead one's items back quickly
+FINISHED = {"COMPLETE", "FAILED", "PAUSED", "CANCELLED"}
+DOCUMENT_NUMBER = re.compile(r"Report (\d+)\.")
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables_after(db: Database, settings: Settings) -> AsyncIterator[None]:
+    # Autouse fixtures are set up first, so this runs after the children are gone.
+    yield
+    await empty_database(db, settings)
+
+
+@pytest.fixture
+def fake() -> Iterator[RecordingFakeLLM]:
+    server = RecordingFakeLLM().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def children(tmp_path: Path) -> Iterator[ChildProcesses]:
+    group = ChildProcesses(tmp_path)
+    try:
+        yield group
+    finally:
+        group.close()
+
+
+@pytest.fixture
+async def api(settings: Settings, fake: RecordingFakeLLM) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in this process with an LLM configured and no runner: jobs it creates wait for
+    the runners the test starts."""
+    application = create_app(runner_settings(settings, fake, runner_enabled=False))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+            yield http
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def process_env(
+    database_url: str, fake: RecordingFakeLLM, data_dir: Path, model: str
+) -> dict[str, str]:
+    """Settings of a child process; `model` is its name in the fake's call log."""
+    return child_env(
+        DATABASE_URL=database_url,
+        LLM_BASE_URL=fake.base_url,
+        LLM_API_KEY="x",
+        LLM_MODEL=model,
+        DATA_DIR=str(data_dir),
+        MIGRATE_ON_START="false",
+        RUNNER_CONCURRENCY=str(CONCURRENCY),
+        RUNNER_LEASE_SECONDS=str(LEASE_SECONDS),
+        RUNNER_POLL_SECONDS="0.05",
+        LLM_REQUESTS_PER_MINUTE="100000",
+        LLM_TOKENS_PER_MINUTE="100000000",
+        LLM_TIMEOUT_SECONDS="10",
+        LOG_LEVEL="WARNING",
+    )
+
+
+def document_of(call: LLMCall) -> int:
+    match = DOCUMENT_NUMBER.search(call.prompt)
+    assert match is not None, f"no document in prompt: {call.prompt[:300]!r}"
+    return int(match.group(1))
+
+
+def documents_by_model(calls: Sequence[LLMCall]) -> dict[str | None, list[int]]:
+    found: dict[str | None, list[int]] = {}
+    for call in calls:
+        found.setdefault(call.model, []).append(document_of(call))
+    return found
+
+
+async def create_full_job(client: httpx.AsyncClient, setup: dict[str, Any]) -> uuid.UUID:
+    response = await client.post(
+        f"/projects/{setup['project']['id']}/jobs", json={"jobType": "FULL"}
+    )
+    assert response.status_code == 201, response.text
+    return uuid.UUID(response.json()["id"])
+
+
+async def done_items(db: Database, job_id: uuid.UUID) -> int:
+    async with db.sessionmaker() as session:
+        return int(
+            await session.scalar(
+                select(ProcessingJob.done_items).where(ProcessingJob.id == job_id)
+            )
+            or 0
+        )
+
+
+async def item_states(db: Database, job_id: uuid.UUID) -> dict[int, tuple[JobItemStatus, int]]:
+    """(status, attempts) of each item, by the document's number (its `id` column)."""
+    async with db.sessionmaker() as session:
+        rows = await session.execute(
+            select(Document.external_id, JobItem.status, JobItem.attempts)
+            .join(Document, Document.id == JobItem.document_id)
+            .where(JobItem.job_id == job_id)
+        )
+        return {int(number): (status, attempts) for number, status, attempts in rows}
+
+
+async def items_by_number(db: Database, job_id: uuid.UUID) -> dict[int, JobItem]:
+    async with db.sessionmaker() as session:
+        rows = await session.execute(
+            select(Document.external_id, JobItem)
+            .join(Document, Document.id == JobItem.document_id)
+            .where(JobItem.job_id == job_id)
+        )
+        return {int(number): item for number, item in rows}
+
+
+async def wait_until_quiet(db: Database, timeout: float = 10.0) -> None:
+    """Until no other session of this database is inside a transaction or a statement: the
+    killed process's last COMMIT, if it was sent, has landed; its open transactions are gone."""
+    busy = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
+    )
+    deadline = time.monotonic() + timeout
+    quiet_checks = 0
+    while quiet_checks < 2:
+        assert time.monotonic() < deadline, "the database stayed busy after the kill"
+        async with db.engine.connect() as connection:
+            quiet_checks = quiet_checks + 1 if not await connection.scalar(busy) else 0
+        await asyncio.sleep(0.05)
+
+
+async def wait_for_job(db: Database, job_id: uuid.UUID, timeout: float = 30.0) -> ProcessingJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with db.sessionmaker() as session:
+            job = await session.get_one(ProcessingJob, job_id)
+        if job.status.value in FINISHED:
+            return job
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"job {job_id} still {job.status.value} after {timeout} s")
+
+
+async def assert_each_answer_stored_once(db: Database, job_id: uuid.UUID, numbers: set[int]) -> None:
+    """Exactly one extraction per (document, variable), each with the right value."""
+    job_rows = Extraction.job_id == job_id
+    async with db.sessionmaker() as session:
+        total = await session.scalar(select(func.count()).select_from(Extraction).where(job_rows))
+        duplicates = (
+            await session.execute(
+                select(Extraction.document_id, Extraction.variable_id, func.count())
+                .where(job_rows)
+                .group_by(Extraction.document_id, Extraction.variable_id)
+                .having(func.count() > 1)
+            )
+        ).all()
+        participants = (
+            await session.execute(
+                select(Document.external_id, Extraction.value)
+                .join(Document, Document.id == Extraction.document_id)
+                .join(Variable, Variable.id == Extraction.variable_id)
+                .where(job_rows, Variable.name == "participants")
+            )
+        ).all()
+    assert duplicates == []
+    assert total == 2 * len(numbers)
+    # Every stored answer is its own document's: no stale write crossed items.
+    assert sorted((int(n), value) for n, value in participants) == [
+        (n, 100 + n) for n in sorted(numbers)
+    ]
+
+
+# --- 1. the API killed with SIGKILL mid-job, then started again ----------------------------
+
+KILL_POINTS = [
+    pytest.param(1, 0.05, 0.25, id="early"),
+    pytest.param(2, 0.40, 0.60, id="middle"),
+    pytest.param(3, 0.75, 0.95, id="late"),
+]
+
+
+@pytest.mark.parametrize(("seed", "earliest", "latest"), KILL_POINTS)
+async def test_api_killed_mid_job_restarts_and_codes_every_document_once(
+    seed: int,
+    earliest: float,
+    latest: float,
+    fake: RecordingFakeLLM,
+    children: ChildProcesses,
+    db: Database,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    documents = 300
+    rng = random.Random(seed)
+    fake.configure(latency_ms=LATENCY_MS)
+    first = children.start_api(
+        "api-first", process_env(database_url, fake, tmp_path, "fake-model-first")
+    )
+    assert first.url is not None
+    async with httpx.AsyncClient(base_url=f"{first.url}/api/v1", timeout=30) as http:
+        job_id = await create_full_job(http, await setup_trials(http, fake, documents))
+
+    # A seeded moment: once a random number of items is done, a random part of a call later,
+    # and only while the fake holds a request it has not answered.
+    target = rng.randint(int(earliest * documents), int(latest * documents))
+    while await done_items(db, job_id) < target:
+        assert first.alive, first.output()
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(rng.uniform(0, LATENCY_MS / 1000))
+    while all(call.answered is not None for call in fake.calls()):
+        await asyncio.sleep(0.001)
+    killed_at = time.monotonic()
+    first.kill()
+    await wait_until_quiet(db)
+    at_kill = await item_states(db, job_id)
+
+    restarted_at = time.monotonic()
+    second = children.start_api(
+        "api-second", process_env(database_url, fake, tmp_path, "fake-model-second")
+    )
+    async with httpx.AsyncClient(base_url=f"{second.url}/api/v1", timeout=30) as http:
+        job = await wait_for(http, str(job_id), FINISHED, timeout=60)
+    recovered_in = time.monotonic() - restarted_at
+
+    # The job completes and every document is coded.
+    assert job["status"] == "COMPLETE", job
+    assert (job["doneItems"], job["failedItems"]) == (documents, 0)
+    after = await item_states(db, job_id)
+    assert sorted(after) == list(range(documents))
+    assert {status for status, _ in after.values()} == {JobItemStatus.DONE}
+    await assert_each_answer_stored_once(db, job_id, set(range(documents)))
+
+    done_at_kill = {n for n, (status, _) in at_kill.items() if status is JobItemStatus.DONE}
+    held_at_kill = {n for n, (status, _) in at_kill.items() if status is JobItemStatus.PROCESSING}
+    assert len(done_at_kill) >= target
+    assert 0 < len(held_at_kill) <= CONCURRENCY
+    assert len(done_at_kill) + len(held_at_kill) < documents  # the kill was mid-job
+
+    # The dead process's items were taken once more when their lease ran out; no other was.
+    assert {n for n, (_, attempts) in after.items() if attempts == 2} == held_at_kill
+    assert {attempts for n, (_, attempts) in after.items() if n not in held_at_kill} == {1}
+
+    # The LLM calls, by process. Nobody called about a document twice, and the restarted
+    # process called about exactly the documents whose results were not stored at the kill.
+    calls = fake.calls()
+    by_model = documents_by_model(calls)
+    assert set(by_model) == {"fake-model-first", "fake-model-second"}
+    before, since = Counter(by_model["fake-model-first"]), Counter(by_model["fake-model-second"])
+    assert max(before.values()) == 1 and max(since.values()) == 1
+    assert set(since) == set(range(documents)) - done_at_kill
+    # In flight at the kill, honestly counted: calls made before the kill whose results never
+    # reached the database. They include every call the fake had not yet answered when the
+    # kill was sent (a response that never arrived cannot have been stored), and calls that
+    # were answered but not yet committed; they are all for items the dead process held.
+    unanswered = {
+        document_of(call)
+        for call in calls
+        if call.model == "fake-model-first" and (call.answered is None or call.answered > killed_at)
+    }
+    lost = set(before) - done_at_kill
+    assert unanswered and unanswered <= lost <= held_at_kill
+    assert len(calls) == documents + len(lost)
+    assert len(calls) <= documents + CONCURRENCY
+    async with db.sessionmaker() as session:
+        stored = await session.get_one(ProcessingJob, job_id)
+    assert stored.llm_calls == documents  # counters count committed work only, once
+
+    print(
+        f"\nkill seed={seed}: {len(done_at_kill)}/{documents} done, {len(held_at_kill)} held, "
+        f"{len(unanswered)} calls unanswered + {len(lost) - len(unanswered)} answered but not "
+        f"stored at the kill; {len(calls)} calls seen for {documents} items; "
+        f"restart to COMPLETE {recovered_in:.1f} s"
+    )
+
+
+# --- 2. two worker processes on one database -----------------------------------------------
+
+
+async def test_two_worker_processes_share_a_job_and_code_each_document_once(
+    fake: RecordingFakeLLM,
+    children: ChildProcesses,
+    api: httpx.AsyncClient,
+    db: Database,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    documents = 100
+    fake.configure(latency_ms=LATENCY_MS)
+    models = ("fake-model-worker-1", "fake-model-worker-2")
+    workers = [
+        children.start_worker(
+            f"worker-{n}",
+            process_env(database_url, fake, tmp_path, model),
+            concurrency=CONCURRENCY,
+        )
+        for n, model in enumerate(models, start=1)
+    ]
+    for worker in workers:
+        wait_until_logged(worker, "worker running")
+
+    job_id = await create_full_job(api, await setup_trials(api, fake, documents))
+    job = await wait_for(api, str(job_id), FINISHED, timeout=60)
+    assert job["status"] == "COMPLETE", job
+    assert (job["doneItems"], job["failedItems"]) == (documents, 0)
+
+    states = await item_states(db, job_id)
+    assert {status for status, _ in states.values()} == {JobItemStatus.DONE}
+    assert {attempts for _, attempts in states.values()} == {1}  # nothing taken twice
+    await assert_each_answer_stored_once(db, job_id, set(range(documents)))
+
+    # Exactly one call per document, and both workers made some of them.
+    by_model = documents_by_model(fake.calls())
+    assert set(by_model) == set(models)
+    assert sorted(by_model[models[0]] + by_model[models[1]]) == list(range(documents))
+    assert all(by_model[model] for model in models)
+    print(f"\ntwo workers: {[len(by_model[m]) for m in models]} documents each")
+
+
+# --- 3. claimers racing in one event loop --------------------------------------------------
+
+
+async def claim(db: Database, owner: str, limit: int) -> list[ClaimedItem]:
+    async with db.transaction() as session:
+        return await claim_items(session, owner=owner, limit=limit, lease_seconds=60)
+
+
+async def test_claimers_racing_in_one_loop_never_take_the_same_item(
+    api: httpx.AsyncClient, fake: RecordingFakeLLM, db: Database
+) -> None:
+    job_id = await create_full_job(api, await setup_trials(api, fake, 150))
+    owners = [f"racer-{n}" for n in range(4)]
+    rng = random.Random(7)
+
+    async def race() -> tuple[dict[uuid.UUID, str], int]:
+        """Every owner claims at once, round after round, until nothing is left."""
+        taken: dict[uuid.UUID, str] = {}
+        for rounds in range(1, 1000):
+            results = await asyncio.gather(
+                *(claim(db, owner, rng.randint(1, 5)) for owner in owners)
+            )
+            won = [(owner, item.id) for owner, items in zip(owners, results) for item in items]
+            if not won:
+                return taken, rounds
+            for owner, item_id in won:
+                assert item_id not in taken, f"{item_id} claimed by {taken[item_id]} and {owner}"
+                taken[item_id] = owner
+        raise AssertionError("claiming never ran dry")
+
+    async def leases() -> dict[uuid.UUID, tuple[str | None, int]]:
+        async with db.sessionmaker() as session:
+            rows = await session.execute(
+                select(JobItem.id, JobItem.lease_owner, JobItem.attempts).where(
+                    JobItem.job_id == job_id
+                )
+            )
+            return {item_id: (owner, attempts) for item_id, owner, attempts in rows}
+
+    taken, rounds = await race()
+    assert rounds > 10
+    assert set(taken.values()) == set(owners)  # a real race: everyone won some
+    assert await leases() == {item_id: (owner, 1) for item_id, owner in taken.items()}
+
+    # Every lease runs out at once (all four died): they race again for the expired items.
+    async with db.transaction() as session:
+        await session.execute(
+            update(JobItem)
+            .where(JobItem.job_id == job_id)
+            .values(lease_expires_at=func.now() - text("interval '1 second'"))
+        )
+    retaken, _ = await race()
+    assert set(retaken) == set(taken)
+    assert await leases() == {item_id: (owner, 2) for item_id, owner in retaken.items()}
+
+    async with db.sessionmaker() as session:
+        started = await session.scalar(
+            select(func.count())
+            .select_from(ProcessingLog)
+            .where(ProcessingLog.job_id == job_id, ProcessingLog.event == "job_started")
+        )
+    assert started == 1  # the job was started once, by one of the racers
+
+
+async def test_two_runners_in_one_loop_share_a_job_and_extract_each_document_once(
+    api: httpx.AsyncClient, fake: RecordingFakeLLM, db: Database, settings: Settings
+) -> None:
+    documents = 60
+    job_id = await create_full_job(api, await setup_trials(api, fake, documents))
+    fake.configure(latency_ms=20)
+    tuned = runner_settings(settings, fake, runner_concurrency=3, runner_poll_seconds=0.02)
+    llm = LLMClient.from_settings(tuned)
+    extracted: list[tuple[str, uuid.UUID]] = []
+
+    def extract_as(owner: str) -> ExtractFn:
+        async def extract(
+            document: DocumentInput, prompts: list[VariablePrompt], options: ExtractionOptions
+        ) -> DocumentExtraction:
+            extracted.append((owner, document.id))
+            return await extract_document(llm, document, prompts, options)
+
+        return extract
+
+    runners = [JobRunner(db, tuned, extract_as(owner), owner=owner) for owner in ("a", "b")]
+    try:
+        for runner in runners:
+            await runner.start()
+        job = await wait_for_job(db, job_id)
+    finally:
+        for runner in runners:
+            await runner.stop(grace_seconds=2)
+        await llm.aclose()
+
+    assert job.status is JobStatus.COMPLETE
+    assert job.done_items == documents
+    per_document = Counter(document_id for _, document_id in extracted)
+    assert len(per_document) == documents and set(per_document.values()) == {1}
+    assert {owner for owner, _ in extracted} == {"a", "b"}
+    assert len(fake.calls()) == documents
+    await assert_each_answer_stored_once(db, job_id, set(range(documents)))
+
+
+# --- 4. expired leases taken over; an item that keeps crashing its worker ------------------
+
+
+async def expire_leases(db: Database, item_ids: Sequence[uuid.UUID]) -> None:
+    """What a dead process leaves behind once its lease has run out."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(JobItem)
+            .where(JobItem.id.in_(item_ids))
+            .values(lease_expires_at=func.now() - text("interval '1 second'"))
+        )
+
+
+async def test_expired_lease_is_taken_over_and_a_repeat_crasher_fails_with_a_reason(
+    api: httpx.AsyncClient, fake: RecordingFakeLLM, db: Database, settings: Settings
+) -> None:
+    tuned = runner_settings(settings, fake, runner_max_attempts=3, runner_poll_seconds=0.02)
+    job_id = await create_full_job(api, await setup_trials(api, fake, 4))
+    items = await items_by_number(db, job_id)
+    doomed, orphan, held, fresh = (items[n].id for n in range(4))
+
+    # Processes that died while working, each claim the real one and each death a lease
+    # running out: the first took documents 0 and 1, the next two took document 0 again.
+    assert {item.id for item in await claim(db, "dead-1", 2)} == {doomed, orphan}
+    await expire_leases(db, [doomed, orphan])
+    for owner in ("dead-2", "dead-3"):
+        assert [item.id for item in await claim(db, owner, 1)] == [doomed]
+        await expire_leases(db, [doomed])
+    # Document 2 is held by a process that is alive (its lease is current) for 2 more seconds.
+    async with db.transaction() as session:
+        await session.execute(
+            update(JobItem)
+            .where(JobItem.id == held)
+            .values(
+                status=JobItemStatus.PROCESSING,
+                lease_owner="alive-elsewhere",
+                lease_expires_at=func.now() + text("interval '2 seconds'"),
+                attempts=1,
+            )
+        )
+
+    llm = LLMClient.from_settings(tuned)
+    runner = JobRunner(db, tuned, partial(extract_document, llm), owner="live")
+    try:
+        await runner.start()
+        while not {1, 3} <= {
+            n for n, (status, _) in (await item_states(db, job_id)).items() if status.value == "DONE"
+        }:
+            await asyncio.sleep(0.02)
+        now = await items_by_number(db, job_id)
+        # The orphan is taken over; the live lease is not.
+        assert (now[1].status, now[1].attempts) == (JobItemStatus.DONE, 2)
+        assert (now[2].status, now[2].lease_owner) == (JobItemStatus.PROCESSING, "alive-elsewhere")
+        job = await wait_for_job(db, job_id)
+    finally:
+        await runner.stop(grace_seconds=2)
+        await llm.aclose()
+
+    assert (job.status, job.done_items, job.failed_items) == (JobStatus.COMPLETE, 3, 1)
+    final = await items_by_number(db, job_id)
+    assert {n: (i.status, i.attempts) for n, i in final.items()} == {
+        0: (JobItemStatus.FAILED, 4),
+        1: (JobItemStatus.DONE, 2),
+        2: (JobItemStatus.DONE, 2),  # taken once its holder's lease ran out
+        3: (JobItemStatus.DONE, 1),
+    }
+    assert final[0].error == "gave up after 3 attempts"
+    assert all(item.lease_owner is None for item in final.values())
+    # The crasher was not sent to the LLM again; the others were, once each.
+    assert sorted(document_of(call) for call in fake.calls()) == [1, 2, 3]
+    await assert_each_answer_stored_once(db, job_id, {1, 2, 3})
+    async with db.sessionmaker() as session:
+        failed_logs = (
+            await session.scalars(
+                select(ProcessingLog.message).where(
+                    ProcessingLog.job_id == job_id, ProcessingLog.event == "item_failed"
+                )
+            )
+        ).all()
+    assert failed_logs == ["Document failed after 4 attempt(s): gave up after 3 attempts"]

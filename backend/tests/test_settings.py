@@ -1,0 +1,27 @@
+"""Every setting is documented in .env.example, and the environment reaches the settings."""
+
+from pathlib import Path
+
+import pytest
+
+from coderai.core.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_lists_every_setting() -> None:
+    documented = (ROOT / ".env.example").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented]
+    assert missing == [], f"add these to .env.example: {missing}"
+
+
+def test_environment_overrides_and_secrets_stay_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/x")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    monkeypatch.setenv("CORS_ORIGINS", '["https://app.example"]')
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.database_url == "postgresql://u:p@db:5432/x"
+    assert settings.cors_origins == ["https://app.example"]
+    assert settings.llm_configured
+    assert "sk-secret" not in repr(settings)
+    assert settings.files_dir == settings.data_dir / "files"
