@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from coderai.models.enums import VariableType, Verdict
+from coderai.models.enums import JobStatus, VariableType, Verdict
 from coderai.schemas.base import CamelModel, StrictCamelModel
 from coderai.schemas.job import ExtractionRead
 from coderai.schemas.variable import PromptRead
@@ -226,3 +226,61 @@ class RefinementRead(PromptDraftRead):
     refinements: Refinements
     analysis: VariableAnalysisRead
     llm: LlmRewriteRead
+
+
+class EvaluateRequest(StrictCamelModel):
+    job_id: uuid.UUID | None = Field(
+        default=None,
+        description="The reviewed job to evaluate on (default: the latest with reviewed answers)",
+    )
+
+
+class ChangedAnswerRead(CamelModel):
+    """A reviewed answer the evaluated prompt answered differently."""
+
+    document_id: uuid.UUID
+    entity_index: int
+    old_extraction_id: uuid.UUID
+    new_extraction_id: uuid.UUID | None
+    old_value: Any
+    new_value: Any
+    correct_value: Any
+    correct_value_known: bool
+    old_correct: bool
+    new_correct: bool | None
+
+
+class VariableComparisonRead(CamelModel):
+    """Old vs new answers of one variable on the same reviewed items. An unchanged answer keeps
+    the reviewer's verdict; a changed one is correct when it equals the reviewer's value."""
+
+    variable_id: uuid.UUID
+    variable_name: str
+    evaluated: bool = Field(description="True for the variable whose prompt is evaluated")
+    old_prompt_version: int | None
+    new_prompt_version: int | None
+    reviewed: int
+    scored: int
+    undetermined: int = Field(description="Changed answers whose correct value is unknown")
+    not_scored: int = Field(
+        description="Documents the evaluation has not (or not successfully) run"
+    )
+    old_correct: int
+    new_correct: int
+    old_accuracy: float | None
+    new_accuracy: float | None
+    improved: int
+    regressed: int
+    changes: list[ChangedAnswerRead]
+
+
+class EvaluationRead(CamelModel):
+    job_id: uuid.UUID
+    source_job_id: uuid.UUID
+    prompt_id: uuid.UUID
+    prompt_version: int
+    variable_id: uuid.UUID
+    status: JobStatus
+    progress: int
+    complete: bool
+    variables: list[VariableComparisonRead]

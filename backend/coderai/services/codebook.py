@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from coderai.models.enums import GroundingKind, Verdict
-from coderai.services.export_frames import (
+from coderai.models.enums import Verdict
+from coderai.services.export_frames import ColumnSpec, ExportFrame
+from coderai.services.export_grid import (
     BELOW_THRESHOLD,
     DOCUMENT_FAILED,
     MISSING_STATUSES,
     NOT_FOUND,
     NOT_PROCESSED,
     OK,
-    Cells,
-    ColumnSpec,
-    ExportFrame,
+    Grid,
     VariableSpec,
 )
 
@@ -71,48 +71,47 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def variable_quality(cells: Cells) -> list[dict[str, Any]]:
+def variable_quality(grid: Grid) -> list[dict[str, Any]]:
     """Per variable: filled %, statuses, mean confidence, flagged %, ungrounded %, and the
     share of reviewers' current verdicts that were CORRECT."""
-    report = []
-    for variable, column in zip(cells.variables, cells.grid, strict=True):
-        statuses = dict.fromkeys((OK, *MISSING_STATUSES), 0)
-        answered = with_value = flagged = ungrounded = reviewed = agreed = corrected = 0
-        confidences: list[float] = []
-        for cell in column:
-            statuses[cell.status] += 1
-            corrected += cell.corrected
-            row = cell.extraction
-            if row is None:
-                continue
-            answered += 1
-            flagged += row.needs_review
-            if row.verdict is not None:
-                reviewed += 1
-                agreed += row.verdict is Verdict.CORRECT
-            if row.value is not None:
-                with_value += 1
-                ungrounded += row.grounding == GroundingKind.NONE
-                if row.confidence is not None:
-                    confidences.append(row.confidence)
-        report.append(
-            {
-                "variable": variable.name,
-                "rows": len(column),
-                "extractions": answered,
-                "filledPct": _pct(statuses[OK], len(column)),
-                "statusCounts": statuses,
-                "meanConfidence": (
-                    round(sum(confidences) / len(confidences), 4) if confidences else None
-                ),
-                "flaggedPct": _pct(flagged, answered),
-                "ungroundedPct": _pct(ungrounded, with_value),
-                "reviewed": reviewed,
-                "agreementPct": _pct(agreed, reviewed),
-                "corrected": corrected,
-            }
-        )
-    return report
+    n_vars = len(grid.variables)
+    answers = grid.answers
+    var = answers["var"].to_numpy(dtype=np.int64)
+    with_value = answers["has_value"].to_numpy(dtype=bool)  # the model's own answer
+    confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
+    scored = with_value & ~np.isnan(confidence)
+    verdict = answers["verdict"].to_numpy(dtype=object)
+
+    def count(mask: Any) -> list[int]:
+        return [int(n) for n in np.bincount(var[mask], minlength=n_vars)]
+
+    answered = count(np.ones(len(var), dtype=bool))
+    valued = count(with_value)
+    flagged = count(answers["needs_review"].to_numpy(dtype=bool))
+    ungrounded = count(with_value & (answers["grounding"].to_numpy(dtype=object) == "NONE"))
+    reviewed = count(pd.notna(verdict))
+    agreed = count(verdict == Verdict.CORRECT.value)
+    scored_n = count(scored)
+    sums = np.bincount(var[scored], weights=confidence[scored], minlength=n_vars)
+    statuses = {s: (grid.status == s).sum(axis=0) for s in (OK, *MISSING_STATUSES)}
+    corrected = grid.corrected.sum(axis=0)
+    rows = grid.n_rows
+    return [
+        {
+            "variable": variable.name,
+            "rows": rows,
+            "extractions": answered[v],
+            "filledPct": _pct(int(statuses[OK][v]), rows),
+            "statusCounts": {s: int(n[v]) for s, n in statuses.items()},
+            "meanConfidence": round(float(sums[v]) / scored_n[v], 4) if scored_n[v] else None,
+            "flaggedPct": _pct(flagged[v], answered[v]),
+            "ungroundedPct": _pct(ungrounded[v], valued[v]),
+            "reviewed": reviewed[v],
+            "agreementPct": _pct(agreed[v], reviewed[v]),
+            "corrected": int(corrected[v]),
+        }
+        for v, variable in enumerate(grid.variables)
+    ]
 
 
 def _variable_entry(
@@ -193,7 +192,7 @@ def build_codebook(
         "export": {
             **export,
             "rows": len(frame.frame),
-            "correctionsApplied": frame.cells.corrections_applied,
+            "correctionsApplied": frame.grid.corrections_applied,
         },
         "statuses": missing,
         "missingValues": (
@@ -226,7 +225,7 @@ def build_codebook(
             for c in frame.columns
         ],
         "variables": [
-            _variable_entry(v, frame.columns, by_variable[v.name]) for v in frame.cells.variables
+            _variable_entry(v, frame.columns, by_variable[v.name]) for v in frame.grid.variables
         ],
     }
 

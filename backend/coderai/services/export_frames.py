@@ -1,249 +1,23 @@
-"""Build the export DataFrames (wide and long) from a job's extractions, free of I/O.
-
-Every (row, variable) cell gets exactly one status, so wide and long tell the same story:
-OK, NOT_FOUND (the model answered "absent"), BELOW_THRESHOLD (confidence under the export's
-minConfidence, or withheld by the variable's own threshold), DOCUMENT_FAILED (the job item
-failed, so there is no answer at all) or NOT_PROCESSED (the job never reached the document).
-"""
+"""Turn the export grid into the DataFrame of a layout: WIDE (one row per document or entity,
+variables as columns with companions) or LONG (one row per value). Real types throughout:
+numbers numeric, full-day dates as dates, booleans boolean."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
-import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from coderai.models.enums import JobItemStatus, ObservationMode, VariableType, Verdict
+from coderai.models.enums import ObservationMode, VariableType
 from coderai.schemas.export import ExportLayout
-from coderai.schemas.variable_config import ClassificationRules, ValidationRules
-from coderai.services.coercion import VALUE_WITHHELD, coerce_value, display_of
-
-OK = "OK"
-NOT_FOUND = "NOT_FOUND"
-BELOW_THRESHOLD = "BELOW_THRESHOLD"
-DOCUMENT_FAILED = "DOCUMENT_FAILED"
-NOT_PROCESSED = "NOT_PROCESSED"
-MISSING_STATUSES = (NOT_FOUND, BELOW_THRESHOLD, DOCUMENT_FAILED, NOT_PROCESSED)
+from coderai.services.coercion import display_of
+from coderai.services.export_grid import FrameOptions, Grid, VariableSpec
 
 _FULL_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-# ----------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True, slots=True)
-class PromptSpec:
-    id: uuid.UUID
-    version: int
-    content_hash: str
-    origin: str
-    llm_config: dict[str, Any]
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class VariableSpec:
-    id: uuid.UUID
-    name: str
-    display_name: str | None
-    description: str | None
-    type: VariableType
-    instructions: str
-    classification_rules: dict[str, Any] | None
-    validation_rules: dict[str, Any] | None
-    uncertainty_handling: dict[str, Any]
-    prompt: PromptSpec | None
-
-    @property
-    def label(self) -> str:
-        return self.display_name or self.name
-
-    @property
-    def categories(self) -> list[dict[str, Any]]:
-        rules = self.classification_rules or {}
-        return [c for c in rules.get("categories", []) if isinstance(c, dict)]
-
-    @property
-    def multi_value(self) -> bool:
-        return bool(self.uncertainty_handling.get("ifMultipleValues") == "ALL")
-
-
-@dataclass(frozen=True, slots=True)
-class UnitSpec:
-    """One document of the job, with its item's outcome and its own metadata columns."""
-
-    document_id: uuid.UUID
-    name: str
-    item_status: JobItemStatus
-    metadata: dict[str, Any]
-
-
-class ExtractionRow(NamedTuple):
-    id: uuid.UUID
-    document_id: uuid.UUID
-    variable_id: uuid.UUID
-    entity_index: int
-    entity_key: str | None
-    value: Any
-    unit: str | None
-    confidence: float | None
-    source_text: str | None
-    page: int | None
-    grounding: str
-    flags: list[str] | None
-    needs_review: bool
-    prompt_version: int | None
-    verdict: Verdict | None
-    corrected_value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class FrameOptions:
-    layout: ExportLayout
-    mode: ObservationMode
-    include_confidence: bool = True
-    include_source_text: bool = False
-    min_confidence: float | None = None
-
-
-# ----------------------------------------------------------------------------- cells
-
-
-@dataclass(slots=True)
-class Cell:
-    """The exported answer for one variable of one row, after corrections and the threshold."""
-
-    row: int
-    var: int
-    value: Any
-    status: str
-    corrected: bool = False
-    extraction: ExtractionRow | None = None
-
-
-@dataclass
-class Cells:
-    """All cells of an export and the rows they sit in (documents, or entities in documents)."""
-
-    variables: list[VariableSpec]
-    units: list[UnitSpec]
-    row_units: list[int]  # row -> index in units
-    row_entities: list[tuple[int | None, str | None]]  # row -> (entity index, entity key)
-    grid: list[list[Cell]]  # [variable][row]
-    corrections_applied: int = 0
-
-
-def _missing_status(item_status: JobItemStatus) -> str:
-    if item_status is JobItemStatus.FAILED:
-        return DOCUMENT_FAILED
-    if item_status is JobItemStatus.DONE:
-        return NOT_FOUND
-    return NOT_PROCESSED
-
-
-def _corrected(row: ExtractionRow, variable: VariableSpec) -> tuple[Any, bool]:
-    """The reviewer's value when a current verdict corrects or confirms the model's answer."""
-    if row.verdict is None:
-        return row.value, False
-    if row.corrected_value is not None:
-        rules = variable.classification_rules
-        checks = variable.validation_rules
-        coerced = coerce_value(
-            row.corrected_value,
-            variable.type,
-            classification=ClassificationRules.model_validate(rules) if rules else None,
-            validation=ValidationRules.model_validate(checks) if checks else None,
-        )
-        # A correction that cannot be read as the variable's type cannot go in a typed column.
-        if coerced.value is not None:
-            return coerced.value, True
-    return row.value, row.verdict is Verdict.CORRECT
-
-
-def _resolved(
-    row: ExtractionRow, variable: VariableSpec, min_confidence: float | None
-) -> tuple[Any, str, bool]:
-    value, corrected = _corrected(row, variable)
-    if isinstance(value, list) and not value:
-        value = None
-    if value is None:
-        # The engine withholds low-confidence answers under LEAVE_EMPTY: not an absence.
-        withheld = row.flags is not None and VALUE_WITHHELD in row.flags
-        return None, BELOW_THRESHOLD if withheld else NOT_FOUND, corrected
-    # A reviewer's verdict outranks the model's own confidence.
-    if (
-        min_confidence is not None
-        and not corrected
-        and (row.confidence is None or row.confidence < min_confidence)
-    ):
-        return None, BELOW_THRESHOLD, False
-    return value, OK, corrected
-
-
-def resolve_cells(
-    variables: list[VariableSpec],
-    units: list[UnitSpec],
-    extractions: Sequence[ExtractionRow],
-    options: FrameOptions,
-) -> Cells:
-    """Place every extraction in its row and fill the cells nobody answered with a status."""
-    var_index = {v.id: i for i, v in enumerate(variables)}
-    unit_index = {u.document_id: i for i, u in enumerate(units)}
-    entity_mode = options.mode is ObservationMode.ENTITY
-    placed: list[tuple[int, int, int, ExtractionRow]] = []
-    entities: dict[int, dict[int, str | None]] = {}
-    for row in extractions:
-        vi = var_index.get(row.variable_id)
-        ui = unit_index.get(row.document_id)
-        if vi is None or ui is None:
-            continue
-        entity = row.entity_index if entity_mode else 0
-        keys = entities.setdefault(ui, {})
-        if keys.get(entity) is None:
-            keys[entity] = row.entity_key
-        placed.append((ui, entity, vi, row))
-
-    row_units: list[int] = []
-    row_entities: list[tuple[int | None, str | None]] = []
-    row_of: dict[tuple[int, int], int] = {}
-    for ui in range(len(units)):
-        found = entities.get(ui)
-        if not found:
-            # A document with no answer keeps its row, so failures stay visible.
-            row_units.append(ui)
-            row_entities.append((None, None) if entity_mode else (0, None))
-            row_of[(ui, 0)] = len(row_units) - 1
-            continue
-        for entity in sorted(found):
-            row_of[(ui, entity)] = len(row_units)
-            row_units.append(ui)
-            row_entities.append((entity, found[entity]))
-
-    n_rows = len(row_units)
-    grid: list[list[Cell | None]] = [[None] * n_rows for _ in variables]
-    corrections = 0
-    for ui, entity, vi, extraction in placed:
-        r = row_of[(ui, entity)]
-        if grid[vi][r] is not None:
-            continue  # document mode with several entity rows: the first answer wins
-        value, status, corrected = _resolved(extraction, variables[vi], options.min_confidence)
-        corrections += corrected
-        grid[vi][r] = Cell(r, vi, value, status, corrected, extraction)
-    statuses = [_missing_status(units[ui].item_status) for ui in row_units]
-    filled: list[list[Cell]] = [
-        [cell or Cell(r, vi, None, statuses[r]) for r, cell in enumerate(column)]
-        for vi, column in enumerate(grid)
-    ]
-    return Cells(variables, units, row_units, row_entities, filled, corrections)
-
-
-# ----------------------------------------------------------------------------- columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +38,7 @@ class ExportFrame:
     frame: pd.DataFrame
     columns: list[ColumnSpec]
     key_columns: int  # leading identifier columns (frozen in Excel)
-    cells: Cells
+    grid: Grid
     meta_columns: dict[str, str] = field(default_factory=dict)  # column -> metadata key
 
 
@@ -291,18 +65,24 @@ class _Builder:
         return name
 
     def frame(self, n_rows: int) -> pd.DataFrame:
-        return pd.DataFrame(self.data, index=pd.RangeIndex(n_rows))
+        return pd.DataFrame(self.data, index=pd.RangeIndex(n_rows), copy=False)
 
 
-def _strings(values: list[Any]) -> pd.Series:
+# ----------------------------------------------------------------------------- typed columns
+
+
+def _strings(values: Any) -> pd.Series:
     return pd.Series(values, dtype="str")
 
 
-def _number_column(values: list[Any]) -> tuple[pd.Series, str]:
-    numbers = pd.to_numeric(
-        pd.Series([None if isinstance(v, bool) else v for v in values], dtype=object),
-        errors="coerce",
-    ).astype("float64")
+def _floats(values: Any) -> pd.Series:
+    return pd.Series(pd.array(values, dtype="Float64")).astype("float64")
+
+
+def _number_column(values: Any) -> tuple[pd.Series, str]:
+    # JSON true is not the number 1.
+    objects = pd.Series([None if isinstance(v, bool) else v for v in values], dtype=object)
+    numbers = pd.to_numeric(objects, errors="coerce").astype("float64")
     present = numbers.dropna()
     # Counts stay integers (Stata long, Parquet int64); any fraction makes the column real.
     if not present.empty and (present % 1 == 0).all() and present.abs().max() < 2**53:
@@ -310,7 +90,7 @@ def _number_column(values: list[Any]) -> tuple[pd.Series, str]:
     return numbers, "number"
 
 
-def _typed_column(values: list[Any], kind: VariableType, full_days: bool) -> tuple[pd.Series, str]:
+def _typed_column(values: Any, kind: VariableType, full_days: bool) -> tuple[pd.Series, str]:
     if kind is VariableType.NUMBER:
         return _number_column(values)
     if kind is VariableType.BOOLEAN:
@@ -319,21 +99,18 @@ def _typed_column(values: list[Any], kind: VariableType, full_days: bool) -> tup
     if kind is VariableType.DATE and full_days:
         dates = pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m-%d", errors="coerce")
         return dates.astype("datetime64[s]"), "date"
-    return _strings([None if v is None else display_of(v) for v in values]), "string"
+    return _strings([v if v is None or isinstance(v, str) else display_of(v) for v in values]), (
+        "string"
+    )
 
 
-def _all_full_days(values: list[Any]) -> bool:
+def _all_full_days(values: Any) -> bool:
     """A DATE variable is a real date column only when every answer gives the day."""
     present = [v for v in values if v is not None]
     return bool(present) and all(isinstance(v, str) and _FULL_DAY.match(v) for v in present)
 
 
-def _meta_columns(units: list[UnitSpec]) -> dict[str, list[Any]]:
-    keys: set[str] = set()
-    for unit in units:
-        keys.update(unit.metadata)
-    # JSONB does not keep the source file's column order, so the order is alphabetical.
-    return {key: [unit.metadata.get(key) for unit in units] for key in sorted(keys)}
+# ----------------------------------------------------------------------------- shared parts
 
 
 def _meta_series(values: list[Any]) -> tuple[pd.Series, str]:
@@ -345,48 +122,51 @@ def _meta_series(values: list[Any]) -> tuple[pd.Series, str]:
     return _strings([None if v is None else display_of(v) for v in values]), "string"
 
 
-def _add_meta(builder: _Builder, cells: Cells, rows: list[int]) -> dict[str, str]:
+def _add_meta(builder: _Builder, grid: Grid, units: np.ndarray) -> dict[str, str]:
+    keys: set[str] = set()
+    for unit in grid.units:
+        keys.update(unit.metadata)
     names: dict[str, str] = {}
-    for key, per_unit in _meta_columns(cells.units).items():
-        series, kind = _meta_series([per_unit[ui] for ui in rows])
-        name = builder.add(ColumnSpec(f"meta_{key}", "metadata", kind, str(key)), series.values)
+    # JSONB does not keep the source file's column order, so the order is alphabetical.
+    for key in sorted(keys):
+        per_unit = np.array([u.metadata.get(key) for u in grid.units], dtype=object)
+        series, kind = _meta_series(list(per_unit[units]))
+        name = builder.add(ColumnSpec(f"meta_{key}", "metadata", kind, key), series.values)
         names[name] = key
     return names
 
 
-def _add_keys(builder: _Builder, cells: Cells, rows: list[int], entity_rows: list[int]) -> None:
-    units = cells.units
+def _add_keys(builder: _Builder, grid: Grid, rows: np.ndarray, entity_mode: bool) -> None:
+    units = grid.row_unit[rows]
+    ids = np.array([str(u.document_id) for u in grid.units], dtype=object)
+    names = np.array([u.name for u in grid.units], dtype=object)
+    builder.add(ColumnSpec("document_id", "id", "string", "Document id"), _strings(ids[units]))
     builder.add(
-        ColumnSpec("document_id", "id", "string", "Document id"),
-        _strings([str(units[ui].document_id) for ui in rows]),
+        ColumnSpec("document_name", "id", "string", "Document name"), _strings(names[units])
     )
-    builder.add(
-        ColumnSpec("document_name", "id", "string", "Document name"),
-        _strings([units[ui].name for ui in rows]),
-    )
-    if entity_rows:
-        entities = [cells.row_entities[r] for r in entity_rows]
+    if entity_mode:
+        entity = np.array(grid.row_entity, dtype=object)[rows]
+        keys = np.array(grid.row_entity_key, dtype=object)[rows]
         builder.add(
             ColumnSpec("entity_index", "entity", "integer", "Entity index within the document"),
-            pd.array([e[0] for e in entities], dtype="Int64"),
+            pd.array(entity, dtype="Int64"),
         )
-        builder.add(
-            ColumnSpec("entity_key", "entity", "string", "Entity identifier"),
-            _strings([e[1] for e in entities]),
-        )
+        builder.add(ColumnSpec("entity_key", "entity", "string", "Entity identifier"), keys)
 
 
-def to_wide_frame(cells: Cells, options: FrameOptions) -> ExportFrame:
+# ----------------------------------------------------------------------------- wide
+
+
+def to_wide_frame(grid: Grid, options: FrameOptions) -> ExportFrame:
     """One row per document (or entity); per variable its value(s) and companion columns."""
-    n_rows = len(cells.row_units)
     builder = _Builder()
-    entity_rows = list(range(n_rows)) if options.mode is ObservationMode.ENTITY else []
-    _add_keys(builder, cells, cells.row_units, entity_rows)
+    rows = np.arange(grid.n_rows)
+    _add_keys(builder, grid, rows, options.mode is ObservationMode.ENTITY)
     key_columns = len(builder.specs)
-    for variable, column in zip(cells.variables, cells.grid, strict=True):
-        _add_wide_variable(builder, variable, column, options)
-    meta = _add_meta(builder, cells, cells.row_units)
-    return ExportFrame(builder.frame(n_rows), builder.specs, key_columns, cells, meta)
+    for var, variable in enumerate(grid.variables):
+        _add_wide_variable(builder, grid, var, variable, options)
+    meta = _add_meta(builder, grid, grid.row_unit)
+    return ExportFrame(builder.frame(grid.n_rows), builder.specs, key_columns, grid, meta)
 
 
 def _companion(variable: VariableSpec, suffix: str, kind: str, label: str) -> ColumnSpec:
@@ -396,16 +176,19 @@ def _companion(variable: VariableSpec, suffix: str, kind: str, label: str) -> Co
 
 
 def _add_wide_variable(
-    builder: _Builder, variable: VariableSpec, column: list[Cell], options: FrameOptions
+    builder: _Builder,
+    grid: Grid,
+    var: int,
+    variable: VariableSpec,
+    options: FrameOptions,
 ) -> None:
-    values = [cell.value for cell in column]
+    values = grid.value[:, var]
     status_name = builder.unique(f"{variable.name}_status")
+    is_date = variable.type is VariableType.DATE
     if variable.multi_value or any(isinstance(v, list) for v in values):
         lists = [v if isinstance(v, list) else ([] if v is None else [v]) for v in values]
         width = max((len(v) for v in lists), default=0) or 1
-        full_days = variable.type is VariableType.DATE and _all_full_days(
-            [x for v in lists for x in v]
-        )
+        full_days = is_date and _all_full_days([x for v in lists for x in v])
         for i in range(1, width + 1):
             nth = [v[i - 1] if i <= len(v) else None for v in lists]
             series, kind = _typed_column(nth, variable.type, full_days)
@@ -415,72 +198,60 @@ def _add_wide_variable(
             )
             builder.add(spec, series.values)
     else:
-        full_days = variable.type is VariableType.DATE and _all_full_days(values)
-        series, kind = _typed_column(values, variable.type, full_days)
+        series, kind = _typed_column(values, variable.type, is_date and _all_full_days(values))
         spec = ColumnSpec(variable.name, "value", kind, variable.label, variable.name, status_name)
         builder.add(spec, series.values)
-    extractions = [cell.extraction for cell in column]
-    builder.add(
-        _companion(variable, "status", "string", "status"),
-        _strings([cell.status for cell in column]),
-    )
+    builder.add(_companion(variable, "status", "string", "status"), _strings(grid.status[:, var]))
     builder.add(
         _companion(variable, "corrected", "boolean", "set or confirmed by a reviewer"),
-        pd.array([cell.corrected for cell in column], dtype="boolean"),
+        pd.array(grid.corrected[:, var], dtype="boolean"),
     )
     if options.include_confidence:
         builder.add(
             _companion(variable, "confidence", "number", "confidence"),
-            _floats([e.confidence if e else None for e in extractions]),
+            _floats(grid.take("confidence", var)),
         )
     if options.include_source_text:
         builder.add(
             _companion(variable, "source", "string", "quote from the document"),
-            _strings([e.source_text if e else None for e in extractions]),
+            _strings(grid.take("source_text", var)),
         )
 
 
-def _floats(values: list[float | None]) -> pd.Series:
-    return pd.Series([math.nan if v is None else v for v in values], dtype="float64")
+# ----------------------------------------------------------------------------- long
 
 
-def to_long_frame(cells: Cells, options: FrameOptions) -> ExportFrame:
-    """One row per value: an extraction (one row per element of a list answer), or a
-    (row, variable) pair with no answer, carrying its missing status."""
-    variables = cells.variables
-    rows: list[int] = []
-    var_of: list[int] = []
-    value_index: list[int] = []
-    chosen: list[Cell] = []
-    items: list[Any] = []
-    for r in range(len(cells.row_units)):
-        for vi in range(len(variables)):
-            cell = cells.grid[vi][r]
-            values = cell.value if isinstance(cell.value, list) else [cell.value]
-            for i, item in enumerate(values, start=1):
-                rows.append(r)
-                var_of.append(vi)
-                value_index.append(i)
-                chosen.append(cell)
-                items.append(item)
+def to_long_frame(grid: Grid, options: FrameOptions) -> ExportFrame:
+    """One row per value: an answer (one row per element of a list answer), or a (row,
+    variable) cell nobody answered, carrying its missing status."""
+    n_vars = len(grid.variables)
+    # Row-major cells, each repeated once per element of its (list) value.
+    values = grid.value.ravel()
+    counts = np.array([len(v) if isinstance(v, list) else 1 for v in values], dtype=np.int64)
+    cell = np.repeat(np.arange(len(values)), counts)
+    items = [item for v in values for item in (v if isinstance(v, list) else [v])]
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    value_index = np.arange(len(cell)) - starts + 1
+    rows, var_of = cell // max(n_vars, 1), cell % max(n_vars, 1)
 
     builder = _Builder()
-    units = [cells.row_units[r] for r in rows]
-    _add_keys(builder, cells, units, rows if options.mode is ObservationMode.ENTITY else [])
+    _add_keys(builder, grid, rows, options.mode is ObservationMode.ENTITY)
     key_columns = len(builder.specs)
-    found = [cell.extraction for cell in chosen]
+    names = np.array([v.name for v in grid.variables], dtype=object)
+    types = np.array([v.type.value for v in grid.variables], dtype=object)
     numbers = [
-        item if variables[vi].type is VariableType.NUMBER else None
-        for vi, item in zip(var_of, items, strict=True)
+        item if kind == VariableType.NUMBER else None
+        for kind, item in zip(types[var_of], items, strict=True)
     ]
+
+    def answer(column: str) -> Any:
+        return grid.take(column)[cell]
+
     columns: list[tuple[ColumnSpec, Any]] = [
-        (
-            ColumnSpec("variable", "variable", "string", "Variable name"),
-            _strings([variables[vi].name for vi in var_of]),
-        ),
+        (ColumnSpec("variable", "variable", "string", "Variable name"), _strings(names[var_of])),
         (
             ColumnSpec("variable_type", "variable_type", "string", "Variable type"),
-            _strings([variables[vi].type.value for vi in var_of]),
+            _strings(types[var_of]),
         ),
         (
             ColumnSpec("value_index", "value_index", "integer", "Position in a list answer"),
@@ -494,55 +265,50 @@ def to_long_frame(cells: Cells, options: FrameOptions) -> ExportFrame:
             ColumnSpec("value_number", "value", "number", "Value if NUMBER", None, "status"),
             _number_column(numbers)[0].astype("float64"),
         ),
-        (
-            ColumnSpec("unit", "unit", "string", "Unit of the number"),
-            _strings([e.unit if e else None for e in found]),
-        ),
+        (ColumnSpec("unit", "unit", "string", "Unit of the number"), _strings(answer("unit"))),
     ]
     if options.include_confidence:
         spec = ColumnSpec("confidence", "confidence", "number", "Model confidence (0-1)")
-        columns.append((spec, _floats([e.confidence if e else None for e in found])))
+        columns.append((spec, _floats(answer("confidence"))))
     if options.include_source_text:
         spec = ColumnSpec("quote", "source", "string", "Quote from the document")
-        columns.append((spec, _strings([e.source_text if e else None for e in found])))
+        columns.append((spec, _strings(answer("source_text"))))
+    flags = [f or None for f in answer("flags")]
     columns += [
         (
             ColumnSpec("page", "page", "integer", "Page of the quote"),
-            pd.array([e.page if e else None for e in found], dtype="Int64"),
+            pd.array(answer("page"), dtype="Int64"),
         ),
         (
             ColumnSpec("grounding", "grounding", "string", "How the quote was found"),
-            _strings([e.grounding if e else None for e in found]),
+            _strings(answer("grounding")),
         ),
-        (
-            ColumnSpec("flags", "flags", "string", "Post-processing flags"),
-            _strings(["; ".join(e.flags) if e and e.flags else None for e in found]),
-        ),
+        (ColumnSpec("flags", "flags", "string", "Post-processing flags"), _strings(flags)),
         (
             ColumnSpec("needs_review", "needs_review", "boolean", "Flagged for review"),
-            pd.array([e.needs_review if e else None for e in found], dtype="boolean"),
+            pd.array(answer("needs_review"), dtype="boolean"),
         ),
         (
             ColumnSpec("prompt_version", "prompt_version", "integer", "Prompt version"),
-            pd.array([e.prompt_version if e else None for e in found], dtype="Int64"),
+            pd.array(answer("prompt_version"), dtype="Int64"),
         ),
         (
             ColumnSpec("status", "status", "string", "Status of the value"),
-            _strings([cell.status for cell in chosen]),
+            _strings(grid.status.ravel()[cell]),
         ),
         (
             ColumnSpec("corrected", "corrected", "boolean", "Set or confirmed by a reviewer"),
-            pd.array([cell.corrected for cell in chosen], dtype="boolean"),
+            pd.array(grid.corrected.ravel()[cell], dtype="boolean"),
         ),
     ]
-    for spec, values in columns:
-        builder.add(spec, values)
-    meta = _add_meta(builder, cells, units)
-    return ExportFrame(builder.frame(len(rows)), builder.specs, key_columns, cells, meta)
+    for spec, column in columns:
+        builder.add(spec, column)
+    meta = _add_meta(builder, grid, grid.row_unit[rows])
+    return ExportFrame(builder.frame(len(cell)), builder.specs, key_columns, grid, meta)
 
 
-def build_frame(cells: Cells, options: FrameOptions) -> ExportFrame:
+def build_frame(grid: Grid, options: FrameOptions) -> ExportFrame:
     """The frame of the requested layout."""
     if options.layout is ExportLayout.LONG:
-        return to_long_frame(cells, options)
-    return to_wide_frame(cells, options)
+        return to_long_frame(grid, options)
+    return to_wide_frame(grid, options)

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import anyio
-from sqlalchemy import null, select
+import pandas as pd
+from sqlalchemy import Text, any_, cast, func, literal, null, select
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.config import Settings
@@ -39,14 +42,16 @@ from coderai.models.enums import JobStatus, JobType, ObservationMode
 from coderai.schemas.export import ExportConfig, ExportFormat, ExportLayout
 from coderai.services import export_writers
 from coderai.services.codebook import JobInfo, ProjectInfo, build_codebook, variable_quality
-from coderai.services.export_frames import (
-    ExtractionRow,
+from coderai.services.coercion import VALUE_WITHHELD
+from coderai.services.export_frames import build_frame
+from coderai.services.export_grid import (
+    ANSWER_COLUMNS,
     FrameOptions,
     PromptSpec,
     UnitSpec,
     VariableSpec,
-    build_frame,
-    resolve_cells,
+    empty_answers,
+    resolve_grid,
 )
 
 EXTENSIONS = {
@@ -68,6 +73,8 @@ MEDIA_TYPES = {
 # Old export files are swept this long after their links expired.
 _SWEEP_GRACE_SECONDS = 3600
 _SIGNING_CONTEXT = b"coderai-export-link\x00"
+JSON_NULL = cast(literal("null"), JSONB)
+JSON_EMPTY_LIST = cast(literal("[]"), JSONB)
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,7 @@ class ExportData:
     mode: ObservationMode
     variables: list[VariableSpec]
     units: list[UnitSpec]
-    extractions: list[ExtractionRow]
+    extractions: pd.DataFrame  # ANSWER_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -208,33 +215,50 @@ async def _units(session: AsyncSession, job_id: uuid.UUID) -> list[UnitSpec]:
 
 async def _extractions(
     session: AsyncSession, job_id: uuid.UUID, with_sources: bool
-) -> list[ExtractionRow]:
+) -> pd.DataFrame:
+    """The job's answers as columns (ANSWER_COLUMNS), with the current feedback on each."""
     feedback = ExtractionFeedback
+    columns = {
+        "variable_id": cast(Extraction.variable_id, Text),
+        "entity_index": Extraction.entity_index,
+        "entity_key": Extraction.entity_key,
+        "value": Extraction.value,
+        "has_value": func.coalesce(Extraction.value.not_in([JSON_NULL, JSON_EMPTY_LIST]), False),
+        "unit": Extraction.unit,
+        "confidence": Extraction.confidence,
+        "source_text": Extraction.source_text if with_sources else cast(null(), Text),
+        "page": Extraction.page,
+        "grounding": cast(Extraction.grounding, Text),
+        "flags": func.array_to_string(Extraction.flags, "; "),
+        "withheld": func.coalesce(any_(Extraction.flags) == VALUE_WITHHELD, False),
+        "needs_review": Extraction.needs_review,
+        "prompt_version": Extraction.prompt_version,
+        "verdict": cast(feedback.verdict, Text),
+        "corrected_value": feedback.corrected_value,
+    }
+    # One row per document holding one JSON array per column, built by PostgreSQL: decoding
+    # 50,000 answers this way is several times faster than 50,000 result rows.
+    order = (Extraction.variable_id, Extraction.entity_index)
+    arrays = func.json_build_array(
+        *(func.json_agg(aggregate_order_by(column, *order)) for column in columns.values())
+    )
     statement = (
-        select(
-            Extraction.id,
-            Extraction.document_id,
-            Extraction.variable_id,
-            Extraction.entity_index,
-            Extraction.entity_key,
-            Extraction.value,
-            Extraction.unit,
-            Extraction.confidence,
-            Extraction.source_text if with_sources else null(),
-            Extraction.page,
-            Extraction.grounding,
-            Extraction.flags,
-            Extraction.needs_review,
-            Extraction.prompt_version,
-            feedback.verdict,
-            feedback.corrected_value,
-        )
+        select(cast(Extraction.document_id, Text), cast(arrays, Text))
         .outerjoin(feedback, (feedback.extraction_id == Extraction.id) & feedback.is_current)
         .where(Extraction.job_id == job_id)
+        .group_by(Extraction.document_id)
     )
-    result = await session.execute(statement)
-    make = ExtractionRow._make
-    return [make(row) for row in result]
+    gathered: dict[str, list[Any]] = {name: [] for name in ANSWER_COLUMNS}
+    names = list(columns)
+    for document_id, encoded in await session.execute(statement):
+        decoded = json.loads(encoded)
+        gathered["document_id"] += [document_id] * len(decoded[0])
+        for name, values in zip(names, decoded, strict=True):
+            gathered[name] += values
+    if not gathered["document_id"]:
+        return empty_answers()
+    frame = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in gathered.items()})
+    return frame
 
 
 async def load_export_data(
@@ -302,8 +326,8 @@ def build_export_files(
         include_source_text=config.include_source_text,
         min_confidence=config.min_confidence,
     )
-    cells = resolve_cells(data.variables, data.units, data.extractions, options)
-    export = build_frame(cells, options)
+    grid = resolve_grid(data.variables, data.units, data.extractions, options)
+    export = build_frame(grid, options)
     frame = export.frame
     if config.format is ExportFormat.EXCEL and (
         len(frame) + 1 > export_writers.EXCEL_MAX_ROWS
@@ -328,7 +352,7 @@ def build_export_files(
         data.job,
         settings_used,
         export,
-        variable_quality(cells),
+        variable_quality(grid),
         plan.names if plan else None,
         plan.value_labels if plan else None,
     )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
@@ -57,11 +58,48 @@ def _date_columns(export: ExportFrame) -> list[str]:
     return [c.name for c in export.columns if c.kind == "date"]
 
 
-# ----------------------------------------------------------------------------- CSV, JSON
+# ----------------------------------------------------------------------------- Arrow-based
+
+
+def _arrow_table(export: ExportFrame) -> pa.Table:
+    """The frame as an Arrow table with full-day dates as date32."""
+    table = pa.Table.from_pandas(export.frame, preserve_index=False)
+    for name in _date_columns(export):
+        index = table.schema.get_field_index(name)
+        column = pc.cast(table.column(index), pa.date32())
+        table = table.set_column(index, pa.field(name, pa.date32()), column)
+    return table
+
+
+_RISKY = "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+
+
+def _neutralise_arrow(table: pa.Table) -> pa.Table:
+    for index, column_field in enumerate(table.schema):
+        kind = column_field.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        column = table.column(index)
+        risky = pc.fill_null(pc.match_substring_regex(column, _RISKY), False)
+        if pc.any(risky).as_py():
+            quote, nothing = pa.scalar("'", kind), pa.scalar("", kind)
+            quoted = pc.binary_join_element_wise(quote, column, nothing)
+            table = table.set_column(index, column_field, pc.if_else(risky, quoted, column))
+    return table
 
 
 def write_csv(export: ExportFrame, path: Path) -> None:
-    neutralise_formulas(export.frame).to_csv(path, index=False, date_format="%Y-%m-%d")
+    """UTF-8 CSV written by Arrow: an empty cell is a missing value, "" an empty text."""
+    table = _neutralise_arrow(_arrow_table(export))
+    pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def write_parquet(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> None:
+    """Typed columns (dates as date32) with the codebook in the file's key-value metadata."""
+    table = _arrow_table(export)
+    metadata = dict(table.schema.metadata or {})
+    metadata[b"coderai.codebook"] = json.dumps(codebook, default=str).encode()
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 def write_json(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> None:
@@ -77,22 +115,6 @@ def write_json(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> Non
         handle.write(', "data": ')
         handle.write(data or "[]")
         handle.write("}\n")
-
-
-# ----------------------------------------------------------------------------- Parquet
-
-
-def write_parquet(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> None:
-    """Typed columns (dates as date32) with the codebook in the file's key-value metadata."""
-    table = pa.Table.from_pandas(export.frame, preserve_index=False)
-    for name in _date_columns(export):
-        index = table.schema.get_field_index(name)
-        table = table.set_column(
-            index, pa.field(name, pa.date32()), pc.cast(table.column(index), pa.date32())
-        )
-    metadata = dict(table.schema.metadata or {})
-    metadata[b"coderai.codebook"] = json.dumps(codebook, default=str).encode()
-    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 # ----------------------------------------------------------------------------- Excel
@@ -222,7 +244,7 @@ def plan_stata(export: ExportFrame) -> StataPlan:
     """Stata names, value labels and extended missing values for an export frame."""
     frame = export.frame
     names = stata_names([str(c) for c in frame.columns])
-    types = {v.name: v for v in export.cells.variables}
+    types = {v.name: v for v in export.grid.variables}
     converted: dict[str, Any] = {}
     value_labels: dict[str, dict[int, str]] = {}
     missing: dict[str, list[tuple[int, np.ndarray]]] = {}

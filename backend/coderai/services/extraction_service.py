@@ -7,6 +7,7 @@ No database and no HTTP framework here: `extract_document` is usable without a j
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ from coderai.services.prompt_generator import ProjectContext, question_of, share
 logger = logging.getLogger(__name__)
 
 # Bump when the wording below changes: stored with every job's options for reproducibility.
-EXTRACTION_PROMPT_VERSION = 1
+EXTRACTION_PROMPT_VERSION = 2
 ENTITY_KEY = "entity_id"
 UNGROUNDED = "UNGROUNDED"
 DEFAULT_APPLIED = "DEFAULT_APPLIED"
@@ -126,11 +127,55 @@ def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext)
             "List every entity in `entities`; give each one's identifier (as written in the "
             f"document) in `{ENTITY_KEY}`."
         )
-    for prompt in call.prompts:
-        parts += ["", f"### {prompt.name}", question_of(prompt.prompt_text, preamble)]
+    parts += combined_questions(
+        [(p.name, question_of(p.prompt_text, preamble)) for p in call.prompts]
+    )
     names = ", ".join(p.name for p in call.prompts)
     parts += ["", f"Answer every variable ({names}) with value, confidence, quote and reasoning."]
     return system, "\n".join(parts)
+
+
+# Shortest line worth stating once for several variables (shorter ones are labels and the like).
+_SHARED_RULE_MIN_CHARS = 30
+
+
+def _shareable(line: str) -> bool:
+    """A whole sentence standing on its own line: not a heading, list item or lessons marker."""
+    return len(line) >= _SHARED_RULE_MIN_CHARS and line[0].isupper() and line.endswith(".")
+
+
+def combined_questions(questions: Sequence[tuple[str, str]]) -> list[str]:
+    """The variables' questions of one call, as lines. A rule line that several questions
+    repeat word for word (type guidance, uncertainty and multi-value rules, "answer null"…) is
+    stated once, above them, for exactly the variables whose prompt carries it; everything
+    else stays in its variable's section, so no rule is lost and edited prompts keep theirs."""
+    owners: dict[str, list[str]] = {}
+    for name, question in questions:
+        for line in dict.fromkeys(question.splitlines()):
+            if _shareable(line):
+                owners.setdefault(line, []).append(name)
+    shared = {line: names for line, names in owners.items() if len(names) > 1}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for line, names in shared.items():
+        groups.setdefault(tuple(names), []).append(line)
+    everyone = [name for name, _ in questions]
+    parts: list[str] = []
+    for owned_by, lines in groups.items():
+        others = [name for name in everyone if name not in owned_by]
+        if not others:
+            heading = "all variables"
+        elif len(others) < len(owned_by):
+            heading = "every variable except " + ", ".join(others)
+        else:
+            heading = ", ".join(owned_by)
+        parts += ["", f"### Rules for {heading}", *lines]
+    for name, question in questions:
+        kept = [line for line in question.splitlines() if line not in shared]
+        text = "\n".join(kept)
+        if len(kept) < len(question.splitlines()):
+            text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        parts += ["", f"### {name}", text]
+    return parts
 
 
 def _call_budget(prompts: Sequence[VariablePrompt], mode: ObservationMode) -> tuple[float, int]:

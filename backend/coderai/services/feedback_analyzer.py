@@ -75,6 +75,7 @@ class ReviewedItem:
     grounding: GroundingKind
     quote: str | None = None
     note: str | None = None
+    entity_index: int = 0
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,7 @@ def _reviewed_item(extraction: Extraction, feedback: ExtractionFeedback, has: bo
         grounding=extraction.grounding,
         quote=extraction.source_text,
         note=feedback.note,
+        entity_index=extraction.entity_index,
     )
 
 
@@ -353,6 +354,7 @@ async def reviewed_items(
 def analysis_read(
     variable: Variable, job_id: uuid.UUID | None, analysis: ReviewAnalysis
 ) -> VariableAnalysisRead:
+    """An analysis on the wire, labelled with its variable and job."""
     return VariableAnalysisRead.model_validate(
         {
             "variable_id": variable.id,
@@ -364,6 +366,7 @@ def analysis_read(
 
 
 async def check_job(session: AsyncSession, job_id: uuid.UUID, project_id: uuid.UUID) -> None:
+    """404 unless the job exists and belongs to the project."""
     job = await job_manager.get_job(session, job_id)
     if job.project_id != project_id:
         raise NotFound(f"Job '{job_id}' does not belong to this variable's project.")

@@ -11,7 +11,8 @@ from coderai.models import Project, Prompt, Variable
 from coderai.models.enums import PromptOrigin
 from coderai.schemas.project import UnitOfObservation
 from coderai.schemas.variable import VariableFields
-from coderai.services.prompt_generator import ProjectContext, generate_prompt
+from coderai.services.prompt_generator import ProjectContext, content_hash, generate_prompt
+from coderai.services.prompt_lessons import reapplied
 
 
 def context_of(project: Project) -> ProjectContext:
@@ -109,19 +110,27 @@ async def regenerate(
     session: AsyncSession, context: ProjectContext, variable: Variable
 ) -> Prompt | None:
     """Generate the variable's prompt; store a new active version only if it differs."""
-    generated = generate_prompt(context, definition_of(variable), model=get_settings().llm_model)
+    definition = definition_of(variable)
+    generated = generate_prompt(context, definition, model=get_settings().llm_model)
     current = await active_prompt(session, variable.id)
-    if current is not None and current.content_hash == generated.content_hash:
+    text, note, origin = generated.prompt_text, None, PromptOrigin.GENERATED
+    # Lessons from review adopted in the active version are re-applied, not silently dropped.
+    carried = reapplied(current, text, definition) if current is not None else None
+    if carried is not None:
+        (text, note), origin = carried, PromptOrigin.REFINED
+    digest = content_hash(text, generated.llm_config, generated.response_schema)
+    if current is not None and current.content_hash == digest:
         return None
     return await add_version(
         session,
         variable,
-        prompt_text=generated.prompt_text,
+        prompt_text=text,
         llm_config=generated.llm_config,
         response_schema=generated.response_schema,
-        content_hash=generated.content_hash,
-        origin=PromptOrigin.GENERATED,
+        content_hash=digest,
+        origin=origin,
         activate=True,
+        note=note,
     )
 
 

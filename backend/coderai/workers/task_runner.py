@@ -113,7 +113,11 @@ class JobRunner:
                 except Exception:
                     logger.exception("claiming job items failed; retrying")
             for item in claimed:
-                self._queue.put_nowait(item)
+                # Our own lease lapsed (a late heartbeat) and we took the item back: it is
+                # still running here, and the claim has just renewed its lease.
+                running = self._in_flight.get(item.id)
+                if running is None or running.done():
+                    self._queue.put_nowait(item)
             if claimed and len(claimed) == room:
                 continue  # more work is likely waiting
             self._wake.clear()
@@ -138,7 +142,7 @@ class JobRunner:
             except Exception:
                 logger.exception("item %s crashed", item.id)
             finally:
-                if task.done():
+                if task.done() and self._in_flight.get(item.id) is task:
                     self._in_flight.pop(item.id, None)
                     self._jobs_of.pop(item.id, None)
                 self._wake.set()

@@ -162,16 +162,14 @@ async def test_excel_sheets_types_and_layout(
     # A formula is text with a leading quote, never a formula cell.
     summary = sheet.cell(2, header.index("summary") + 1)
     assert summary.data_type == "s" and summary.value.startswith("'=HYPERLINK")
-    assert not any(
-        cell.data_type == "f" for row in sheet.iter_rows() for cell in row if cell.value
-    )
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row if cell.value)
 
     extractions = await stored_extractions(db, trials.job.job_id)
     names = {vid: name for name, vid in trials.job.variables.items()}
     assert assert_wide_matches(rows, extractions, names, neutralised=True) == len(extractions)
 
     codebook = [[c.value for c in row] for row in book["Codebook"].iter_rows()]
-    assert ["Project", "Trials: Kenya & Peru"] == codebook[1][:2]
+    assert codebook[1][:2] == ["Project", "Trials: Kenya & Peru"]
     variable_header = next(row for row in codebook if row[0] == "Variable")
     variable_rows = codebook[codebook.index(variable_header) + 1 :]
     assert [row[0] for row in variable_rows] == VARIABLES
@@ -309,7 +307,7 @@ async def test_long_layout_in_every_format(
         frame = pd.read_stata(as_file(download))
     else:
         frame = pd.read_csv(as_file(download))
-    # 4 documents × 6 variables, plus the second outcome of document 0.
+    # 4 documents x 6 variables, plus the second outcome of document 0.
     assert len(frame) == info["rowCount"] == 25
     statuses = frame["status"].value_counts().to_dict()
     assert statuses == {"OK": 16, "DOCUMENT_FAILED": 6, "NOT_FOUND": 3}

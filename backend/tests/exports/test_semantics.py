@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pandas as pd
@@ -13,7 +14,7 @@ from coderai.core.database import Database
 from coderai.models.enums import JobType, Verdict
 from tests.exports.conftest import FAILED_DOC, Trials, as_file, create_trial_variables, export
 from tests.support.factories import create_project, create_variable
-from tests.support.seed import seed_documents, seed_feedback, seed_job
+from tests.support.seed import Answer, seed_documents, seed_feedback, seed_job
 
 
 async def wide_csv(client: httpx.AsyncClient, project_id: str, **body: object) -> pd.DataFrame:
@@ -69,7 +70,7 @@ async def test_withheld_and_unprocessed_values_have_their_own_status(
     project_id = uuid.UUID(project["id"])
     documents = await seed_documents(db, project_id, ["a", "b"])
 
-    def answer(doc: int, variable: str) -> dict[str, object]:
+    def answer(doc: int, variable: str) -> Answer:
         # The engine blanks a low-confidence answer under ifUncertain LEAVE_EMPTY.
         return {"value": None, "confidence": 0.2, "flags": ["BELOW_THRESHOLD", "VALUE_WITHHELD"]}
 
@@ -88,24 +89,29 @@ async def test_corrections_are_applied(
     await seed_feedback(db, ids[(1, "summary", 0)], Verdict.INCORRECT, corrected_value="Old")
     await seed_feedback(db, ids[(1, "summary", 0)], Verdict.INCORRECT, is_current=False)
     await seed_feedback(
-        db, ids[(0, "summary", 0)], Verdict.INCORRECT, corrected_value="Superseded", is_current=False
+        db,
+        ids[(0, "summary", 0)],
+        Verdict.INCORRECT,
+        corrected_value="Superseded",
+        is_current=False,
     )
     await seed_feedback(
         db, ids[(1, "start_date", 0)], Verdict.INCORRECT, corrected_value="2020-01-31"
     )
 
     wide = await wide_csv(client, trials.project_id, minConfidence=0.5)
-    assert wide.loc[3, "participants"] == "85" and wide.loc[3, "participants_corrected"] == "True"
-    assert wide.loc[0, "participants_corrected"] == "False"
+    assert float(wide.loc[3, "participants"]) == 85
+    assert wide.loc[3, "participants_corrected"] == "true"
+    assert wide.loc[0, "participants_corrected"] == "false"
     # Confirmed by a reviewer, so the model's low confidence no longer blanks it.
     assert wide.loc[1, "design"] == "Cohort" and wide.loc[1, "design_status"] == "OK"
-    assert wide.loc[1, "design_corrected"] == "True"
+    assert wide.loc[1, "design_corrected"] == "true"
     assert wide.loc[1, "summary"] == "Old"
     assert wide.loc[0, "summary"].startswith("'=HYPERLINK")  # old feedback is ignored
     assert wide.loc[1, "start_date"] == "2020-01-31" and wide.loc[1, "start_date_status"] == "OK"
 
     long = await long_csv(client, trials.project_id, minConfidence=0.5)
-    corrected = long[long["corrected"] == "True"]
+    corrected = long[long["corrected"] == "true"]
     assert sorted(zip(corrected["document_id"], corrected["variable"], strict=True)) == sorted(
         [
             (trials.doc(3), "participants"),
@@ -114,7 +120,7 @@ async def test_corrections_are_applied(
             (trials.doc(1), "start_date"),
         ]
     )
-    assert corrected.set_index("variable").loc["participants", "value_number"] == "85.0"
+    assert corrected.set_index("variable").loc["participants", "value_number"] == "85"
 
     _, download = await export(client, trials.project_id, format="JSON")
     quality = {
@@ -145,9 +151,7 @@ async def test_quality_figures(client: httpx.AsyncClient, trials: Trials) -> Non
     assert summary["ungroundedPct"] == 66.7  # two of three values have no quote
 
 
-async def test_entity_mode_has_one_row_per_entity(
-    client: httpx.AsyncClient, db: Database
-) -> None:
+async def test_entity_mode_has_one_row_per_entity(client: httpx.AsyncClient, db: Database) -> None:
     project = await create_project(
         client,
         unitOfObservation={
@@ -174,9 +178,7 @@ async def test_entity_mode_has_one_row_per_entity(
         },
         1: {"participants": [{"value": 10, "entity": "Arm A"}], "drug": None},
     }
-    job = await seed_job(
-        db, project_id, documents, lambda doc, name: arms.get(doc, {}).get(name)
-    )
+    job = await seed_job(db, project_id, documents, lambda doc, name: arms.get(doc, {}).get(name))
     wide = await wide_csv(client, project["id"])
     assert list(wide.columns[:4]) == ["document_id", "document_name", "entity_index", "entity_key"]
     docs = [str(d) for d in job.document_ids]
@@ -188,7 +190,7 @@ async def test_entity_mode_has_one_row_per_entity(
     assert wide["drug_status"].tolist() == ["OK", "OK", "NOT_FOUND", "NOT_FOUND"]
 
     long = await long_csv(client, project["id"])
-    assert len(long) == 8  # 4 rows × 2 variables
+    assert len(long) == 8  # 4 rows x 2 variables
     assert list(long.columns[:4]) == ["document_id", "document_name", "entity_index", "entity_key"]
     arm_b = long[(long["entity_key"] == "Arm B") & (long["variable"] == "participants")]
     assert arm_b["value"].tolist() == ["42"]
@@ -199,7 +201,7 @@ async def test_formula_cells_neutralised_numbers_untouched(
 ) -> None:
     _, download = await export(client, trials.project_id, format="CSV_WIDE")
     rows = list(csv.DictReader(io.StringIO(download.text)))
-    assert rows[0]["summary"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert rows[0]["summary"] == '\'=HYPERLINK("http://evil.example","x")'
     assert rows[3]["summary"] == "'@SUM(A1)"
     assert rows[0]["outcomes_2"] == "'-readmission"  # text that starts with "-"
     assert rows[0]["meta_registry"] == "'+NCT1"
@@ -223,7 +225,7 @@ async def test_default_job_is_latest_complete_full_then_sample(
     project_id = uuid.UUID(project["id"])
     documents = await seed_documents(db, project_id, ["one", "two"])
 
-    def value(number: int):  # type: ignore[no-untyped-def]
+    def value(number: int) -> Callable[[int, str], Answer | None]:
         return lambda doc, name: {"value": number} if name == "participants" else None
 
     sample = await seed_job(db, project_id, documents[:1], value(1), job_type=JobType.SAMPLE)
@@ -236,6 +238,8 @@ async def test_default_job_is_latest_complete_full_then_sample(
     assert info["jobId"] == str(full.job_id)
     assert pd.read_csv(as_file(download))["participants"].tolist() == [2, 2]
 
-    info, download = await export(client, project["id"], format="CSV_WIDE", jobId=str(sample.job_id))
+    info, download = await export(
+        client, project["id"], format="CSV_WIDE", jobId=str(sample.job_id)
+    )
     assert info["jobId"] == str(sample.job_id)
     assert info["jobId"] != str(newer_sample.job_id)

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from coderai.workers.task_runner import JobRunner
 from tests.conftest import empty_database, runner_settings
 from tests.jobs.test_jobs import setup_trials, wait_for
 from tests.support.llm_calls import LLMCall, RecordingFakeLLM
-from tests.support.processes import ChildProcesses, child_env, wait_until_logged
+from tests.support.processes import ChildProcess, ChildProcesses, child_env, wait_until_logged
 
 LATENCY_MS = 100
 CONCURRENCY = 4
@@ -137,9 +138,7 @@ async def create_full_job(client: httpx.AsyncClient, setup: dict[str, Any]) -> u
 async def done_items(db: Database, job_id: uuid.UUID) -> int:
     async with db.sessionmaker() as session:
         return int(
-            await session.scalar(
-                select(ProcessingJob.done_items).where(ProcessingJob.id == job_id)
-            )
+            await session.scalar(select(ProcessingJob.done_items).where(ProcessingJob.id == job_id))
             or 0
         )
 
@@ -152,7 +151,11 @@ async def item_states(db: Database, job_id: uuid.UUID) -> dict[int, tuple[JobIte
             .join(Document, Document.id == JobItem.document_id)
             .where(JobItem.job_id == job_id)
         )
-        return {int(number): (status, attempts) for number, status, attempts in rows}
+        return {int(str(number)): (status, attempts) for number, status, attempts in rows}
+
+
+async def numbers_with(db: Database, job_id: uuid.UUID, status: JobItemStatus) -> set[int]:
+    return {n for n, (state, _) in (await item_states(db, job_id)).items() if state is status}
 
 
 async def items_by_number(db: Database, job_id: uuid.UUID) -> dict[int, JobItem]:
@@ -162,7 +165,7 @@ async def items_by_number(db: Database, job_id: uuid.UUID) -> dict[int, JobItem]
             .join(Document, Document.id == JobItem.document_id)
             .where(JobItem.job_id == job_id)
         )
-        return {int(number): item for number, item in rows}
+        return {int(str(number)): item for number, item in rows}
 
 
 async def wait_until_quiet(db: Database, timeout: float = 10.0) -> None:
@@ -192,7 +195,9 @@ async def wait_for_job(db: Database, job_id: uuid.UUID, timeout: float = 30.0) -
     raise AssertionError(f"job {job_id} still {job.status.value} after {timeout} s")
 
 
-async def assert_each_answer_stored_once(db: Database, job_id: uuid.UUID, numbers: set[int]) -> None:
+async def assert_each_answer_stored_once(
+    db: Database, job_id: uuid.UUID, numbers: set[int]
+) -> None:
     """Exactly one extraction per (document, variable), each with the right value."""
     job_rows = Extraction.job_id == job_id
     async with db.sessionmaker() as session:
@@ -223,104 +228,144 @@ async def assert_each_answer_stored_once(db: Database, job_id: uuid.UUID, number
 
 # --- 1. the API killed with SIGKILL mid-job, then started again ----------------------------
 
-KILL_POINTS = [
-    pytest.param(1, 0.05, 0.25, id="early"),
-    pytest.param(2, 0.40, 0.60, id="middle"),
-    pytest.param(3, 0.75, 0.95, id="late"),
-]
+SEED = 2024
+KILL_WINDOWS = (("early", 0.05, 0.25), ("middle", 0.40, 0.60), ("late", 0.75, 0.95))
 
 
-@pytest.mark.parametrize(("seed", "earliest", "latest"), KILL_POINTS)
-async def test_api_killed_mid_job_restarts_and_codes_every_document_once(
-    seed: int,
-    earliest: float,
-    latest: float,
+@dataclass(frozen=True)
+class Kill:
+    """One `kill -9`: which process (by its model name), when, and the items as it left them."""
+
+    name: str
+    model: str
+    at: float
+    items: dict[int, tuple[JobItemStatus, int]]
+
+    def numbers(self, status: JobItemStatus) -> set[int]:
+        return {n for n, (state, _) in self.items.items() if state is status}
+
+
+async def kill_mid_job(
+    server: ChildProcess,
+    model: str,
+    fake: RecordingFakeLLM,
+    db: Database,
+    job_id: uuid.UUID,
+    *,
+    done_at_least: int,
+    rng: random.Random,
+    name: str,
+) -> Kill:
+    """SIGKILL `server` at a seeded moment: once `done_at_least` items are done, a random part
+    of a call later, and only while the fake holds a request of `server` it has not answered."""
+    while await done_items(db, job_id) < done_at_least:
+        assert server.alive, server.output()
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(rng.uniform(0, LATENCY_MS / 1000))
+    while not any(call.model == model and call.answered is None for call in fake.calls()):
+        await asyncio.sleep(0.001)
+    killed_at = time.monotonic()
+    server.kill()
+    await wait_until_quiet(db)
+    return Kill(name, model, killed_at, await item_states(db, job_id))
+
+
+async def test_api_killed_three_times_mid_job_still_codes_every_document_once(
     fake: RecordingFakeLLM,
     children: ChildProcesses,
     db: Database,
     database_url: str,
     tmp_path: Path,
 ) -> None:
+    """The API (with its runner) is killed with SIGKILL early, midway and late in a FULL job of
+    300 documents and started again each time; the last one finishes the job."""
     documents = 300
-    rng = random.Random(seed)
+    rng = random.Random(SEED)
     fake.configure(latency_ms=LATENCY_MS)
-    first = children.start_api(
-        "api-first", process_env(database_url, fake, tmp_path, "fake-model-first")
-    )
-    assert first.url is not None
-    async with httpx.AsyncClient(base_url=f"{first.url}/api/v1", timeout=30) as http:
+    models = [f"fake-model-run-{n}" for n in range(len(KILL_WINDOWS) + 1)]
+    started = time.monotonic()
+    server = children.start_api("api-0", process_env(database_url, fake, tmp_path, models[0]))
+    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30) as http:
         job_id = await create_full_job(http, await setup_trials(http, fake, documents))
 
-    # A seeded moment: once a random number of items is done, a random part of a call later,
-    # and only while the fake holds a request it has not answered.
-    target = rng.randint(int(earliest * documents), int(latest * documents))
-    while await done_items(db, job_id) < target:
-        assert first.alive, first.output()
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(rng.uniform(0, LATENCY_MS / 1000))
-    while all(call.answered is not None for call in fake.calls()):
-        await asyncio.sleep(0.001)
-    killed_at = time.monotonic()
-    first.kill()
-    await wait_until_quiet(db)
-    at_kill = await item_states(db, job_id)
-
-    restarted_at = time.monotonic()
-    second = children.start_api(
-        "api-second", process_env(database_url, fake, tmp_path, "fake-model-second")
-    )
-    async with httpx.AsyncClient(base_url=f"{second.url}/api/v1", timeout=30) as http:
+    kills: list[Kill] = []
+    for n, (name, earliest, latest) in enumerate(KILL_WINDOWS):
+        target = rng.randint(int(earliest * documents), int(latest * documents))
+        kill = await kill_mid_job(
+            server, models[n], fake, db, job_id, done_at_least=target, rng=rng, name=name
+        )
+        kills.append(kill)
+        assert len(kill.numbers(JobItemStatus.DONE)) >= target
+        server = children.start_api(
+            f"api-{n + 1}", process_env(database_url, fake, tmp_path, models[n + 1])
+        )
+    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30) as http:
         job = await wait_for(http, str(job_id), FINISHED, timeout=60)
-    recovered_in = time.monotonic() - restarted_at
+    elapsed = time.monotonic() - started
 
-    # The job completes and every document is coded.
+    # The job completes; no document is lost; each answer is stored exactly once.
     assert job["status"] == "COMPLETE", job
     assert (job["doneItems"], job["failedItems"]) == (documents, 0)
     after = await item_states(db, job_id)
     assert sorted(after) == list(range(documents))
     assert {status for status, _ in after.values()} == {JobItemStatus.DONE}
     await assert_each_answer_stored_once(db, job_id, set(range(documents)))
-
-    done_at_kill = {n for n, (status, _) in at_kill.items() if status is JobItemStatus.DONE}
-    held_at_kill = {n for n, (status, _) in at_kill.items() if status is JobItemStatus.PROCESSING}
-    assert len(done_at_kill) >= target
-    assert 0 < len(held_at_kill) <= CONCURRENCY
-    assert len(done_at_kill) + len(held_at_kill) < documents  # the kill was mid-job
-
-    # The dead process's items were taken once more when their lease ran out; no other was.
-    assert {n for n, (_, attempts) in after.items() if attempts == 2} == held_at_kill
-    assert {attempts for n, (_, attempts) in after.items() if n not in held_at_kill} == {1}
-
-    # The LLM calls, by process. Nobody called about a document twice, and the restarted
-    # process called about exactly the documents whose results were not stored at the kill.
-    calls = fake.calls()
-    by_model = documents_by_model(calls)
-    assert set(by_model) == {"fake-model-first", "fake-model-second"}
-    before, since = Counter(by_model["fake-model-first"]), Counter(by_model["fake-model-second"])
-    assert max(before.values()) == 1 and max(since.values()) == 1
-    assert set(since) == set(range(documents)) - done_at_kill
-    # In flight at the kill, honestly counted: calls made before the kill whose results never
-    # reached the database. They include every call the fake had not yet answered when the
-    # kill was sent (a response that never arrived cannot have been stored), and calls that
-    # were answered but not yet committed; they are all for items the dead process held.
-    unanswered = {
-        document_of(call)
-        for call in calls
-        if call.model == "fake-model-first" and (call.answered is None or call.answered > killed_at)
-    }
-    lost = set(before) - done_at_kill
-    assert unanswered and unanswered <= lost <= held_at_kill
-    assert len(calls) == documents + len(lost)
-    assert len(calls) <= documents + CONCURRENCY
     async with db.sessionmaker() as session:
         stored = await session.get_one(ProcessingJob, job_id)
-    assert stored.llm_calls == documents  # counters count committed work only, once
+    assert stored.llm_calls == documents  # counters count committed work, once
 
+    # An item held by a killed process was taken again once its lease ran out; no other was.
+    held = [kill.numbers(JobItemStatus.PROCESSING) for kill in kills]
+    assert {n: attempts for n, (_, attempts) in after.items()} == {
+        n: 1 + sum(n in numbers for numbers in held) for n in range(documents)
+    }
+
+    # The LLM calls, by process. No process called about a document twice, nor about one
+    # stored before it started; the last one called about exactly what was left.
+    seen = fake.calls()
+    # A request the kill cut off while it was being sent never reached the model: not a call.
+    cut_off = [call for call in seen if not call.complete]
+    assert len(cut_off) <= len(kills) * CONCURRENCY and all(
+        call.arrived < kills[-1].at for call in cut_off
+    )
+    calls = [call for call in seen if call.complete]
+    by_model = {model: Counter(numbers) for model, numbers in documents_by_model(calls).items()}
+    assert set(by_model) <= set(models)
+    assert all(max(counts.values()) == 1 for counts in by_model.values())
+    stored_before: set[int] = set()
+    lost_calls = 0
+    report = []
+    for kill, holding in zip(kills, held, strict=True):
+        made = set(by_model.get(kill.model, ()))
+        done = kill.numbers(JobItemStatus.DONE)
+        assert stored_before <= done
+        assert 0 < len(holding) <= CONCURRENCY
+        assert len(done) + len(holding) < documents  # killed mid-job
+        assert not made & stored_before
+        # In flight at the kill, counted honestly: the calls made before the kill whose results
+        # never reached the database. They include every call the fake had not answered when
+        # the kill was sent (a response that never arrived cannot have been stored), and calls
+        # answered but not yet committed; all are for items the dead process held.
+        lost = made - done
+        unanswered = {
+            document_of(call)
+            for call in calls
+            if call.model == kill.model and (call.answered is None or call.answered > kill.at)
+        }
+        assert unanswered and unanswered <= lost <= holding
+        lost_calls += len(lost)
+        stored_before = done
+        report.append(
+            f"{kill.name}: {len(done)} done, {len(holding)} held, {len(unanswered)} calls "
+            f"unanswered + {len(lost) - len(unanswered)} answered-not-stored"
+        )
+    assert set(by_model[models[-1]]) == set(range(documents)) - stored_before
+    assert len(calls) == documents + lost_calls
+    assert len(calls) <= documents + len(kills) * CONCURRENCY
     print(
-        f"\nkill seed={seed}: {len(done_at_kill)}/{documents} done, {len(held_at_kill)} held, "
-        f"{len(unanswered)} calls unanswered + {len(lost) - len(unanswered)} answered but not "
-        f"stored at the kill; {len(calls)} calls seen for {documents} items; "
-        f"restart to COMPLETE {recovered_in:.1f} s"
+        f"\nkills ({'; '.join(report)}); {len(calls)} calls seen for {documents} items "
+        f"(and {len(cut_off)} requests cut off while being sent); "
+        f"{elapsed:.1f} s with {len(models)} starts"
     )
 
 
@@ -389,7 +434,11 @@ async def test_claimers_racing_in_one_loop_never_take_the_same_item(
             results = await asyncio.gather(
                 *(claim(db, owner, rng.randint(1, 5)) for owner in owners)
             )
-            won = [(owner, item.id) for owner, items in zip(owners, results) for item in items]
+            won = [
+                (owner, item.id)
+                for owner, items in zip(owners, results, strict=True)
+                for item in items
+            ]
             if not won:
                 return taken, rounds
             for owner, item_id in won:
@@ -488,7 +537,7 @@ async def test_expired_lease_is_taken_over_and_a_repeat_crasher_fails_with_a_rea
     tuned = runner_settings(settings, fake, runner_max_attempts=3, runner_poll_seconds=0.02)
     job_id = await create_full_job(api, await setup_trials(api, fake, 4))
     items = await items_by_number(db, job_id)
-    doomed, orphan, held, fresh = (items[n].id for n in range(4))
+    doomed, orphan, held = (items[n].id for n in range(3))
 
     # Processes that died while working, each claim the real one and each death a lease
     # running out: the first took documents 0 and 1, the next two took document 0 again.
@@ -514,9 +563,7 @@ async def test_expired_lease_is_taken_over_and_a_repeat_crasher_fails_with_a_rea
     runner = JobRunner(db, tuned, partial(extract_document, llm), owner="live")
     try:
         await runner.start()
-        while not {1, 3} <= {
-            n for n, (status, _) in (await item_states(db, job_id)).items() if status.value == "DONE"
-        }:
+        while not {1, 3} <= await numbers_with(db, job_id, JobItemStatus.DONE):
             await asyncio.sleep(0.02)
         now = await items_by_number(db, job_id)
         # The orphan is taken over; the live lease is not.
@@ -549,3 +596,47 @@ async def test_expired_lease_is_taken_over_and_a_repeat_crasher_fails_with_a_rea
             )
         ).all()
     assert failed_logs == ["Document failed after 4 attempt(s): gave up after 3 attempts"]
+
+
+async def test_a_runner_whose_own_lease_lapsed_does_not_start_the_item_again(
+    api: httpx.AsyncClient, fake: RecordingFakeLLM, db: Database, settings: Settings
+) -> None:
+    """A late heartbeat (a stalled loop, the database away for longer than the lease) lets the
+    lease of an item still running here lapse; the runner's own claimer then takes it back and
+    must not start it a second time next to the first."""
+    tuned = runner_settings(settings, fake, runner_concurrency=2, runner_poll_seconds=0.02)
+    job_id = await create_full_job(api, await setup_trials(api, fake, 1))
+    (item,) = (await items_by_number(db, job_id)).values()
+    llm = LLMClient.from_settings(tuned)
+    release = asyncio.Event()
+    started: list[uuid.UUID] = []
+
+    async def held_extract(
+        document: DocumentInput, prompts: list[VariablePrompt], options: ExtractionOptions
+    ) -> DocumentExtraction:
+        started.append(document.id)
+        await release.wait()
+        return await extract_document(llm, document, prompts, options)
+
+    runner = JobRunner(db, tuned, held_extract, owner="late-heartbeat")
+    try:
+        await runner.start()
+        while not started:
+            await asyncio.sleep(0.01)
+        await expire_leases(db, [item.id])
+        while (await items_by_number(db, job_id))[0].attempts < 2:  # the claimer took it back
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # time enough for a free worker to start it again
+        assert started == [item.document_id]
+        assert runner.in_flight == 1
+        release.set()
+        job = await wait_for_job(db, job_id)
+        assert runner.in_flight == 0
+    finally:
+        release.set()
+        await runner.stop(grace_seconds=2)
+        await llm.aclose()
+
+    assert (job.status, job.done_items) == (JobStatus.COMPLETE, 1)
+    assert len(fake.calls()) == 1
+    await assert_each_answer_stored_once(db, job_id, {0})

@@ -215,3 +215,17 @@ async def test_manual_draft_validation(client: httpx.AsyncClient, scenario: Scen
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"promptText", "modelConfig.temperature"}
+
+
+async def test_a_project_context_change_keeps_the_refinement(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    await review_everything(client, scenario)
+    variable = scenario.variables["participants"]
+    draft = (await _refine(client, variable))["draft"]
+    await client.post(f"/prompts/{draft['id']}/activate")
+    response = await client.put(f"/projects/{scenario.project_id}", json={"domain": "oncology"})
+    assert response.status_code == 200, response.text
+    current = await _current(client, variable)
+    assert "oncology" in current["promptText"]
+    assert '"120 participants" → 120, not 12' in current["promptText"]

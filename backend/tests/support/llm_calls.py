@@ -13,7 +13,7 @@ from typing import Any, Self
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.support.fake_llm import FakeLLM
-from tests.support.fake_llm.server import bind_socket, uvicorn_server
+from tests.support.fake_llm.server import bind_socket, create_app, uvicorn_server
 
 CHAT_PATH = "/v1/chat/completions"
 
@@ -22,9 +22,11 @@ CHAT_PATH = "/v1/chat/completions"
 class LLMCall:
     """`arrived` and `answered` are `time.monotonic()` seconds (one clock for all processes of
     the machine); `answered` is when the last byte of the response was handed to the socket,
-    None while the fake is still working on it."""
+    None while the fake is still working on it. `complete` is False while (or if never) the
+    whole body has arrived: a client killed halfway through sending leaves such a request."""
 
     arrived: float
+    complete: bool = False
     model: str | None = None
     prompt: str = ""
     status: int | None = None
@@ -74,6 +76,7 @@ class CallRecorder:
                         except ValueError:
                             parsed = None
                         with self._lock:
+                            call.complete = True
                             call.model = parsed.get("model") if isinstance(parsed, dict) else None
                             call.prompt = _prompt_of(parsed)
                 return message
@@ -106,7 +109,7 @@ class RecordingFakeLLM(FakeLLM):
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         server = uvicorn_server(self.state)
-        server.config.app = self.recorder.wrap(server.config.app)  # loaded when it runs
+        server.config.app = self.recorder.wrap(create_app(self.state))  # loaded when it runs
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="fake-llm-recording", daemon=True
         )

@@ -116,15 +116,22 @@ class ChildProcesses:
 
     def start_worker(self, name: str, env: dict[str, str], *, concurrency: int) -> ChildProcess:
         """`coderai worker` (the runner without HTTP); see `wait_until_logged` for readiness."""
-        return self.start(name, ["-m", "coderai.cli", "worker", "--concurrency", str(concurrency)], env)
+        return self.start(
+            name, ["-m", "coderai.cli", "worker", "--concurrency", str(concurrency)], env
+        )
 
-    def close(self) -> None:
+    def close(self, timeout: float = 15.0) -> None:
+        """SIGTERM to every child at once, then SIGKILL to any still running after `timeout`."""
+        for child in self.children:
+            if child.alive:
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
         for child in self.children:
             try:
-                child.stop()
-            except Exception:  # never leave a child behind because another one misbehaved
-                if child.alive:
-                    child.process.kill()
+                child.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait(timeout=10)
         self.children.clear()
 
 

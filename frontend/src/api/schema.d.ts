@@ -692,7 +692,7 @@ export interface components {
              * Allowother
              * @default false
              */
-            allowOther: boolean;
+            allowOther?: boolean;
         };
         /** ConfusionPairRead */
         ConfusionPairRead: {
@@ -872,12 +872,12 @@ export interface components {
              * Includeconfidence
              * @default true
              */
-            includeConfidence: boolean;
+            includeConfidence?: boolean;
             /**
              * Includesourcetext
              * @default false
              */
-            includeSourceText: boolean;
+            includeSourceText?: boolean;
             /**
              * Minconfidence
              * @description Values below this confidence are blanked (status BELOW_THRESHOLD).
@@ -1158,17 +1158,17 @@ export interface components {
              * Rowsimported
              * @default 0
              */
-            rowsImported: number;
+            rowsImported?: number;
             /**
              * Rowsskipped
              * @default 0
              */
-            rowsSkipped: number;
+            rowsSkipped?: number;
             /**
              * Rowsduplicate
              * @default 0
              */
-            rowsDuplicate: number;
+            rowsDuplicate?: number;
         };
         /**
          * GroundingKind
@@ -1224,7 +1224,7 @@ export interface components {
              * @default combined
              * @enum {string}
              */
-            callMode: "combined" | "per_variable";
+            callMode?: "combined" | "per_variable";
         };
         /** JobDetail */
         JobDetail: {
@@ -1520,7 +1520,7 @@ export interface components {
              * @default combined
              * @enum {string}
              */
-            callMode: "combined" | "per_variable";
+            callMode?: "combined" | "per_variable";
         };
         /** PreviewResult */
         PreviewResult: {
@@ -1592,7 +1592,7 @@ export interface components {
              * Language
              * @default en
              */
-            language: string;
+            language?: string;
             /** Domain */
             domain?: string | null;
             /** Documenttype */
@@ -1626,12 +1626,12 @@ export interface components {
              * Variablecount
              * @default 0
              */
-            variableCount: number;
+            variableCount?: number;
             /**
              * Documentcount
              * @default 0
              */
-            documentCount: number;
+            documentCount?: number;
             /**
              * Createdat
              * Format: date-time
@@ -1646,7 +1646,7 @@ export interface components {
              * Variables
              * @default []
              */
-            variables: components["schemas"]["VariableRead"][];
+            variables?: components["schemas"]["VariableRead"][];
         };
         /** ProjectPage */
         ProjectPage: {
@@ -1686,12 +1686,12 @@ export interface components {
              * Variablecount
              * @default 0
              */
-            variableCount: number;
+            variableCount?: number;
             /**
              * Documentcount
              * @default 0
              */
-            documentCount: number;
+            documentCount?: number;
             /**
              * Createdat
              * Format: date-time
@@ -1822,7 +1822,7 @@ export interface components {
              * @description Add an LLM rewrite of the instructions when an LLM is set up
              * @default true
              */
-            useLlm: boolean;
+            useLlm?: boolean;
         };
         /** RefinementRead */
         RefinementRead: {
@@ -1864,7 +1864,7 @@ export interface components {
              * @default 1
              * @constant
              */
-            formatVersion: 1;
+            formatVersion?: 1;
             project?: components["schemas"]["SchemaProjectContext"] | null;
             /** Variables */
             variables?: components["schemas"]["VariableCreate"][];
@@ -1890,7 +1890,7 @@ export interface components {
              * Language
              * @default en
              */
-            language: string;
+            language?: string;
             /** Domain */
             domain?: string | null;
             /** Documenttype */
@@ -1909,11 +1909,11 @@ export interface components {
              * Confidencethreshold
              * @default 0.7
              */
-            confidenceThreshold: number;
+            confidenceThreshold?: number;
             /** @default FLAG_FOR_REVIEW */
-            ifUncertain: components["schemas"]["UncertainAction"];
+            ifUncertain?: components["schemas"]["UncertainAction"];
             /** @default FIRST */
-            ifMultipleValues: components["schemas"]["MultiValueAction"];
+            ifMultipleValues?: components["schemas"]["MultiValueAction"];
             /** Maxvalues */
             maxValues?: number | null;
         };
@@ -1923,12 +1923,12 @@ export interface components {
          */
         UnitOfObservation: {
             /** @default DOCUMENT */
-            mode: components["schemas"]["ObservationMode"];
+            mode?: components["schemas"]["ObservationMode"];
             /**
              * Whateachrowrepresents
              * @default one document
              */
-            whatEachRowRepresents: string;
+            whatEachRowRepresents?: string;
             /** Entityidentificationpattern */
             entityIdentificationPattern?: string | null;
             /** Rowsperdocument */
@@ -2165,7 +2165,7 @@ export interface components {
              * Reviewed
              * @default 0
              */
-            reviewed: number;
+            reviewed?: number;
             /** Accuracy */
             accuracy?: number | null;
         };

@@ -5,9 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
-from coderai.api.deps import SessionDep, VariableDep
+from coderai.api.deps import SessionDep, SettingsDep, VariableDep
 from coderai.api.routes.jobs import extraction_read
 from coderai.schemas.feedback import (
+    EvaluateRequest,
+    EvaluationRead,
     ExtractionDetail,
     FeedbackCreate,
     FeedbackRead,
@@ -17,7 +19,7 @@ from coderai.schemas.feedback import (
     RefineRequest,
     VariableAnalysisRead,
 )
-from coderai.services import feedback_service, prompt_refiner
+from coderai.services import feedback_service, prompt_evaluation, prompt_refiner
 from coderai.services.feedback_service import (
     DEFAULT_CONTEXT_CHARS,
     MAX_CONTEXT_CHARS,
@@ -30,6 +32,7 @@ router = APIRouter(tags=["review"])
 
 ExtractionId = Annotated[uuid.UUID, Path(alias="extractionId")]
 JobId = Annotated[uuid.UUID, Path(alias="jobId")]
+PromptId = Annotated[uuid.UUID, Path(alias="promptId")]
 
 
 def feedback_read(view: FeedbackView) -> FeedbackRead:
@@ -174,3 +177,43 @@ async def refine(
     # The app may run without an LLM (or before one is wired in): the rewrite is then skipped.
     llm = getattr(request.app.state, "llm", None) if body.use_llm else None
     return await prompt_refiner.refine_variable(session, variable, job_id=body.job_id, llm=llm)
+
+
+@router.post(
+    "/prompts/{promptId}/evaluate",
+    operation_id="prompts-evaluate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EvaluationRead,
+)
+async def evaluate_prompt(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    prompt_id: PromptId,
+    body: Annotated[EvaluateRequest | None, Body()] = None,
+) -> EvaluationRead:
+    """Run a prompt version (typically a draft) on a job's reviewed documents as an
+    EVALUATION job; poll GET /prompts/{promptId}/evaluation for old vs new accuracy."""
+    body = body or EvaluateRequest()
+    evaluation = await prompt_evaluation.start_evaluation(
+        session, prompt_id, source_job_id=body.job_id, settings=settings
+    )
+    await session.commit()  # the runner must see the job before it is told about it
+    runner = getattr(request.app.state, "runner", None)
+    if runner is not None:
+        runner.notify()
+    return evaluation
+
+
+@router.get(
+    "/prompts/{promptId}/evaluation",
+    operation_id="prompts-evaluation",
+    response_model=EvaluationRead,
+)
+async def prompt_evaluation_result(
+    session: SessionDep,
+    prompt_id: PromptId,
+    job_id: Annotated[uuid.UUID | None, Query(alias="jobId")] = None,
+) -> EvaluationRead:
+    """Old vs new accuracy per variable on the reviewed items (latest evaluation by default)."""
+    return await prompt_evaluation.evaluation_of(session, prompt_id, job_id)

@@ -76,8 +76,7 @@ async def get_variable(session: SessionDep, variable: VariableDep) -> VariableDe
 async def update_variable(
     session: SessionDep, variable: VariableDep, body: VariableUpdate
 ) -> VariableDetail:
-    # Through the refiner, so the regenerated prompt keeps the active version's refinements.
-    await prompt_refiner.update_variable(session, variable, body)
+    await variable_service.update_variable(session, variable, body)
     return await _detail(session, variable)
 
 

@@ -1,0 +1,98 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap, unwrapPage, type Schemas } from "../client";
+import { jobKeys } from "./jobs";
+import { variableKeys } from "./variables";
+
+export const reviewKeys = {
+  extraction: (extractionId: string) => ["review", "extraction", extractionId] as const,
+  jobFeedback: (jobId: string) => ["review", "feedback", jobId] as const,
+  agreement: (jobId: string) => ["review", "agreement", jobId] as const,
+};
+
+/** One value in context: quote offsets, before/quote/after, reasoning, current verdict. */
+export function useExtraction(extractionId: string | undefined) {
+  return useQuery({
+    queryKey: reviewKeys.extraction(extractionId ?? ""),
+    enabled: Boolean(extractionId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/extractions/{extractionId}", {
+          params: { path: { extractionId: extractionId! }, query: { context: 400 } },
+        }),
+      ),
+  });
+}
+
+/** The current verdicts of a job, keyed by extraction id. */
+export function useJobFeedback(jobId: string | undefined) {
+  return useQuery({
+    queryKey: reviewKeys.jobFeedback(jobId ?? ""),
+    enabled: Boolean(jobId),
+    queryFn: async () => {
+      const page = await unwrapPage(
+        api.GET("/api/v1/jobs/{jobId}/feedback", {
+          params: { path: { jobId: jobId! }, query: { limit: 10_000 } },
+        }),
+      );
+      return new Map(page.items.map((feedback) => [feedback.extractionId, feedback]));
+    },
+  });
+}
+
+export function useAgreement(jobId: string | undefined) {
+  return useQuery({
+    queryKey: reviewKeys.agreement(jobId ?? ""),
+    enabled: Boolean(jobId),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/jobs/{jobId}/agreement", { params: { path: { jobId: jobId! } } })),
+  });
+}
+
+export function useSubmitFeedback(jobId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ extractionId, body }: { extractionId: string; body: Schemas["FeedbackCreate"] }) =>
+      unwrap(
+        api.POST("/api/v1/extractions/{extractionId}/feedback", {
+          params: { path: { extractionId } },
+          body,
+        }),
+      ),
+    onSuccess: (_feedback, { extractionId }) =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: reviewKeys.extraction(extractionId) }),
+        client.invalidateQueries({ queryKey: reviewKeys.jobFeedback(jobId) }),
+        client.invalidateQueries({ queryKey: reviewKeys.agreement(jobId) }),
+        client.invalidateQueries({ queryKey: jobKeys.statistics(jobId) }),
+      ]),
+  });
+}
+
+/** Ask for a new prompt version (a draft, not active) built from the reviewed errors. */
+export function useRefineVariable() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ variableId, jobId }: { variableId: string; jobId?: string }) =>
+      unwrap(
+        api.POST("/api/v1/variables/{variableId}/refine", {
+          params: { path: { variableId } },
+          body: { jobId: jobId ?? null, useLlm: true },
+        }),
+      ),
+    onSuccess: (_refinement, { variableId }) =>
+      client.invalidateQueries({ queryKey: variableKeys.prompts(variableId) }),
+  });
+}
+
+export function useActivatePrompt(variableId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (promptId: string) =>
+      unwrap(api.POST("/api/v1/prompts/{promptId}/activate", { params: { path: { promptId } } })),
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: variableKeys.prompts(variableId) }),
+        client.invalidateQueries({ queryKey: variableKeys.detail(variableId) }),
+      ]),
+  });
+}

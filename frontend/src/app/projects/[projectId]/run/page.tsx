@@ -1,0 +1,123 @@
+"use client";
+
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { useState } from "react";
+import { useDocumentNames } from "@/api/hooks/documents";
+import { useCreateJob, useFlagged, useJobs } from "@/api/hooks/jobs";
+import { JobLogs } from "@/components/jobs/JobLogs";
+import { JobProgressCard } from "@/components/jobs/JobProgressCard";
+import { ReviewDialog } from "@/components/review/ReviewDialog";
+import { Button, Spinner } from "@/components/ui/Button";
+import { Badge, EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
+import { formatConfidence, humanise } from "@/lib/format";
+import { isFinished, isRunning, latestJob } from "@/lib/jobs";
+
+export default function RunPage() {
+  const { projectId } = useParams<{ projectId: string }>();
+  const jobs = useJobs(projectId);
+  const create = useCreateJob(projectId);
+  const job = latestJob(jobs.data?.items, "FULL");
+  const live = isRunning(job?.status);
+  const canStart = !job || isFinished(job.status);
+
+  return (
+    <div className="space-y-6">
+      <Section
+        id="full-run"
+        title="Full run"
+        description="Codes every ready document with the active prompt versions. You can leave this page: the job runs on the server."
+        actions={
+          canStart && (
+            <Button
+              variant="primary"
+              busy={create.isPending}
+              busyLabel="Starting…"
+              onClick={() => create.mutate({ jobType: "FULL" })}
+            >
+              {job ? "Start a new full run" : "Start the full run"}
+            </Button>
+          )
+        }
+      >
+        {jobs.isPending && <Spinner label="Loading jobs…" />}
+        <ProblemAlert error={jobs.error} action="Loading jobs" />
+        <ProblemAlert error={create.error} action="Starting the full run" />
+        {jobs.isSuccess && !job && (
+          <EmptyState title="No full run yet">
+            When the sample looks right, start the full run with the button above.
+          </EmptyState>
+        )}
+        {job && <JobProgressCard key={job.id} projectId={projectId} jobId={job.id} title="Full run" />}
+        {job?.status === "COMPLETE" && (
+          <p className="mt-3 text-sm">
+            <Link className="font-medium text-indigo-700 underline" href={`/projects/${projectId}/results`}>
+              See the results and export the dataset →
+            </Link>
+          </p>
+        )}
+      </Section>
+      {job && (
+        <>
+          <Section id="logs" title="Live log">
+            <JobLogs jobId={job.id} live={live} />
+          </Section>
+          <Section id="flagged" title="Flagged for review" description="Values below their confidence threshold, without a quote, or outside the allowed categories.">
+            <FlaggedList projectId={projectId} jobId={job.id} live={live} />
+          </Section>
+        </>
+      )}
+    </div>
+  );
+}
+
+function FlaggedList({ projectId, jobId, live }: { projectId: string; jobId: string; live: boolean }) {
+  const flagged = useFlagged(jobId, live);
+  const { names } = useDocumentNames(projectId);
+  const [open, setOpen] = useState<string | null>(null);
+  if (flagged.isPending) return <Spinner label="Loading…" />;
+  const items = flagged.data?.items ?? [];
+  return (
+    <div className="space-y-2">
+      <ProblemAlert error={flagged.error} action="Loading flagged values" />
+      {items.length === 0 ? (
+        <p className="text-sm text-slate-600">Nothing flagged{live ? " so far" : ""}.</p>
+      ) : (
+        <>
+          <p className="text-sm text-slate-600">{flagged.data?.total} flagged value{flagged.data?.total === 1 ? "" : "s"}{flagged.data && flagged.data.total > items.length ? ` (first ${items.length} shown)` : ""}.</p>
+          <table className="w-full text-left text-sm" aria-label="Flagged values">
+            <thead className="border-b border-slate-200 text-slate-500">
+              <tr>
+                <th scope="col" className="py-1.5 pr-3 font-medium">Document</th>
+                <th scope="col" className="py-1.5 pr-3 font-medium">Variable</th>
+                <th scope="col" className="py-1.5 pr-3 font-medium">Value</th>
+                <th scope="col" className="py-1.5 pr-3 font-medium">Confidence</th>
+                <th scope="col" className="py-1.5 font-medium">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((x) => (
+                <tr key={x.id} className="border-b border-slate-100">
+                  <td className="py-1.5 pr-3">{names.get(x.documentId) ?? x.documentId.slice(0, 8)}</td>
+                  <td className="py-1.5 pr-3">{x.variableName}</td>
+                  <td className="py-1.5 pr-3">
+                    <button type="button" className="text-left text-indigo-700 hover:underline" onClick={() => setOpen(x.id)}>
+                      {x.value ?? "empty"}
+                    </button>
+                  </td>
+                  <td className="py-1.5 pr-3 tabular-nums">{formatConfidence(x.confidence)}</td>
+                  <td className="py-1.5">
+                    <span className="flex flex-wrap gap-1">
+                      {x.flags.map((f) => <Badge key={f} value="PAUSED">{humanise(f)}</Badge>)}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} />
+    </div>
+  );
+}

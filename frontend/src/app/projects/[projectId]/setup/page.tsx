@@ -1,0 +1,37 @@
+"use client";
+
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { useProject } from "@/api/hooks/projects";
+import { DocumentList } from "@/components/setup/DocumentList";
+import { DocumentUploader } from "@/components/setup/DocumentUploader";
+import { ProjectContextForm } from "@/components/setup/ProjectContextForm";
+import { Spinner } from "@/components/ui/Button";
+import { Section } from "@/components/ui/Feedback";
+
+export default function SetupPage() {
+  const { projectId } = useParams<{ projectId: string }>();
+  const project = useProject(projectId);
+  return (
+    <div className="space-y-6">
+      <Section id="context" title="Project context and unit of observation">
+        {project.data ? <ProjectContextForm key={project.data.id} project={project.data} /> : <Spinner label="Loading…" />}
+      </Section>
+      <Section
+        id="documents"
+        title="Documents"
+        description="Uploaded files are read once; each becomes a document (or, for tables, each row)."
+        actions={
+          <Link href={`/projects/${projectId}/schema`} className="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">
+            Next: define the schema →
+          </Link>
+        }
+      >
+        <div className="space-y-6">
+          <DocumentUploader projectId={projectId} />
+          <DocumentList projectId={projectId} />
+        </div>
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,177 @@
+"use client";
+
+import * as Dialog from "@radix-ui/react-dialog";
+import { useEffect, useState, type FormEvent } from "react";
+import type { Schemas } from "@/api/client";
+import { useDocument } from "@/api/hooks/documents";
+import { useExtraction, useSubmitFeedback } from "@/api/hooks/review";
+import { DocumentText } from "@/components/documents/DocumentViewer";
+import { Button, Spinner } from "@/components/ui/Button";
+import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
+import { Checkbox, TextArea, TextField } from "@/components/ui/Field";
+import { formatConfidence, humanise } from "@/lib/format";
+import { quoteSpan } from "@/lib/highlight";
+import { fieldError, problemOf } from "@/lib/problem";
+
+type Verdict = Schemas["Verdict"];
+
+const VERDICTS: { value: Verdict; label: string }[] = [
+  { value: "CORRECT", label: "Correct" },
+  { value: "INCORRECT", label: "Incorrect" },
+  { value: "PARTIALLY_CORRECT", label: "Partly correct" },
+];
+
+/** One value in its document: the quote highlighted, the model's reasoning, and the verdict. */
+export function ReviewDialog({
+  jobId,
+  extractionId,
+  onClose,
+}: {
+  jobId: string;
+  extractionId: string | null;
+  onClose: () => void;
+}) {
+  const extraction = useExtraction(extractionId ?? undefined);
+  const x = extraction.data;
+  const document = useDocument(x?.documentId);
+  return (
+    <Dialog.Root open={Boolean(extractionId)} onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
+        <Dialog.Content className="fixed left-1/2 top-1/2 z-50 max-h-[92vh] w-[min(72rem,96vw)] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl">
+          <div className="mb-4 flex items-start justify-between gap-4">
+            <div>
+              <Dialog.Title className="text-lg font-semibold">
+                {x ? `${x.variableDisplayName ?? x.variableName} — ${x.documentName}` : "Value"}
+              </Dialog.Title>
+              <Dialog.Description className="text-sm text-slate-600">
+                Check the value against the highlighted quote, then record your verdict.
+              </Dialog.Description>
+            </div>
+            <Dialog.Close className="rounded-md px-3 py-1 text-sm text-slate-700 hover:bg-slate-100">Close</Dialog.Close>
+          </div>
+          {extraction.isPending && <Spinner label="Loading the value…" />}
+          <ProblemAlert error={extraction.error} action="Loading the value" />
+          {x && (
+            <div className="grid gap-6 lg:grid-cols-[3fr_2fr]">
+              <div className="space-y-2">
+                <h3 className="text-sm font-semibold">Document{x.page ? ` (page ${x.page})` : ""}</h3>
+                {document.data?.content != null ? (
+                  <DocumentText
+                    text={document.data.content}
+                    span={quoteSpan(document.data.content, x.charStart, x.charEnd, x.sourceText)}
+                  />
+                ) : x.context ? (
+                  <DocumentText
+                    text={`${x.context.truncatedBefore ? "…" : ""}${x.context.before}${x.context.quote}${x.context.after}${x.context.truncatedAfter ? "…" : ""}`}
+                    span={{
+                      start: (x.context.truncatedBefore ? 1 : 0) + x.context.before.length,
+                      end: (x.context.truncatedBefore ? 1 : 0) + x.context.before.length + x.context.quote.length,
+                    }}
+                  />
+                ) : document.isPending ? (
+                  <Spinner label="Loading the document…" />
+                ) : (
+                  <p className="text-sm text-slate-600">No quote was given for this value.</p>
+                )}
+                {x.grounding === "NONE" && x.sourceText && (
+                  <Notice tone="warning">The model&apos;s quote “{x.sourceText}” was not found in the document.</Notice>
+                )}
+              </div>
+              <div className="space-y-4">
+                <dl className="grid grid-cols-2 gap-2 text-sm">
+                  <dt className="text-slate-500">Value</dt>
+                  <dd className="font-medium" data-testid="review-value">{x.value ?? <em>empty</em>}{x.unit ? ` ${x.unit}` : ""}</dd>
+                  <dt className="text-slate-500">Confidence</dt>
+                  <dd className="tabular-nums">{formatConfidence(x.confidence)}</dd>
+                  <dt className="text-slate-500">Quote found</dt>
+                  <dd>{humanise(x.grounding)}</dd>
+                  <dt className="text-slate-500">Prompt version</dt>
+                  <dd>{x.promptVersion ?? "—"}</dd>
+                  {x.flags.length > 0 && (
+                    <>
+                      <dt className="text-slate-500">Flags</dt>
+                      <dd className="flex flex-wrap gap-1">{x.flags.map((f) => <Badge key={f} value="PAUSED">{humanise(f)}</Badge>)}</dd>
+                    </>
+                  )}
+                </dl>
+                <div>
+                  <h3 className="text-sm font-semibold">Reasoning</h3>
+                  <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
+                </div>
+                <VerdictForm key={x.id} jobId={jobId} extraction={x} />
+              </div>
+            </div>
+          )}
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+function VerdictForm({ jobId, extraction }: { jobId: string; extraction: Schemas["ExtractionDetail"] }) {
+  const current = extraction.currentFeedback;
+  const submit = useSubmitFeedback(jobId);
+  const [verdict, setVerdict] = useState<Verdict | null>(current?.verdict ?? null);
+  const [corrected, setCorrected] = useState(
+    current?.hasCorrectedValue && current.correctedValue != null ? String(current.correctedValue) : "",
+  );
+  const [trulyEmpty, setTrulyEmpty] = useState(Boolean(current?.hasCorrectedValue && current.correctedValue == null));
+  const [note, setNote] = useState(current?.note ?? "");
+  const [saved, setSaved] = useState(false);
+  const problem = problemOf(submit.error);
+  useEffect(() => setSaved(false), [verdict, corrected, note, trulyEmpty]);
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    if (!verdict) return;
+    const body: Schemas["FeedbackCreate"] = { verdict, note: note.trim() || null };
+    if (verdict !== "CORRECT") {
+      if (trulyEmpty) body.correctedValue = null;
+      else if (corrected.trim()) body.correctedValue = corrected.trim();
+    }
+    submit.mutate({ extractionId: extraction.id, body }, { onSuccess: () => setSaved(true) });
+  }
+
+  return (
+    <form onSubmit={save} className="space-y-3 rounded-md border border-slate-200 p-4" aria-label="Your verdict">
+      <fieldset>
+        <legend className="text-sm font-semibold">Your verdict</legend>
+        <div className="mt-2 flex flex-wrap gap-4">
+          {VERDICTS.map((option) => (
+            <label key={option.value} className="flex items-center gap-2 text-sm">
+              <input
+                type="radio"
+                name="verdict"
+                value={option.value}
+                checked={verdict === option.value}
+                onChange={() => setVerdict(option.value)}
+              />
+              {option.label}
+            </label>
+          ))}
+        </div>
+        {fieldError(problem, "verdict") && <p className="text-sm text-red-700">{fieldError(problem, "verdict")}</p>}
+      </fieldset>
+      {verdict && verdict !== "CORRECT" && (
+        <>
+          <TextField
+            label="Correct value"
+            hint={`As it should have been coded (${humanise(extraction.variableType)})`}
+            value={corrected}
+            disabled={trulyEmpty}
+            onChange={(e) => setCorrected(e.target.value)}
+            error={fieldError(problem, "correctedValue")}
+          />
+          <Checkbox label="The document does not give this value (should be empty)" checked={trulyEmpty} onChange={(e) => setTrulyEmpty(e.target.checked)} />
+        </>
+      )}
+      <TextArea label="Note (optional)" rows={2} value={note} onChange={(e) => setNote(e.target.value)} error={fieldError(problem, "note")} />
+      <ProblemAlert problem={problem} placedFields={["verdict", "correctedValue", "note"]} action="Saving the verdict" />
+      {saved && <Notice tone="success">Verdict saved.</Notice>}
+      <Button type="submit" variant="primary" disabled={!verdict} busy={submit.isPending} busyLabel="Saving…">
+        Save verdict
+      </Button>
+    </form>
+  );
+}

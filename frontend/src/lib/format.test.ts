@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import {
+  formatBytes,
+  formatCost,
+  formatDuration,
+  formatEta,
+  formatRatio,
+  humanise,
+} from "./format";
+
+describe("durations and ETA", () => {
+  it("formats seconds, minutes and hours", () => {
+    expect(formatDuration(12.4)).toBe("12 s");
+    expect(formatDuration(200)).toBe("3 min 20 s");
+    expect(formatDuration(180)).toBe("3 min");
+    expect(formatDuration(3900)).toBe("1 h 05 min");
+    expect(formatDuration(null)).toBe("—");
+    expect(formatDuration(-1)).toBe("—");
+  });
+
+  it("says what the ETA means for the job's state", () => {
+    expect(formatEta(125, "PROCESSING")).toBe("about 2 min 5 s left");
+    expect(formatEta(null, "PROCESSING")).toBe("estimating…");
+    expect(formatEta(0.2, "PROCESSING")).toBe("less than a second");
+    expect(formatEta(10, "PAUSED")).toBe("paused");
+    expect(formatEta(null, "COMPLETE")).toBe("finished");
+    expect(formatEta(5, "CANCELLED")).toBe("—");
+  });
+});
+
+describe("numbers", () => {
+  it("formats ratios, money and sizes", () => {
+    expect(formatRatio(0.873)).toBe("87%");
+    expect(formatRatio(0.995, 1)).toBe("99.5%");
+    expect(formatRatio(null)).toBe("—");
+    expect(formatCost(0)).toBe("$0.00");
+    expect(formatCost(0.00123)).toBe("$0.0012");
+    expect(formatCost(12.345)).toBe("$12.35");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(2048)).toBe("2.0 KB");
+    expect(formatBytes(5 * 1024 * 1024)).toBe("5.0 MB");
+  });
+
+  it("turns enum values into words", () => {
+    expect(humanise("PARTIALLY_CORRECT")).toBe("Partially correct");
+  });
+});

@@ -1,0 +1,80 @@
+/** Numbers as people read them: durations, percentages, money, tokens, sizes. */
+
+const DASH = "—";
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return DASH;
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) {
+    const rest = total % 60;
+    return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  }
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return `${hours} h ${String(rest).padStart(2, "0")} min`;
+}
+
+/** ETA in words for a job: nothing to wait for once it is over. */
+export function formatEta(etaSeconds: number | null | undefined, status: string): string {
+  if (status === "COMPLETE") return "finished";
+  if (status === "CANCELLED" || status === "FAILED") return DASH;
+  if (status === "PAUSED") return "paused";
+  if (etaSeconds == null) return "estimating…";
+  if (etaSeconds < 1) return "less than a second";
+  return `about ${formatDuration(etaSeconds)} left`;
+}
+
+/** A ratio 0–1 as a percentage ("87%", "99.5%" when precision matters near the ends). */
+export function formatRatio(ratio: number | null | undefined, digits = 0): string {
+  if (ratio == null || !Number.isFinite(ratio)) return DASH;
+  return `${(ratio * 100).toFixed(digits)}%`;
+}
+
+export function formatCost(usd: number | null | undefined): string {
+  if (usd == null || !Number.isFinite(usd)) return DASH;
+  if (usd === 0) return "$0.00";
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+export function formatCount(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return DASH;
+  return new Intl.NumberFormat("en-US").format(n);
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return DASH;
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function formatConfidence(confidence: number | null | undefined): string {
+  return confidence == null ? DASH : confidence.toFixed(2);
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return DASH;
+  return date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString("en-GB");
+}
+
+/** Words for enum values: "PARTIALLY_CORRECT" → "Partially correct". */
+export function humanise(value: string): string {
+  const text = value.replace(/_/g, " ").toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
