@@ -165,6 +165,12 @@ async def main() -> None:
             job = created.json()
             polls = await poll_progress(poller, str(job["id"]), args.poll_seconds)
             wall = polls.finished_at - started
+            idle = Polls()
+            for _ in range(40):  # the same request with the job finished, for comparison
+                begun = time.perf_counter()
+                (await poller.get(f"/jobs/{job['id']}/progress")).raise_for_status()
+                idle.latencies_ms.append((time.perf_counter() - begun) * 1000)
+                await asyncio.sleep(args.poll_seconds / 4)
             cpu = {
                 "server": cpu_seconds(pid) - cpu_before["server"] if pid else float("nan"),
                 "fake": cpu_seconds(fake.process.pid) - cpu_before["fake"],
@@ -204,7 +210,9 @@ async def main() -> None:
     print(
         f"progress polled {len(polls.latencies_ms)} times while running: p50 "
         f"{percentile(polls.latencies_ms, 50):.1f} ms, p95 {p95:.1f} ms, max "
-        f"{max(polls.latencies_ms):.1f} ms"
+        f"{max(polls.latencies_ms):.1f} ms; after the job p50 "
+        f"{percentile(idle.latencies_ms, 50):.1f} ms, "
+        f"p95 {percentile(idle.latencies_ms, 95):.1f} ms"
     )
     print(
         f"wall time ÷ (calls ÷ limit): {ratio:.3f} ({wall:.1f} s ÷ {minimum:.1f} s; "

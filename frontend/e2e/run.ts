@@ -39,7 +39,9 @@ function check(condition: unknown, message: string) {
 async function screenshot(page: Page, name: string) {
   shot += 1;
   const file = path.join(SHOTS, `${String(shot).padStart(2, "0")}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // A modal dialog is fixed to the viewport: a full-page picture would smear its backdrop.
+  const modal = await page.getByRole("dialog").isVisible();
+  await page.screenshot({ path: file, fullPage: !modal });
 }
 
 /** Labels and keyboard reach on the current screen; failures are collected, not thrown. */
@@ -94,12 +96,12 @@ async function workflow(page: Page, work: string) {
   await picker.getByRole("button", { name: "Import rows" }).click();
   await page.getByText("3 rows imported").waitFor();
   const documents = page.getByRole("table", { name: "Documents" });
-  await documents.getByRole("button", { name: "trial-alpha.pdf" }).waitFor();
+  await documents.getByRole("button", { name: "trial-alpha.pdf", exact: true }).waitFor();
   check((await documents.locator("tbody tr").count()) === 5, "five documents listed");
   check((await documents.getByText("ready").count()) === 5, "all five documents ready");
   await auditScreen(page, "setup", page.getByRole("button", { name: "Save project context" }));
   await screenshot(page, "setup-uploaded");
-  await documents.getByRole("button", { name: "trial-beta.docx" }).click();
+  await documents.getByRole("button", { name: "trial-beta.docx", exact: true }).click();
   await page.getByRole("dialog").getByText("leaving 1150 in the analysis").waitFor();
   await screenshot(page, "setup-document-viewer");
   await page.keyboard.press("Escape");
@@ -117,7 +119,7 @@ async function workflow(page: Page, work: string) {
   await editor.getByLabel("Instructions for the model").fill("The number of participants enrolled in the study, as reported in the methods.");
   await editor.getByLabel("Minimum (optional)").fill("1");
   await editor.getByRole("button", { name: "Add variable" }).click();
-  await page.getByRole("region", { name: "Generated prompt" }).waitFor();
+  await page.getByRole("region", { name: "Prompt text" }).waitFor();
 
   await page.getByRole("button", { name: "New variable" }).click();
   const designForm = page.getByRole("form", { name: "New variable" });
@@ -160,9 +162,9 @@ async function workflow(page: Page, work: string) {
   await screenshot(page, "sample-running");
   await page.getByTestId("job-progress").getByText("complete", { exact: true }).waitFor({ timeout: STEP_TIMEOUT });
   const table = page.getByTestId("results-table");
-  await table.getByRole("button", { name: /^Review participants = 1,200/ }).waitFor();
+  await table.getByRole("button", { name: /^Review participants = 1,?200 / }).waitFor();
   await screenshot(page, "sample-review-table");
-  await table.getByRole("button", { name: /^Review participants = 1,200/ }).click();
+  await table.getByRole("button", { name: /^Review participants = 1,?200 / }).click();
   const dialog = page.getByRole("dialog");
   const quote = dialog.getByTestId("quote-highlight");
   await quote.waitFor();
@@ -175,7 +177,7 @@ async function workflow(page: Page, work: string) {
   await dialog.getByText("Verdict saved.").waitFor();
   await screenshot(page, "review-marked-wrong");
   await page.keyboard.press("Escape");
-  for (const name of [/^Review participants = 240/, /^Review design = RCT in trial-alpha/]) {
+  for (const name of [/^Review participants = 240 /, /^Review design = RCT in trial-alpha/]) {
     await table.getByRole("button", { name }).click();
     await dialog.getByLabel("Correct", { exact: true }).check();
     await dialog.getByRole("button", { name: "Save verdict" }).click();
@@ -194,7 +196,9 @@ async function workflow(page: Page, work: string) {
   await card.getByRole("button", { name: "Propose a new version" }).click();
   await card.getByTestId("prompt-diff").waitFor({ timeout: STEP_TIMEOUT });
   check((await card.getByTestId("prompt-diff").textContent())?.includes("1150"), "the diff carries the correction");
-  await screenshot(page, "refine-diff");
+  await card.getByRole("button", { name: "Score version 2 on reviewed items" }).click();
+  await card.getByTestId("evaluation-panel").getByText(/^Accuracy on \d+ reviewed answers?/).waitFor({ timeout: STEP_TIMEOUT });
+  await screenshot(page, "refine-diff-scored");
   await card.getByRole("button", { name: "Activate version 2" }).click();
   await card.getByText("Version 2 is active").waitFor();
   await screenshot(page, "refine-activated");
@@ -223,7 +227,7 @@ async function workflow(page: Page, work: string) {
   const csv = readFileSync(csvPath, "utf8").trim().split(/\r?\n/);
   const header = csv[0] ?? "";
   for (const column of ["participants", "design", "country", "participants_confidence"]) {
-    check(header.split(",").includes(column), `CSV header has ${column}: ${header}`);
+    check(header.split(",").map((c) => c.replace(/^"|"$/g, "")).includes(column), `CSV header has ${column}: ${header}`);
   }
   check(csv.length === 6, `CSV has 5 data rows (got ${csv.length - 1})`);
   check(csv.some((line) => line.includes("Kenya")) && csv.some((line) => line.includes("RCT")), "CSV holds the coded values");

@@ -78,7 +78,7 @@ def variable_quality(grid: Grid) -> list[dict[str, Any]]:
     answers = grid.answers
     var = answers["var"].to_numpy(dtype=np.int64)
     with_value = answers["has_value"].to_numpy(dtype=bool)  # the model's own answer
-    confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
+    confidence = grid.confidence
     scored = with_value & ~np.isnan(confidence)
     verdict = answers["verdict"].to_numpy(dtype=object)
 

@@ -185,7 +185,7 @@ def _add_wide_variable(
     values = grid.value[:, var]
     status_name = builder.unique(f"{variable.name}_status")
     is_date = variable.type is VariableType.DATE
-    if variable.multi_value or any(isinstance(v, list) for v in values):
+    if variable.multi_value or var in grid.list_variables:
         lists = [v if isinstance(v, list) else ([] if v is None else [v]) for v in values]
         width = max((len(v) for v in lists), default=0) or 1
         full_days = is_date and _all_full_days([x for v in lists for x in v])
@@ -209,7 +209,7 @@ def _add_wide_variable(
     if options.include_confidence:
         builder.add(
             _companion(variable, "confidence", "number", "confidence"),
-            _floats(grid.take("confidence", var)),
+            grid.confidence_of(var),
         )
     if options.include_source_text:
         builder.add(

@@ -112,6 +112,7 @@ class FrameOptions:
 IntArray = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass
@@ -128,6 +129,8 @@ class Grid:
     status: ObjectArray
     corrected: BoolArray
     answer: IntArray
+    confidence: FloatArray  # per answer
+    list_variables: set[int]  # variables with at least one list answer
 
     @property
     def n_rows(self) -> int:
@@ -145,6 +148,13 @@ class Grid:
         present = index >= 0
         out[present] = source[index[present]]
         return out
+
+    def confidence_of(self, var: int) -> FloatArray:
+        """The model's confidence in each cell of one variable (NaN where unanswered)."""
+        index = self.answer[:, var]
+        if not len(self.confidence):
+            return np.full(len(index), np.nan)
+        return np.where(index >= 0, self.confidence[np.maximum(index, 0)], np.nan)
 
 
 def empty_answers() -> pd.DataFrame:
@@ -250,14 +260,14 @@ def resolve_grid(
         has_value[i] = values[i] is not None and values[i] != []
     withheld = answers["withheld"].to_numpy(dtype=bool)
     status = np.where(has_value, OK, np.where(withheld, BELOW_THRESHOLD, NOT_FOUND)).astype(object)
+    confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
     if options.min_confidence is not None:
-        confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
         # A reviewer's verdict outranks the model's confidence; an unknown one is not enough.
         low = has_value & ~corrected & ~(confidence >= options.min_confidence)
         status[low] = BELOW_THRESHOLD
-        corrected[low] = False
         has_value = has_value & ~low
     values[~has_value] = None
+    is_list = np.fromiter((isinstance(v, list) for v in values), dtype=bool, count=len(values))
 
     n_rows, n_vars = len(row_unit), len(variables)
     missing = np.array([_missing_status(units[u].item_status) for u in row_unit], dtype=object)
@@ -280,4 +290,6 @@ def resolve_grid(
         grid_status,
         grid_corrected,
         grid_answer,
+        confidence,
+        {int(v) for v in np.unique(var_of[is_list])},
     )

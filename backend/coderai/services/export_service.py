@@ -18,41 +18,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import anyio
-import pandas as pd
-from sqlalchemy import Text, any_, cast, func, literal, null, select
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.config import Settings
 from coderai.core.errors import Conflict, InvalidInput, NotFound
-from coderai.models import (
-    Document,
-    Extraction,
-    ExtractionFeedback,
-    JobItem,
-    ProcessingJob,
-    Project,
-    Prompt,
-    Variable,
-)
-from coderai.models.enums import JobStatus, JobType, ObservationMode
+from coderai.models import ProcessingJob, Project
+from coderai.models.enums import JobStatus, JobType
 from coderai.schemas.export import ExportConfig, ExportFormat, ExportLayout
 from coderai.services import export_writers
-from coderai.services.codebook import JobInfo, ProjectInfo, build_codebook, variable_quality
-from coderai.services.coercion import VALUE_WITHHELD
+from coderai.services.codebook import build_codebook, variable_quality
+from coderai.services.export_data import ExportData, load_export_data
 from coderai.services.export_frames import build_frame
-from coderai.services.export_grid import (
-    ANSWER_COLUMNS,
-    FrameOptions,
-    PromptSpec,
-    UnitSpec,
-    VariableSpec,
-    empty_answers,
-    resolve_grid,
-)
+from coderai.services.export_grid import FrameOptions, resolve_grid
 
 EXTENSIONS = {
     ExportFormat.CSV_WIDE: "csv",
@@ -73,20 +53,6 @@ MEDIA_TYPES = {
 # Old export files are swept this long after their links expired.
 _SWEEP_GRACE_SECONDS = 3600
 _SIGNING_CONTEXT = b"coderai-export-link\x00"
-JSON_NULL = cast(literal("null"), JSONB)
-JSON_EMPTY_LIST = cast(literal("[]"), JSONB)
-
-
-@dataclass(frozen=True)
-class ExportData:
-    """Everything an export needs, loaded from the database up front."""
-
-    project: ProjectInfo
-    job: JobInfo
-    mode: ObservationMode
-    variables: list[VariableSpec]
-    units: list[UnitSpec]
-    extractions: pd.DataFrame  # ANSWER_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -121,7 +87,7 @@ class DownloadFile:
     media_type: str
 
 
-# ----------------------------------------------------------------------------- loading
+# ----------------------------------------------------------------------------- the job
 
 
 async def export_job(
@@ -154,151 +120,11 @@ async def export_job(
     )
 
 
-async def _variables(session: AsyncSession, job: ProcessingJob) -> list[VariableSpec]:
-    # The job's own variables and prompt versions, as snapshotted when it started.
-    variable_ids = [uuid.UUID(v) for v in job.prompt_snapshot]
-    prompt_ids = [uuid.UUID(p) for p in job.prompt_snapshot.values()]
-    prompts = {
-        p.variable_id: p
-        for p in await session.scalars(select(Prompt).where(Prompt.id.in_(prompt_ids)))
-    }
-    variables = await session.scalars(
-        select(Variable).where(Variable.id.in_(variable_ids)).order_by(Variable.order)
-    )
-    specs = []
-    for v in variables:
-        prompt = prompts.get(v.id)
-        specs.append(
-            VariableSpec(
-                id=v.id,
-                name=v.name,
-                display_name=v.display_name,
-                description=v.description,
-                type=v.type,
-                instructions=v.instructions,
-                classification_rules=v.classification_rules,
-                validation_rules=v.validation_rules,
-                uncertainty_handling=v.uncertainty_handling or {},
-                prompt=None
-                if prompt is None
-                else PromptSpec(
-                    prompt.id,
-                    prompt.version,
-                    prompt.content_hash,
-                    prompt.origin.value,
-                    prompt.llm_config or {},
-                    prompt.created_at,
-                ),
-            )
-        )
-    return specs
-
-
-async def _units(session: AsyncSession, job_id: uuid.UUID) -> list[UnitSpec]:
-    # Only the table-row columns of the metadata: a DOCX's tables can be large.
-    rows = await session.execute(
-        select(
-            JobItem.document_id,
-            Document.name,
-            JobItem.status,
-            Document.source_metadata["columns"],
-        )
-        .join(Document, Document.id == JobItem.document_id)
-        .where(JobItem.job_id == job_id)
-        .order_by(JobItem.seq)
-    )
-    return [
-        UnitSpec(doc_id, name, status, columns if isinstance(columns, dict) else {})
-        for doc_id, name, status, columns in rows
-    ]
-
-
-async def _extractions(
-    session: AsyncSession, job_id: uuid.UUID, with_sources: bool
-) -> pd.DataFrame:
-    """The job's answers as columns (ANSWER_COLUMNS), with the current feedback on each."""
-    feedback = ExtractionFeedback
-    columns = {
-        "variable_id": cast(Extraction.variable_id, Text),
-        "entity_index": Extraction.entity_index,
-        "entity_key": Extraction.entity_key,
-        "value": Extraction.value,
-        "has_value": func.coalesce(Extraction.value.not_in([JSON_NULL, JSON_EMPTY_LIST]), False),
-        "unit": Extraction.unit,
-        "confidence": Extraction.confidence,
-        "source_text": Extraction.source_text if with_sources else cast(null(), Text),
-        "page": Extraction.page,
-        "grounding": cast(Extraction.grounding, Text),
-        "flags": func.array_to_string(Extraction.flags, "; "),
-        "withheld": func.coalesce(any_(Extraction.flags) == VALUE_WITHHELD, False),
-        "needs_review": Extraction.needs_review,
-        "prompt_version": Extraction.prompt_version,
-        "verdict": cast(feedback.verdict, Text),
-        "corrected_value": feedback.corrected_value,
-    }
-    # One row per document holding one JSON array per column, built by PostgreSQL: decoding
-    # 50,000 answers this way is several times faster than 50,000 result rows.
-    order = (Extraction.variable_id, Extraction.entity_index)
-    arrays = func.json_build_array(
-        *(func.json_agg(aggregate_order_by(column, *order)) for column in columns.values())
-    )
-    statement = (
-        select(cast(Extraction.document_id, Text), cast(arrays, Text))
-        .outerjoin(feedback, (feedback.extraction_id == Extraction.id) & feedback.is_current)
-        .where(Extraction.job_id == job_id)
-        .group_by(Extraction.document_id)
-    )
-    gathered: dict[str, list[Any]] = {name: [] for name in ANSWER_COLUMNS}
-    names = list(columns)
-    for document_id, encoded in await session.execute(statement):
-        decoded = json.loads(encoded)
-        gathered["document_id"] += [document_id] * len(decoded[0])
-        for name, values in zip(names, decoded, strict=True):
-            gathered[name] += values
-    if not gathered["document_id"]:
-        return empty_answers()
-    frame = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in gathered.items()})
-    return frame
-
-
-async def load_export_data(
-    session: AsyncSession, project: Project, job: ProcessingJob, *, with_sources: bool
-) -> ExportData:
-    """Read the job's variables, documents and extractions (with current feedback)."""
-    unit = project.unit_of_observation or {}
-    return ExportData(
-        project=ProjectInfo(
-            str(project.id),
-            project.name,
-            project.description,
-            project.domain,
-            project.language,
-            project.document_type,
-            unit,
-        ),
-        job=JobInfo(
-            str(job.id),
-            job.job_type.value,
-            job.status.value,
-            job.llm_model,
-            job.total_items,
-            job.done_items,
-            job.failed_items,
-            job.created_at,
-            job.started_at,
-            job.completed_at,
-        ),
-        mode=ObservationMode(unit.get("mode", ObservationMode.DOCUMENT)),
-        variables=await _variables(session, job),
-        units=await _units(session, job.id),
-        extractions=await _extractions(session, job.id, with_sources),
-    )
-
-
 # ----------------------------------------------------------------------------- building
 
 
 def slug(text: str) -> str:
+    """A filename-safe form of a project name ("Trials: Kenya & Peru" -> "trials-kenya-peru")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "project"
 
@@ -360,18 +186,23 @@ def build_export_files(
     folder.mkdir()
     stem = f"{slug(data.project.name)}_{data.job.id[:8]}_{layout.value.lower()}"
     path = folder / f"{stem}.{EXTENSIONS[config.format]}"
-    if config.format is ExportFormat.EXCEL:
-        export_writers.write_excel(export, path, codebook)
-    elif config.format is ExportFormat.JSON:
-        export_writers.write_json(export, path, codebook)
-    elif config.format is ExportFormat.PARQUET:
-        export_writers.write_parquet(export, path, codebook)
-    elif plan is not None:
-        export_writers.write_stata(plan, path, data.project.name)
-    else:
-        export_writers.write_csv(export, path)
     codebook_path = folder / f"{stem}_codebook.json"
-    codebook_path.write_text(json.dumps(codebook, ensure_ascii=False, indent=2, default=str))
+    try:
+        if config.format is ExportFormat.EXCEL:
+            export_writers.write_excel(export, path, codebook)
+        elif config.format is ExportFormat.JSON:
+            export_writers.write_json(export, path, codebook)
+        elif config.format is ExportFormat.PARQUET:
+            export_writers.write_parquet(export, path, codebook)
+        elif plan is not None:
+            export_writers.write_stata(plan, path, data.project.name)
+        else:
+            export_writers.write_csv(export, path)
+        text = json.dumps(codebook, ensure_ascii=False, indent=2, default=str)
+        codebook_path.write_text(text, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no half-written file behind a link
+        raise
     return BuiltExport(
         path=f"{folder.name}/{path.name}",
         codebook_path=f"{folder.name}/{codebook_path.name}",
@@ -382,6 +213,7 @@ def build_export_files(
 
 
 def exports_dir(settings: Settings) -> Path:
+    """Where export files live (swept some time after their links expire)."""
     return settings.data_dir / "exports"
 
 
@@ -390,7 +222,13 @@ async def create_export(
 ) -> ExportFile:
     """Build the requested export of a job's results and sign links to it."""
     job = await export_job(session, project.id, config.job_id)
-    data = await load_export_data(session, project, job, with_sources=config.include_source_text)
+    data = await load_export_data(
+        session,
+        project,
+        job,
+        with_sources=config.include_source_text,
+        layout=config.effective_layout,
+    )
     build = partial(
         build_export_files, data, config, exports_dir(settings), settings.export_link_ttl_seconds
     )

@@ -295,11 +295,15 @@ class _ExtendedMissingWriter(StataWriterUTF8):  # type: ignore[misc]
     """pandas writes only the system missing value `.`; this puts `.a`…`.d` in place
     after pandas has chosen each column's storage type."""
 
-    extended: dict[str, list[tuple[int, np.ndarray]]] = {}
+    def __init__(
+        self, *args: Any, extended: dict[str, list[tuple[int, np.ndarray]]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._extended = extended
 
     def _prepare_data(self) -> np.recarray:
         records: np.recarray = super()._prepare_data()
-        for name, codes in self.extended.items():
+        for name, codes in self._extended.items():
             column = records[name]
             for letter, rows in codes:
                 column[rows] = _extended_missing(column.dtype, letter)
@@ -317,6 +321,6 @@ def write_stata(plan: StataPlan, path: Path, data_label: str) -> None:
         variable_labels=plan.labels,
         value_labels=plan.value_labels,
         version=118,
+        extended=plan.missing,
     )
-    writer.extended = plan.missing
     writer.write_file()

@@ -3,11 +3,12 @@ session), then store every extraction and the item's outcome in one transaction.
 
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,16 +68,63 @@ def options_for(project: Project, job: ProcessingJob, settings: Settings) -> Ext
     )
 
 
+@dataclass(frozen=True)
+class JobInputs:
+    """What every item of a job runs with: its snapshot's prompts and the extraction options."""
+
+    prompts: list[VariablePrompt]
+    options: ExtractionOptions
+
+
+async def load_job_inputs(
+    session: AsyncSession, job_id: uuid.UUID, settings: Settings
+) -> JobInputs:
+    job = await session.get_one(ProcessingJob, job_id)
+    project = await session.get_one(Project, job.project_id)
+    prompts = await load_prompts(session, job.prompt_snapshot)
+    return JobInputs(prompts, options_for(project, job, settings))
+
+
+class JobInputsCache:
+    """Job inputs loaded once per job and runner rather than once per item (three queries and
+    the variables' validation): a job runs with its prompt snapshot, so they do not change
+    while it runs. The most recently used jobs are kept."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._jobs: OrderedDict[uuid.UUID, JobInputs] = OrderedDict()
+
+    async def get(self, session: AsyncSession, job_id: uuid.UUID, settings: Settings) -> JobInputs:
+        inputs = self._jobs.get(job_id)
+        if inputs is None:
+            inputs = await load_job_inputs(session, job_id, settings)
+            self._jobs[job_id] = inputs
+            while len(self._jobs) > self.size:
+                self._jobs.popitem(last=False)
+        self._jobs.move_to_end(job_id)
+        return inputs
+
+
 async def process_item(
-    db: Database, settings: Settings, extract: ExtractFn, item: ClaimedItem, owner: str
+    db: Database,
+    settings: Settings,
+    extract: ExtractFn,
+    item: ClaimedItem,
+    owner: str,
+    inputs: JobInputsCache | None = None,
 ) -> None:
     started = time.monotonic()
     async with db.sessionmaker() as session:
-        job = await session.get_one(ProcessingJob, item.job_id)
-        document = await session.get(Document, item.document_id)
-        project = await session.get_one(Project, job.project_id)
-        prompts = await load_prompts(session, job.prompt_snapshot)
-        options = options_for(project, job, settings)
+        document = (
+            await session.execute(
+                select(Document.id, Document.name, Document.text, Document.page_offsets).where(
+                    Document.id == item.document_id
+                )
+            )
+        ).one_or_none()
+        cache = inputs or JobInputsCache(size=1)
+        job_inputs = await cache.get(session, item.job_id, settings)
+        prompts, options = job_inputs.prompts, job_inputs.options
 
     if item.attempts > settings.runner_max_attempts:
         # Taken again after its process died too often: a document that crashes workers.
@@ -116,55 +164,86 @@ def _add_usage(job: ProcessingJob, outcome: DocumentExtraction) -> None:
     job.cost_usd += Decimal(str(round(outcome.cost_usd, 6)))
 
 
+class _NotOurs(Exception):
+    """The item was cancelled, or our lease expired and another runner took it."""
+
+
 async def _store_success(
     db: Database, item: ClaimedItem, owner: str, outcome: DocumentExtraction, duration_ms: int
 ) -> None:
-    async with db.transaction() as session:
-        row = await _lock_if_ours(session, item, owner)
-        if row is None:
-            return
-        job = await job_manager.get_job(session, item.job_id, for_update=True)
-        await session.execute(
-            delete(Extraction).where(
-                Extraction.job_id == item.job_id, Extraction.document_id == item.document_id
-            )
-        )
-        if outcome.results:
+    """Store the extractions, then update the job row and the item last. Every item of a job
+    goes through the job row, so its lock is held only for those two updates, the open-items
+    count and the commit (not for the extraction writes); and it is taken before the item's,
+    in the order `cancel_job` takes them, so a cancel cannot deadlock with a store."""
+    try:
+        async with db.transaction() as session:
             await session.execute(
-                insert(Extraction),
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "job_id": item.job_id,
-                        "document_id": item.document_id,
-                        **asdict(result),
-                    }
-                    for result in outcome.results
-                ],
+                delete(Extraction).where(
+                    Extraction.job_id == item.job_id, Extraction.document_id == item.document_id
+                )
             )
-        row.status = JobItemStatus.DONE
-        row.flagged = outcome.flagged
-        row.error = None
-        row.lease_owner = None
-        row.lease_expires_at = None
-        row.llm_calls = outcome.llm_calls
-        row.finished_at = job_manager.now()
-        row.duration_ms = duration_ms
-        job.done_items += 1
-        job.flagged_items += int(outcome.flagged)
-        job.consecutive_failures = 0
-        _add_usage(job, outcome)
-        for failure in outcome.failures:
-            await job_manager.log(
-                session,
-                job.id,
-                LogLevel.WARNING,
-                "call_failed",
-                f"Chunk {failure.chunk_index} ({', '.join(failure.variables)}): "
-                f"{failure.kind}: {failure.message}",
-                document_id=item.document_id,
+            if outcome.results:
+                await session.execute(
+                    insert(Extraction),
+                    [
+                        {
+                            "id": uuid.uuid4(),
+                            "job_id": item.job_id,
+                            "document_id": item.document_id,
+                            **asdict(result),
+                        }
+                        for result in outcome.results
+                    ],
+                )
+            for failure in outcome.failures:
+                await job_manager.log(
+                    session,
+                    item.job_id,
+                    LogLevel.WARNING,
+                    "call_failed",
+                    f"Chunk {failure.chunk_index} ({', '.join(failure.variables)}): "
+                    f"{failure.kind}: {failure.message}",
+                    document_id=item.document_id,
+                )
+            job = await session.scalar(
+                update(ProcessingJob)
+                .where(ProcessingJob.id == item.job_id)
+                .values(
+                    done_items=ProcessingJob.done_items + 1,
+                    flagged_items=ProcessingJob.flagged_items + int(outcome.flagged),
+                    consecutive_failures=0,
+                    llm_calls=ProcessingJob.llm_calls + outcome.llm_calls,
+                    prompt_tokens=ProcessingJob.prompt_tokens + outcome.prompt_tokens,
+                    completion_tokens=ProcessingJob.completion_tokens + outcome.completion_tokens,
+                    cached_tokens=ProcessingJob.cached_tokens + outcome.cached_tokens,
+                    cost_usd=ProcessingJob.cost_usd + Decimal(str(round(outcome.cost_usd, 6))),
+                )
+                .returning(ProcessingJob)
             )
-        await job_manager.finish_if_done(session, job)
+            ours = await session.scalar(
+                update(JobItem)
+                .where(
+                    JobItem.id == item.id,
+                    JobItem.status == JobItemStatus.PROCESSING,
+                    JobItem.lease_owner == owner,
+                )
+                .values(
+                    status=JobItemStatus.DONE,
+                    flagged=outcome.flagged,
+                    error=None,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    llm_calls=outcome.llm_calls,
+                    finished_at=job_manager.now(),
+                    duration_ms=duration_ms,
+                )
+                .returning(JobItem.id)
+            )
+            if job is None or ours is None:
+                raise _NotOurs  # roll back the extractions and the job's counts
+            await job_manager.finish_if_done(session, job)
+    except _NotOurs:
+        return
 
 
 async def _record_failure(

@@ -519,7 +519,8 @@ class LLMClient:
                     if hint:
                         self.limiter.pause(hint)
                 raise
-            raw = cast(AIMessage, output["raw"])
+            # A bound chat model answers with the message; `with_structured_output` with a dict.
+            raw = cast(AIMessage, output["raw"] if isinstance(output, dict) else output)
             usage = _message_usage(raw)
             if usage.total_tokens:
                 self.limiter.settle(reservation, usage.total_tokens)
@@ -598,17 +599,26 @@ class LLMClient:
         max_tokens: int,
     ) -> Any:
         chat = self._chat_model(temperature, max_tokens)
+        spec = {"name": schema_name, "schema": json_schema, "strict": True}
+        tool = {
+            "name": schema_name,
+            "description": "Record the structured answer.",
+            "parameters": json_schema,
+        }
+        if self.provider.lower() in OPENAI_COMPATIBLE_PROVIDERS:
+            # The request `with_structured_output` would send, without its output parsers:
+            # `_result` parses the raw message itself, and LangChain's parsing chain (parallel
+            # runnables, a thread hop for the JSON parser) cost ~20% of the client's CPU per call.
+            if method == "json_schema":
+                return chat.bind(response_format={"type": "json_schema", "json_schema": spec})
+            if method == "function_calling":
+                return chat.bind_tools([tool], tool_choice=schema_name, parallel_tool_calls=False)
+            return chat.bind(response_format={"type": "json_object"})
         if method == "json_schema":
-            spec = {"name": schema_name, "schema": json_schema, "strict": True}
             return chat.with_structured_output(
                 spec, method="json_schema", strict=True, include_raw=True
             )
         if method == "function_calling":
-            tool = {
-                "name": schema_name,
-                "description": "Record the structured answer.",
-                "parameters": json_schema,
-            }
             return chat.with_structured_output(tool, method="function_calling", include_raw=True)
         return chat.with_structured_output(json_schema, method="json_mode", include_raw=True)
 

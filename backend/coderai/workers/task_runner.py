@@ -10,7 +10,7 @@ import uuid
 
 from coderai.core.config import Settings
 from coderai.core.database import Database
-from coderai.services.item_processor import ExtractFn, process_item
+from coderai.services.item_processor import ExtractFn, JobInputsCache, process_item
 from coderai.workers import queue_manager
 from coderai.workers.queue_manager import ClaimedItem
 
@@ -38,6 +38,7 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._job_inputs = JobInputsCache()
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -128,7 +129,9 @@ class JobRunner:
         while not self._stopping.is_set():
             item = await self._queue.get()
             task = asyncio.create_task(
-                process_item(self.db, self.settings, self.extract, item, self.owner),
+                process_item(
+                    self.db, self.settings, self.extract, item, self.owner, self._job_inputs
+                ),
                 name=f"item-{item.id}",
             )
             self._in_flight[item.id] = task

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import math
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -23,6 +24,8 @@ from tests.exports.conftest import (
     export,
     stored_extractions,
 )
+from tests.support.factories import create_project, create_variable
+from tests.support.seed import seed_documents, seed_job
 
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 
@@ -313,3 +316,40 @@ async def test_long_layout_in_every_format(
     assert statuses == {"OK": 16, "DOCUMENT_FAILED": 6, "NOT_FOUND": 3}
     numbers = frame.loc[frame["variable"] == "participants", "value_number"].tolist()
     assert numbers[:2] == [120, -12.5]
+
+
+async def test_stata_names_are_valid_distinct_and_recorded(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    project = await create_project(client, name="Stata names")
+    long_names = [
+        "number_of_participants_lost_to_follow_up_at_twelve_months",
+        "number_of_participants_lost_to_follow_up_at_six_months",
+        "float",  # a valid variable name, but a Stata storage type
+    ]
+    for order, name in enumerate(long_names, start=1):
+        await create_variable(
+            client, project["id"], name=name, order=order, displayName="A label " + "x" * 100
+        )
+    project_id = uuid.UUID(project["id"])
+    metadata = [{"columns": {"registry id": "R1", "país": "Perú"}}]
+    documents = await seed_documents(db, project_id, ["text"], metadata=metadata)
+    await seed_job(db, project_id, documents, lambda doc, name: {"value": len(name)})
+
+    info, download = await export(client, project["id"], format="STATA")
+    codebook = json.loads((await client.get(info["codebookUrl"])).content)
+    mapping = {c["name"]: c["stataName"] for c in codebook["columns"]}
+    assert len(set(mapping.values())) == len(mapping)
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", n) for n in mapping.values())
+    assert mapping["float"] == "float_"
+    assert mapping["meta_registry id"] == "meta_registry_id"
+    assert mapping["meta_país"] == "meta_pais"
+    first, second = (mapping[n] for n in long_names[:2])
+    assert first == "number_of_participants_lost_to_f" and second != first
+    with pd.io.stata.StataReader(as_file(download)) as reader:
+        frame = reader.read()
+        labels = reader.variable_labels()
+    assert list(frame.columns) == list(mapping.values())
+    assert all(len(label) <= 80 for label in labels.values())
+    assert frame[first].tolist() == [len(long_names[0])]
+    assert frame["meta_pais"].tolist() == ["Perú"]

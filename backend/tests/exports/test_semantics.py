@@ -9,9 +9,12 @@ from collections.abc import Callable
 
 import httpx
 import pandas as pd
+import pytest
+from sqlalchemy import delete, update
 
 from coderai.core.database import Database
-from coderai.models.enums import JobType, Verdict
+from coderai.models import Extraction, JobItem, ProcessingJob
+from coderai.models.enums import JobItemStatus, JobStatus, JobType, Verdict
 from tests.exports.conftest import FAILED_DOC, Trials, as_file, create_trial_variables, export
 from tests.support.factories import create_project, create_variable
 from tests.support.seed import Answer, seed_documents, seed_feedback, seed_job
@@ -74,9 +77,25 @@ async def test_withheld_and_unprocessed_values_have_their_own_status(
         # The engine blanks a low-confidence answer under ifUncertain LEAVE_EMPTY.
         return {"value": None, "confidence": 0.2, "flags": ["BELOW_THRESHOLD", "VALUE_WITHHELD"]}
 
-    job = await seed_job(db, project_id, documents[:1], answer)
+    job = await seed_job(db, project_id, documents, answer)
+    # The job was cancelled before it reached the second document.
+    async with db.transaction() as session:
+        await session.execute(
+            update(JobItem)
+            .where(JobItem.job_id == job.job_id, JobItem.document_id == documents[1])
+            .values(status=JobItemStatus.CANCELLED)
+        )
+        await session.execute(delete(Extraction).where(Extraction.document_id == documents[1]))
+        await session.execute(
+            update(ProcessingJob)
+            .where(ProcessingJob.id == job.job_id)
+            .values(status=JobStatus.CANCELLED)
+        )
+    # A cancelled job is not exported by default, but can be named.
+    response = await client.post(f"/projects/{project['id']}/export", json={"format": "CSV"})
+    assert response.status_code == 409
     wide = await wide_csv(client, project["id"], jobId=str(job.job_id))
-    assert wide["participants_status"].tolist() == ["BELOW_THRESHOLD"]
+    assert wide["participants_status"].tolist() == ["BELOW_THRESHOLD", "NOT_PROCESSED"]
 
 
 async def test_corrections_are_applied(
@@ -243,3 +262,18 @@ async def test_default_job_is_latest_complete_full_then_sample(
     )
     assert info["jobId"] == str(sample.job_id)
     assert info["jobId"] != str(newer_sample.job_id)
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "EXCEL", "JSON", "PARQUET", "STATA"])
+@pytest.mark.parametrize("layout", ["WIDE", "LONG"])
+async def test_job_without_any_answer_still_exports(
+    client: httpx.AsyncClient, db: Database, fmt: str, layout: str
+) -> None:
+    project = await create_project(client)
+    await create_trial_variables(client, project["id"])
+    project_id = uuid.UUID(project["id"])
+    documents = await seed_documents(db, project_id, ["a", "b"])
+    await seed_job(db, project_id, documents, lambda doc, name: None, failed_documents={0, 1})
+    info, download = await export(client, project["id"], format=fmt, layout=layout)
+    assert info["rowCount"] == (2 if layout == "WIDE" else 12)
+    assert len(download.content) == info["fileSize"] > 0

@@ -533,6 +533,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/prompts/{promptId}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate Prompt
+         * @description Run a prompt version (typically a draft) on a job's reviewed documents as an
+         *     EVALUATION job; poll GET /prompts/{promptId}/evaluation for old vs new accuracy.
+         */
+        post: operations["prompts-evaluate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompts/{promptId}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prompt Evaluation Result
+         * @description Old vs new accuracy per variable on the reviewed items (latest evaluation by default).
+         */
+        get: operations["prompts-evaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/export": {
         parameters: {
             query?: never;
@@ -680,6 +721,38 @@ export interface components {
             correctValue: string;
             /** Count */
             count: number;
+        };
+        /**
+         * ChangedAnswerRead
+         * @description A reviewed answer the evaluated prompt answered differently.
+         */
+        ChangedAnswerRead: {
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Entityindex */
+            entityIndex: number;
+            /**
+             * Oldextractionid
+             * Format: uuid
+             */
+            oldExtractionId: string;
+            /** Newextractionid */
+            newExtractionId: string | null;
+            /** Oldvalue */
+            oldValue: unknown;
+            /** Newvalue */
+            newValue: unknown;
+            /** Correctvalue */
+            correctValue: unknown;
+            /** Correctvalueknown */
+            correctValueKnown: boolean;
+            /** Oldcorrect */
+            oldCorrect: boolean;
+            /** Newcorrect */
+            newCorrect: boolean | null;
         };
         /**
          * ClassificationRules
@@ -862,6 +935,46 @@ export interface components {
             count: number;
             /** Examples */
             examples: components["schemas"]["ErrorExampleRead"][];
+        };
+        /** EvaluateRequest */
+        EvaluateRequest: {
+            /**
+             * Jobid
+             * @description The reviewed job to evaluate on (default: the latest with reviewed answers)
+             */
+            jobId?: string | null;
+        };
+        /** EvaluationRead */
+        EvaluationRead: {
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            /**
+             * Sourcejobid
+             * Format: uuid
+             */
+            sourceJobId: string;
+            /**
+             * Promptid
+             * Format: uuid
+             */
+            promptId: string;
+            /** Promptversion */
+            promptVersion: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            status: components["schemas"]["JobStatus"];
+            /** Progress */
+            progress: number;
+            /** Complete */
+            complete: boolean;
+            /** Variables */
+            variables: components["schemas"]["VariableComparisonRead"][];
         };
         /** ExportConfig */
         ExportConfig: {
@@ -2004,6 +2117,57 @@ export interface components {
             confusion: components["schemas"]["ConfusionPairRead"][];
             agreement: components["schemas"]["AgreementRead"];
             calibration: components["schemas"]["CalibrationRead"];
+        };
+        /**
+         * VariableComparisonRead
+         * @description Old vs new answers of one variable on the same reviewed items. An unchanged answer keeps
+         *     the reviewer's verdict; a changed one is correct when it equals the reviewer's value.
+         */
+        VariableComparisonRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Variablename */
+            variableName: string;
+            /**
+             * Evaluated
+             * @description True for the variable whose prompt is evaluated
+             */
+            evaluated: boolean;
+            /** Oldpromptversion */
+            oldPromptVersion: number | null;
+            /** Newpromptversion */
+            newPromptVersion: number | null;
+            /** Reviewed */
+            reviewed: number;
+            /** Scored */
+            scored: number;
+            /**
+             * Undetermined
+             * @description Changed answers whose correct value is unknown
+             */
+            undetermined: number;
+            /**
+             * Notscored
+             * @description Documents the evaluation has not (or not successfully) run
+             */
+            notScored: number;
+            /** Oldcorrect */
+            oldCorrect: number;
+            /** Newcorrect */
+            newCorrect: number;
+            /** Oldaccuracy */
+            oldAccuracy: number | null;
+            /** Newaccuracy */
+            newAccuracy: number | null;
+            /** Improved */
+            improved: number;
+            /** Regressed */
+            regressed: number;
+            /** Changes */
+            changes: components["schemas"]["ChangedAnswerRead"][];
         };
         /** VariableCreate */
         VariableCreate: {
@@ -3542,6 +3706,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefinementRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EvaluateRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-evaluation": {
+        parameters: {
+            query?: {
+                jobId?: string | null;
+            };
+            header?: never;
+            path: {
+                promptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRead"];
                 };
             };
             /** @description Validation Error */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffStats, lineDiff } from "./diff";
+import { diffStats, foldUnchanged, lineDiff, noteSummary } from "./diff";
 
 describe("lineDiff", () => {
   it("keeps common lines and marks additions and removals", () => {
@@ -17,5 +17,30 @@ describe("lineDiff", () => {
   it("handles identical and empty texts", () => {
     expect(lineDiff("x", "x")).toEqual([{ kind: "same", text: "x" }]);
     expect(diffStats(lineDiff("", "new"))).toEqual({ added: 1, removed: 1 });
+  });
+});
+
+describe("foldUnchanged", () => {
+  it("keeps changes with their context and folds long unchanged runs", () => {
+    const before = ["a", "b", "c", "d", "e", "f", "g"].join("\n");
+    const after = ["a", "b", "c", "d", "e", "f", "g", "h"].join("\n");
+    expect(foldUnchanged(lineDiff(before, after), 1)).toEqual([
+      { kind: "skipped", count: 6 },
+      { kind: "same", text: "g" },
+      { kind: "added", text: "h" },
+    ]);
+  });
+
+  it("folds nothing when everything is near a change", () => {
+    expect(foldUnchanged(lineDiff("a\nb", "a\nc"), 2)).toHaveLength(3);
+  });
+});
+
+describe("noteSummary", () => {
+  it("shows the summary of the refiner's record and plain notes as they are", () => {
+    expect(noteSummary('{"summary": "Refined from 2 answers", "x": 1}')).toBe("Refined from 2 answers");
+    expect(noteSummary("Hand edit")).toBe("Hand edit");
+    expect(noteSummary("{not json")).toBeNull();
+    expect(noteSummary(null)).toBeNull();
   });
 });

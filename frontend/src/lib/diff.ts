@@ -44,3 +44,43 @@ export function diffStats(lines: readonly DiffLine[]): { added: number; removed:
     removed: lines.filter((l) => l.kind === "removed").length,
   };
 }
+
+export type DiffRow = DiffLine | { kind: "skipped"; count: number };
+
+/** Changed lines with `context` unchanged lines around them; longer unchanged runs fold into
+ * one "skipped" row so the change is visible without scrolling through the whole prompt. */
+export function foldUnchanged(lines: readonly DiffLine[], context = 2): DiffRow[] {
+  const keep = lines.map((line) => line.kind !== "same");
+  const near = lines.map((_, i) => {
+    for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++) if (keep[j]) return true;
+    return false;
+  });
+  const rows: DiffRow[] = [];
+  let skipped = 0;
+  lines.forEach((line, i) => {
+    if (near[i]) {
+      if (skipped) rows.push({ kind: "skipped", count: skipped });
+      skipped = 0;
+      rows.push(line);
+    } else {
+      skipped++;
+    }
+  });
+  if (skipped) rows.push({ kind: "skipped", count: skipped });
+  return rows;
+}
+
+/** A refined prompt's note may be the refiner's JSON record: show its summary sentence. */
+export function noteSummary(note: string | null | undefined): string | null {
+  if (!note) return null;
+  if (!note.trimStart().startsWith("{")) return note;
+  try {
+    const parsed: unknown = JSON.parse(note);
+    if (parsed && typeof parsed === "object" && "summary" in parsed && typeof parsed.summary === "string") {
+      return parsed.summary;
+    }
+  } catch {
+    // not JSON after all
+  }
+  return null;
+}

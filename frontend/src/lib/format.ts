@@ -78,3 +78,18 @@ export function humanise(value: string): string {
   const text = value.replace(/_/g, " ").toLowerCase();
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+const CONTENT_TYPES: Record<string, string> = {
+  PDF: "PDF",
+  DOCX: "Word",
+  TXT: "Text",
+  MD: "Markdown",
+  HTML: "HTML",
+  CSV_ROW: "CSV row",
+  JSON_ROW: "JSON row",
+  PARQUET_ROW: "Parquet row",
+};
+
+export function contentTypeLabel(type: string): string {
+  return CONTENT_TYPES[type] ?? humanise(type);
+}

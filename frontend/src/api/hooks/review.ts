@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError } from "@/lib/problem";
 import { api, unwrap, unwrapPage, type Schemas } from "../client";
 import { jobKeys } from "./jobs";
 import { variableKeys } from "./variables";
@@ -94,5 +95,44 @@ export function useActivatePrompt(variableId: string) {
         client.invalidateQueries({ queryKey: variableKeys.prompts(variableId) }),
         client.invalidateQueries({ queryKey: variableKeys.detail(variableId) }),
       ]),
+  });
+}
+
+export const evaluationKeys = {
+  prompt: (promptId: string) => ["review", "evaluation", promptId] as const,
+};
+
+/** The latest scoring of a prompt version on the reviewed items (null when never scored);
+ * polled until its EVALUATION job is complete. */
+export function useEvaluation(promptId: string | undefined) {
+  return useQuery({
+    queryKey: evaluationKeys.prompt(promptId ?? ""),
+    enabled: Boolean(promptId),
+    queryFn: async () => {
+      try {
+        return await unwrap(
+          api.GET("/api/v1/prompts/{promptId}/evaluation", { params: { path: { promptId: promptId! } } }),
+        );
+      } catch (error) {
+        if (error instanceof ApiError && error.problem.status === 404) return null;
+        throw error;
+      }
+    },
+    refetchInterval: (query) => (query.state.data && !query.state.data.complete ? 1000 : false),
+  });
+}
+
+/** Run a draft on the reviewed documents (an EVALUATION job) to compare old vs new accuracy. */
+export function useEvaluatePrompt() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ promptId, jobId }: { promptId: string; jobId?: string }) =>
+      unwrap(
+        api.POST("/api/v1/prompts/{promptId}/evaluate", {
+          params: { path: { promptId } },
+          body: { jobId: jobId ?? null },
+        }),
+      ),
+    onSuccess: (evaluation, { promptId }) => client.setQueryData(evaluationKeys.prompt(promptId), evaluation),
   });
 }

@@ -5,7 +5,7 @@ import { useEffect, useRef } from "react";
 import { useDocument } from "@/api/hooks/documents";
 import { Spinner } from "@/components/ui/Button";
 import { ProblemAlert } from "@/components/ui/Feedback";
-import { formatCount, humanise } from "@/lib/format";
+import { contentTypeLabel, formatCount } from "@/lib/format";
 import { splitHighlight, type Span } from "@/lib/highlight";
 
 /** The document's text; `span` is highlighted and scrolled into view. */
@@ -53,7 +53,7 @@ export function DocumentViewer({
               <Dialog.Title className="text-lg font-semibold">{doc?.name ?? "Document"}</Dialog.Title>
               <Dialog.Description className="text-sm text-slate-600">
                 {doc
-                  ? `${humanise(doc.contentType)} · ${formatCount(doc.wordCount)} words · ${doc.pageCount} page${doc.pageCount === 1 ? "" : "s"}`
+                  ? `${contentTypeLabel(doc.contentType)} · ${formatCount(doc.wordCount)} words · ${doc.pageCount} page${doc.pageCount === 1 ? "" : "s"}`
                   : "Loading…"}
               </Dialog.Description>
             </div>

@@ -6,18 +6,22 @@ import { usePromptHistory } from "@/api/hooks/variables";
 import { useActivatePrompt, useRefineVariable } from "@/api/hooks/review";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
+import { noteSummary } from "@/lib/diff";
 import { formatDateTime, formatRatio, humanise } from "@/lib/format";
 import { DiffView } from "./DiffView";
+import { EvaluationPanel } from "./EvaluationPanel";
 
 type Analysis = Schemas["VariableAnalysisRead"];
 type Prompt = Schemas["PromptRead"];
 
 /** One variable: what the review found, a proposed prompt version with its diff, activation. */
 export function VariableRefinement({
+  projectId,
   variable,
   analysis,
   jobId,
 }: {
+  projectId: string;
   variable: Schemas["VariableRead"];
   analysis?: Analysis;
   jobId?: string;
@@ -84,7 +88,7 @@ export function VariableRefinement({
           <div className="flex flex-wrap items-center justify-between gap-2">
             <p className="text-sm">
               <strong>Proposed version {draft.version}</strong> <Badge value={draft.origin} /> · {formatDateTime(draft.createdAt)}
-              {draft.note && <span className="block text-slate-600">{draft.note}</span>}
+              {noteSummary(draft.note) && <span className="block text-slate-600">{noteSummary(draft.note)}</span>}
             </p>
             <Button variant="primary" busy={activate.isPending} busyLabel="Activating…" onClick={() => activate.mutate(draft.id)}>
               Activate version {draft.version}
@@ -101,6 +105,7 @@ export function VariableRefinement({
             </p>
           )}
           <DiffView before={active.promptText} after={draft.promptText} label={`Changes from version ${active.version} to ${draft.version}`} />
+          <EvaluationPanel projectId={projectId} variable={variable} draft={draft} jobId={jobId} />
         </div>
       )}
       <ProblemAlert error={activate.error} action="Activating the version" />
@@ -122,7 +127,7 @@ function PromptHistory({ prompts }: { prompts: Prompt[] }) {
             <Badge value={p.origin} />
             {p.isActive && <Badge value="COMPLETE">active</Badge>}
             <span className="text-slate-500">{formatDateTime(p.createdAt)}</span>
-            {p.note && <span className="text-slate-600">— {p.note}</span>}
+            {noteSummary(p.note) && <span className="text-slate-600">— {noteSummary(p.note)}</span>}
           </li>
         ))}
       </ul>

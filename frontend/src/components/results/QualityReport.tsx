@@ -93,9 +93,11 @@ function CalibrationChart({ name, calibration }: { name: string; calibration: Sc
             opacity={0.8}
           />
         ))}
-        <text x={PAD} y={SIZE - 6} fill="#475569">0</text>
-        <text x={SIZE - PAD - 6} y={SIZE - 6} fill="#475569">1</text>
-        <text x={4} y={PAD + 4} fill="#475569">1</text>
+        <text x={PAD - 4} y={SIZE - 8} fill="#475569">0</text>
+        <text x={SIZE - PAD - 4} y={SIZE - 8} fill="#475569">1</text>
+        <text x={SIZE / 2} y={SIZE - 8} fill="#475569" textAnchor="middle">confidence</text>
+        <text x={10} y={PAD + 4} fill="#475569">1</text>
+        <text x={12} y={SIZE / 2} fill="#475569" textAnchor="middle" transform={`rotate(-90 12 ${SIZE / 2})`}>accuracy</text>
       </svg>
       <figcaption className="text-center text-slate-700">
         {name}

@@ -24,7 +24,7 @@ export function PromptPanel({ variableId }: { variableId: string }) {
           <pre
             className="max-h-96 overflow-auto whitespace-pre-wrap rounded-md bg-slate-900 p-4 text-xs leading-relaxed text-slate-100"
             role="region"
-            aria-label="Generated prompt"
+            aria-label="Prompt text"
             tabIndex={0}
           >
             {prompt.promptText}

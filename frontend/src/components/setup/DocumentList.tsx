@@ -6,7 +6,7 @@ import { DocumentViewer } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert } from "@/components/ui/Feedback";
 import { SelectField } from "@/components/ui/Field";
-import { formatCount, formatDateTime, humanise } from "@/lib/format";
+import { contentTypeLabel, formatCount, formatDateTime } from "@/lib/format";
 
 const PAGE = 25;
 
@@ -71,7 +71,7 @@ export function DocumentList({ projectId }: { projectId: string }) {
                   </button>
                   {doc.error && <p className="text-xs text-red-700">{doc.error}</p>}
                 </td>
-                <td className="py-2 pr-3">{humanise(doc.contentType)}</td>
+                <td className="py-2 pr-3">{contentTypeLabel(doc.contentType)}</td>
                 <td className="py-2 pr-3"><Badge value={doc.status} /></td>
                 <td className="py-2 pr-3 text-right tabular-nums">{formatCount(doc.wordCount)}</td>
                 <td className="py-2 pr-3 text-slate-600">{formatDateTime(doc.uploadedAt)}</td>

@@ -6,7 +6,7 @@ import { useUploadDocuments } from "@/api/hooks/documents";
 import { Button } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert, ProgressBar } from "@/components/ui/Feedback";
 import { SelectField } from "@/components/ui/Field";
-import { formatCount } from "@/lib/format";
+import { contentTypeLabel, formatCount } from "@/lib/format";
 import { ApiError, problemOf, type Problem } from "@/lib/problem";
 
 type FileResult = Schemas["FileResult"];
@@ -98,7 +98,7 @@ export function DocumentUploader({ projectId }: { projectId: string }) {
         }`}
       >
         <p className="text-sm text-slate-700">
-          Drag PDF, Word, text or HTML files here — or a CSV, Excel-exported CSV, JSON or Parquet table
+          Drag PDF, Word, text, Markdown or HTML files here — or a CSV, TSV, JSON or Parquet table
           whose rows are documents.
         </p>
         <div className="mt-3 flex items-center justify-center gap-3">
@@ -256,7 +256,7 @@ function UploadReport({ results }: { results: FileResult[] }) {
                     : result.outcome === "DUPLICATE"
                       ? "Already in the project"
                       : result.contentType
-                        ? `Read as ${result.contentType}`
+                        ? `Read as ${contentTypeLabel(result.contentType)}`
                         : "")}
               </td>
             </tr>

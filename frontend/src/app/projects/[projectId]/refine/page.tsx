@@ -33,7 +33,7 @@ export default function RefinePage() {
         </EmptyState>
       )}
       {job && variables.data?.map((variable) => (
-        <VariableRefinement key={variable.id} variable={variable} analysis={analyses.get(variable.id)} jobId={job.id} />
+        <VariableRefinement key={variable.id} projectId={projectId} variable={variable} analysis={analyses.get(variable.id)} jobId={job.id} />
       ))}
       {job && (
         <Link href={`/projects/${projectId}/run`} className="inline-block rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">

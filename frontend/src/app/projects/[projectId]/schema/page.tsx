@@ -31,7 +31,7 @@ export default function SchemaPage() {
   }
 
   return (
-    <div className="grid gap-6 lg:grid-cols-[18rem_1fr]">
+    <div className="grid items-start gap-6 lg:grid-cols-[18rem_1fr]">
       <Section id="variables" title="Variables" description="One column each in the dataset, in this order.">
         {variables.isPending && <Spinner label="Loading…" />}
         <ProblemAlert error={variables.error} action="Loading variables" />

@@ -1,0 +1,81 @@
+"use client";
+
+import type { Schemas } from "@/api/client";
+import { useJobs } from "@/api/hooks/jobs";
+import { useEvaluatePrompt, useEvaluation } from "@/api/hooks/review";
+import { Button } from "@/components/ui/Button";
+import { ProblemAlert, ProgressBar } from "@/components/ui/Feedback";
+import { formatRatio } from "@/lib/format";
+
+function show(value: unknown): string {
+  if (value == null) return "empty";
+  return Array.isArray(value) ? value.join("; ") : String(value);
+}
+
+/** Score a proposed version on the reviewed documents before adopting it: old vs new accuracy. */
+export function EvaluationPanel({
+  projectId,
+  variable,
+  draft,
+  jobId,
+}: {
+  projectId: string;
+  variable: Schemas["VariableRead"];
+  draft: Schemas["PromptRead"];
+  jobId?: string;
+}) {
+  const jobs = useJobs(projectId);
+  // Only ask for a result that exists (a 404 would be logged by the browser as an error).
+  const scored = (jobs.data?.items ?? []).some(
+    (j) => j.jobType === "EVALUATION" && j.promptVersions[variable.name] === draft.version,
+  );
+  const evaluate = useEvaluatePrompt();
+  const evaluation = useEvaluation(scored || evaluate.isSuccess ? draft.id : undefined);
+  const result = evaluation.data;
+  const row = result?.variables.find((v) => v.variableId === variable.id);
+
+  return (
+    <div className="space-y-2 rounded-md border border-slate-200 bg-white p-3" data-testid="evaluation-panel">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-sm font-medium">Score on reviewed items</p>
+        <Button
+          size="sm"
+          busy={evaluate.isPending}
+          busyLabel="Starting…"
+          disabled={Boolean(result && !result.complete)}
+          onClick={() => evaluate.mutate({ promptId: draft.id, jobId })}
+        >
+          {result ? "Score again" : `Score version ${draft.version} on reviewed items`}
+        </Button>
+      </div>
+      <ProblemAlert error={evaluate.error ?? evaluation.error} action="Scoring the version" />
+      {result && !result.complete && (
+        <div className="space-y-1" aria-live="polite">
+          <p className="text-sm text-slate-600">Running version {draft.version} on the reviewed documents…</p>
+          <ProgressBar value={result.progress} label="Scoring progress" />
+        </div>
+      )}
+      {result?.complete && row && (
+        <div className="space-y-2 text-sm" aria-live="polite">
+          <p>
+            Accuracy on {row.scored} reviewed answer{row.scored === 1 ? "" : "s"}: version {row.oldPromptVersion ?? "—"}{" "}
+            <strong>{formatRatio(row.oldAccuracy)}</strong> → version {row.newPromptVersion ?? draft.version}{" "}
+            <strong>{formatRatio(row.newAccuracy)}</strong> · {row.improved} improved, {row.regressed} got worse
+            {row.undetermined ? `, ${row.undetermined} undetermined` : ""}
+          </p>
+          {row.changes.length > 0 && (
+            <ul className="list-disc pl-5 text-slate-700">
+              {row.changes.map((c) => (
+                <li key={c.oldExtractionId}>
+                  “{show(c.oldValue)}” → “{show(c.newValue)}”
+                  {c.correctValueKnown && ` (reviewer: “${show(c.correctValue)}”)`}{" "}
+                  {c.newCorrect === true ? "now right" : c.newCorrect === false ? "still wrong" : ""}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
