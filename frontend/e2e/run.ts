@@ -15,8 +15,17 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = path.join(FRONTEND, "e2e", "screenshots");
 const STEP_TIMEOUT = 60_000;
 
+// Before refinement trial-beta's enrolment reads 1,200 (wrong: 50 withdrew); once the prompt
+// carries the reviewer's correction (1150 appears in it) the fake answers 1150.
 const FACTS = {
   facts: [
+    {
+      variable: "participants",
+      pattern: "enrolled 1,200 participants; 50 withdrew before baseline, leaving (?P<value>\\d+) in the analysis",
+      when_prompt_contains: ["1150"],
+      otherwise_value: "1,200",
+      confidence: 0.8,
+    },
     { variable: "participants", pattern: "enrolled (?P<value>[\\d,]+) participants", confidence: 0.92, reasoning: "The methods give the number enrolled." },
     { variable: "design", pattern: "randomised controlled trial", value: "RCT", confidence: 0.9 },
     { variable: "design", pattern: "cohort study", value: "Cohort", confidence: 0.55 },
@@ -198,6 +207,7 @@ async function workflow(page: Page, work: string) {
   check((await card.getByTestId("prompt-diff").textContent())?.includes("1150"), "the diff carries the correction");
   await card.getByRole("button", { name: "Score version 2 on reviewed items" }).click();
   await card.getByTestId("evaluation-panel").getByText(/^Accuracy on \d+ reviewed answers?/).waitFor({ timeout: STEP_TIMEOUT });
+  check(await card.getByTestId("evaluation-panel").getByText(/1 improved/).isVisible(), "the new version fixes the corrected answer");
   await screenshot(page, "refine-diff-scored");
   await card.getByRole("button", { name: "Activate version 2" }).click();
   await card.getByText("Version 2 is active").waitFor();
@@ -231,6 +241,7 @@ async function workflow(page: Page, work: string) {
   }
   check(csv.length === 6, `CSV has 5 data rows (got ${csv.length - 1})`);
   check(csv.some((line) => line.includes("Kenya")) && csv.some((line) => line.includes("RCT")), "CSV holds the coded values");
+  check(csv.some((line) => line.includes("trial-beta.docx") && line.includes("1150")), "the refined prompt's answer (1150) is exported");
   await page.getByLabel("Format").selectOption("EXCEL");
   await page.getByRole("button", { name: "Create export" }).click();
   const xlsxPath = await download(page, page.getByRole("link", { name: /^Download .*\.xlsx$/ }), work);

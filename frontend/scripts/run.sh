@@ -12,9 +12,9 @@ export NEXT_TELEMETRY_DISABLED=1
 
 cd "$web"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
-if [ ! -f .next/BUILD_ID ] || [ -n "$(find src public package.json package-lock.json next.config.ts \
+if [ ! -f .next/BUILD_ID ] || [ -n "$(find src package.json package-lock.json next.config.ts \
     -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]; then
   npm run --silent build
 fi

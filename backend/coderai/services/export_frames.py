@@ -99,9 +99,8 @@ def _typed_column(values: Any, kind: VariableType, full_days: bool) -> tuple[pd.
     if kind is VariableType.DATE and full_days:
         dates = pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m-%d", errors="coerce")
         return dates.astype("datetime64[s]"), "date"
-    return _strings([v if v is None or isinstance(v, str) else display_of(v) for v in values]), (
-        "string"
-    )
+    texts = [v if v is None or isinstance(v, str) else display_of(v) for v in values]
+    return _strings(texts), "string"
 
 
 def _all_full_days(values: Any) -> bool:

@@ -271,7 +271,14 @@ def sign_link(settings: Settings, path: str, expires: int) -> str:
     return f"{_b64(payload)}.{_b64(_signature(settings, payload))}"
 
 
-def resolve_download(settings: Settings, token: str) -> DownloadFile:
+def _existing_file(root: Path, relative: str) -> Path | None:
+    root = root.resolve()
+    path = (root / relative).resolve()
+    # A signed path still must not leave the exports directory.
+    return path if path.is_relative_to(root) and path.is_file() else None
+
+
+async def resolve_download(settings: Settings, token: str) -> DownloadFile:
     """The file a token names, if its signature holds and it has not expired; else 404."""
     gone = NotFound("This download link is invalid or has expired; export again for a new one.")
     try:
@@ -284,8 +291,7 @@ def resolve_download(settings: Settings, token: str) -> DownloadFile:
         raise gone from None
     if not valid or time.time() >= expires:
         raise gone
-    root = exports_dir(settings).resolve()
-    path = (root / path_text).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    path = await anyio.to_thread.run_sync(_existing_file, exports_dir(settings), path_text)
+    if path is None:
         raise gone
     return DownloadFile(path, path.name, MEDIA_TYPES.get(path.suffix.lstrip("."), "text/plain"))

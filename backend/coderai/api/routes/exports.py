@@ -55,5 +55,5 @@ async def create_export(
 )
 async def download_export(settings: SettingsDep, token: str) -> FileResponse:
     """The export file (streamed, as an attachment) while its signed link is valid."""
-    file = export_service.resolve_download(settings, token)
+    file = await export_service.resolve_download(settings, token)
     return FileResponse(file.path, media_type=file.media_type, filename=file.filename)

@@ -76,7 +76,8 @@ export function useJobAction(projectId: string) {
   });
 }
 
-export function useJobResults(jobId: string | undefined, minConfidence?: number, limit = 5000) {
+/** A job's extractions; `live` polls them while the job is still coding documents. */
+export function useJobResults(jobId: string | undefined, minConfidence?: number, limit = 5000, live = false) {
   return useQuery({
     queryKey: jobKeys.results(jobId ?? "", minConfidence),
     enabled: Boolean(jobId),
@@ -86,6 +87,7 @@ export function useJobResults(jobId: string | undefined, minConfidence?: number,
           params: { path: { jobId: jobId! }, query: { minConfidence, limit } },
         }),
       ),
+    refetchInterval: live ? POLL_MS * 2 : false,
   });
 }
 

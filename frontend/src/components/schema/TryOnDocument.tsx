@@ -7,12 +7,13 @@ import { DocumentText } from "@/components/documents/DocumentViewer";
 import { useDocument } from "@/api/hooks/documents";
 import { Button } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert } from "@/components/ui/Feedback";
-import { SelectField } from "@/components/ui/Field";
+import { Checkbox, SelectField } from "@/components/ui/Field";
 import { formatConfidence, formatCost, formatCount } from "@/lib/format";
 import { quoteSpan, type Span } from "@/lib/highlight";
 
 /** Run the active prompts on one document (nothing is stored) to see what they answer. */
-export function TryOnDocument({ projectId, variableIds }: { projectId: string; variableIds?: string[] }) {
+export function TryOnDocument({ projectId, selected }: { projectId: string; selected?: { id: string; name: string } }) {
+  const [onlySelected, setOnlySelected] = useState(false);
   const documents = useDocuments(projectId, 0, 200, "READY");
   const [documentId, setDocumentId] = useState("");
   const chosen = documentId || documents.data?.items[0]?.id || "";
@@ -40,12 +41,19 @@ export function TryOnDocument({ projectId, variableIds }: { projectId: string; v
           busyLabel="Asking the model…"
           onClick={() => {
             setSpan(null);
-            preview.mutate({ documentId: chosen, variableIds: variableIds?.length ? variableIds : null });
+            preview.mutate({ documentId: chosen, variableIds: onlySelected && selected ? [selected.id] : null });
           }}
         >
           Try on this document
         </Button>
       </div>
+      {selected && (
+        <Checkbox
+          label={`Only the variable “${selected.name}” (otherwise all variables, as in a job)`}
+          checked={onlySelected}
+          onChange={(e) => setOnlySelected(e.target.checked)}
+        />
+      )}
       <ProblemAlert error={preview.error} action="Trying the prompt" />
       {preview.data && (
         <div className="space-y-3">

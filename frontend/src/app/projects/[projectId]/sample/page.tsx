@@ -14,7 +14,7 @@ import { ReviewDialog } from "@/components/review/ReviewDialog";
 import { Button, Spinner } from "@/components/ui/Button";
 import { EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { TextField } from "@/components/ui/Field";
-import { latestJob } from "@/lib/jobs";
+import { isRunning, latestJob } from "@/lib/jobs";
 import { fieldError, problemOf } from "@/lib/problem";
 
 export default function SamplePage() {
@@ -42,7 +42,7 @@ export default function SamplePage() {
           </div>
         )}
       </Section>
-      {job && <SampleReview projectId={projectId} jobId={job.id} />}
+      {job && <SampleReview projectId={projectId} jobId={job.id} live={isRunning(job.status)} />}
     </div>
   );
 }
@@ -122,8 +122,8 @@ function SampleLauncher({ projectId, hasJob }: { projectId: string; hasJob: bool
   );
 }
 
-function SampleReview({ projectId, jobId }: { projectId: string; jobId: string }) {
-  const results = useJobResults(jobId);
+function SampleReview({ projectId, jobId, live }: { projectId: string; jobId: string; live: boolean }) {
+  const results = useJobResults(jobId, undefined, 5000, live);
   const variables = useVariables(projectId);
   const feedback = useJobFeedback(jobId);
   const { names } = useDocumentNames(projectId);

@@ -89,8 +89,8 @@ export default function SchemaPage() {
           </>
         )}
         {list.length > 0 && (
-          <Section id="try" title="Try on a document" description="Runs the active prompts of all variables on one document. Nothing is stored.">
-            <TryOnDocument projectId={projectId} />
+          <Section id="try" title="Try on a document" description="Runs the active prompts on one document. Nothing is stored.">
+            <TryOnDocument projectId={projectId} selected={current ? { id: current.id, name: current.name } : undefined} />
           </Section>
         )}
         <Section id="transfer" title="Import and export the schema">
