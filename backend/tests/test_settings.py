@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_env_example_lists_every_setting() -> None:
     documented = (ROOT / ".env.example").read_text()
-    missing = [name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented]
+    missing = [
+        name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented
+    ]
     assert missing == [], f"add these to .env.example: {missing}"
 
 

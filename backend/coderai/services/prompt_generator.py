@@ -37,7 +37,7 @@ TYPE_GUIDANCE = {
     ),
     VariableType.NUMBER: (
         "Answer with the number. When the document states a unit or currency (%, €, people, "
-        "mg), answer the figure as written, e.g. \"€3.5m\" or \"45%\", so the unit is kept; "
+        'mg), answer the figure as written, e.g. "€3.5m" or "45%", so the unit is kept; '
         "otherwise a JSON number. Do not compute values the document does not state."
     ),
     VariableType.DATE: (
