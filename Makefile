@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint openapi
+.PHONY: run test install lint openapi web-ci
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,8 +14,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(STAMP)
 
+# The API on :8000 (embedded PostgreSQL unless DATABASE_URL is set) and the web app on :3000.
 run: $(STAMP)
-	$(VENV)/bin/coderai serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+	bash frontend/scripts/run.sh $(VENV)/bin/coderai
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -27,3 +28,8 @@ lint: $(STAMP)
 
 openapi: $(STAMP)
 	$(VENV)/bin/coderai openapi --output specs/openapi.json
+	cd frontend && npm run --silent gen:api
+
+# The web app's checks: API types current, typecheck, lint, unit tests, build, e2e in Chromium.
+web-ci: $(STAMP)
+	bash frontend/scripts/ci.sh

@@ -22,6 +22,7 @@ from coderai.core.database import (
 )
 from coderai.core.errors import install_error_handlers
 from coderai.core.logging import configure_logging
+from coderai.schemas.base import PROBLEM_RESPONSES
 from coderai.services.extraction_service import extract_document
 from coderai.services.file_store import FileStore
 from coderai.services.llm_client import LLMClient
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports.router,
         health.router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     # Probes usually look at the root path.
     app.include_router(health.router, include_in_schema=False)
     return app

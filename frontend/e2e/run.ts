@@ -178,6 +178,7 @@ async function workflow(page: Page, work: string) {
   const quote = dialog.getByTestId("quote-highlight");
   await quote.waitFor();
   check((await quote.textContent())?.includes("1,200"), "the quote with 1,200 is highlighted");
+  for (const html of await unlabelledInputs(page)) problems.push(`review dialog: input without a label: ${html}`);
   await screenshot(page, "review-quote-highlighted");
   await dialog.getByLabel("Incorrect").check();
   await dialog.getByLabel("Correct value").fill("1150");

@@ -55,9 +55,12 @@ class FileResult(CamelModel):
     content_type: ContentType | None = None
     document_id: uuid.UUID | None = None
     status: DocumentStatus | None = None
-    # TOO_LARGE (not stored) or UNREADABLE (stored as a FAILED document, or a broken table).
+    # TOO_LARGE (not stored), UNREADABLE (stored as a FAILED document, or a broken table),
+    # TEXT_COLUMN_REQUIRED or UNKNOWN_COLUMN (a table in a multi-file upload; not stored).
     error_code: str | None = None
     error: str | None = None
+    # For a table whose text column is missing or unknown: the columns it has.
+    available_columns: list[str] | None = None
     rows_imported: int = 0
     rows_skipped: int = 0
     rows_duplicate: int = 0

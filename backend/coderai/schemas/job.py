@@ -41,6 +41,15 @@ class JobLog(CamelModel):
     created_at: datetime
 
 
+class JobPrompt(CamelModel):
+    """A prompt version a job runs with (frozen when the job was created)."""
+
+    variable_id: uuid.UUID
+    variable_name: str
+    prompt_id: uuid.UUID
+    version: int
+
+
 class JobRead(CamelModel):
     id: uuid.UUID
     project_id: uuid.UUID
@@ -54,7 +63,8 @@ class JobRead(CamelModel):
     failed_items: int
     flagged_items: int
     sample_seed: int | None
-    prompt_versions: dict[str, int]
+    prompt_versions: dict[str, int] = Field(description="Variable name → prompt version")
+    prompts: list[JobPrompt]
     llm_model: str | None
     created_at: datetime
     started_at: datetime | None
@@ -94,6 +104,8 @@ class ExtractionRead(CamelModel):
     document_id: uuid.UUID
     variable_id: uuid.UUID
     variable_name: str
+    document_name: str | None = None
+    external_id: str | None = None
     entity_index: int
     entity_key: str | None
     value: str | None = Field(description="The value as text (lists joined with '; ')")

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -70,7 +70,7 @@ class ProjectRead(CamelModel):
     domain: str | None
     document_type: str | None
     status: ProjectStatus
-    unit_of_observation: dict[str, Any]
+    unit_of_observation: UnitOfObservation
     variable_count: int = 0
     document_count: int = 0
     created_at: datetime

@@ -142,10 +142,10 @@ class VariableRead(CamelModel):
     description: str | None
     type: VariableType
     instructions: str
-    classification_rules: dict[str, Any] | None
-    uncertainty_handling: dict[str, Any]
-    edge_cases: list[dict[str, Any]]
-    validation_rules: dict[str, Any] | None
+    classification_rules: ClassificationRules | None
+    uncertainty_handling: UncertaintyHandling
+    edge_cases: list[EdgeCase]
+    validation_rules: ValidationRules | None
     default_value: Any
     order: int
     version: int

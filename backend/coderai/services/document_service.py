@@ -31,6 +31,16 @@ class TableOptions:
     title_column: str | None = None
 
 
+class ColumnProblem(Exception):
+    """A table upload names no text column, or a column the file does not have."""
+
+    def __init__(self, code: str, message: str, available: list[str]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.available = available
+
+
 @dataclass(frozen=True)
 class Upload:
     filename: str
@@ -105,9 +115,11 @@ async def ingest_file(
     *,
     max_bytes: int,
     table: TableOptions,
+    strict_columns: bool = True,
 ) -> tuple[FileResult, Document | None]:
-    """Store one upload and turn it into documents; a bad file is reported, never raised,
-    except a table whose named columns do not exist (the request itself is wrong)."""
+    """Store one upload and turn it into documents; a bad file is reported, never raised.
+    With `strict_columns` a table whose named columns do not exist is a 422 for the request
+    (one file sent); otherwise that file alone is reported FAILED with its columns."""
     try:
         stored = await anyio.to_thread.run_sync(
             lambda: store.put(upload.stream, max_bytes=max_bytes)
@@ -135,10 +147,26 @@ async def ingest_file(
     detection, error = await anyio.to_thread.run_sync(_describe_parse, stored.path, upload.filename)
     if detection is not None and detection.table_kind is not None:
         # A savepoint per table: a file that breaks halfway leaves none of its rows behind.
-        async with session.begin_nested() as savepoint:
-            result = await _ingest_table(session, project, upload, stored, detection, table)
-            if result.outcome is UploadOutcome.FAILED:
-                await savepoint.rollback()
+        try:
+            async with session.begin_nested() as savepoint:
+                result = await _ingest_table(session, project, upload, stored, detection, table)
+                if result.outcome is UploadOutcome.FAILED:
+                    await savepoint.rollback()
+        except ColumnProblem as problem:
+            if strict_columns:
+                raise InvalidInput(
+                    problem.message,
+                    errors=[{"field": "textColumn", "message": problem.message}],
+                    availableColumns=problem.available,
+                ) from problem
+            result = FileResult(
+                filename=upload.filename,
+                outcome=UploadOutcome.FAILED,
+                error_code=problem.code,
+                error=problem.message,
+                content_type=detection.content_type,
+                available_columns=problem.available,
+            )
         if result.outcome is UploadOutcome.FAILED and stored.created:
             await anyio.to_thread.run_sync(store.delete, stored.key)
         return result, None
@@ -202,11 +230,11 @@ async def _ingest_table(
     assert kind is not None
     if not table.text_column:
         columns = await anyio.to_thread.run_sync(inspect_table, stored.path, kind)
-        raise InvalidInput(
+        raise ColumnProblem(
+            "TEXT_COLUMN_REQUIRED",
             f"'{upload.filename}' is a table: name its text column (textColumn) so each row "
             "becomes a document.",
-            errors=[{"field": "textColumn", "message": "required for tables"}],
-            availableColumns=columns,
+            columns,
         )
     text_column = table.text_column
     imported = skipped = duplicate = 0
@@ -250,11 +278,7 @@ async def _ingest_table(
             imported += inserted
             duplicate += len(values) - inserted
     except UnknownColumnError as exc:
-        raise InvalidInput(
-            str(exc),
-            errors=[{"field": "textColumn", "message": str(exc)}],
-            availableColumns=exc.available,
-        ) from exc
+        raise ColumnProblem("UNKNOWN_COLUMN", str(exc), exc.available) from exc
     except DocumentParseError as exc:
         return FileResult(
             filename=upload.filename,

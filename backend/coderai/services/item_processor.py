@@ -172,9 +172,10 @@ async def _store_success(
     db: Database, item: ClaimedItem, owner: str, outcome: DocumentExtraction, duration_ms: int
 ) -> None:
     """Store the extractions, then update the job row and the item last. Every item of a job
-    goes through the job row, so its lock is held only for those two updates, the open-items
-    count and the commit (not for the extraction writes); and it is taken before the item's,
-    in the order `cancel_job` takes them, so a cancel cannot deadlock with a store."""
+    goes through the job row, so its lock is held only for those two updates and the commit
+    (not for the extraction writes, nor for counting open items but at the last item); and it
+    is taken before the item's, in the order `cancel_job` takes them, so that a cancel cannot
+    deadlock with a store."""
     try:
         async with db.transaction() as session:
             await session.execute(
@@ -241,7 +242,11 @@ async def _store_success(
             )
             if job is None or ours is None:
                 raise _NotOurs  # roll back the extractions and the job's counts
-            await job_manager.finish_if_done(session, job)
+            if job.done_items + job.failed_items >= job.total_items:
+                # The job's last item (the count in `finish_if_done` makes sure). A job whose
+                # items vanished with their documents never gets here: the runner's sweep
+                # (`queue_manager.finish_drained_jobs`) closes it.
+                await job_manager.finish_if_done(session, job)
     except _NotOurs:
         return
 

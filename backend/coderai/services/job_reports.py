@@ -19,7 +19,7 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import GroundingKind, JobItemStatus, LogLevel, Verdict
-from coderai.schemas.job import JobProgress, VariableStatistics
+from coderai.schemas.job import JobProgress, JobPrompt, VariableStatistics
 
 # The ETA uses the completion rate over this trailing window (a moving average).
 ETA_WINDOW = timedelta(minutes=2)
@@ -31,14 +31,23 @@ def percent(job: ProcessingJob) -> int:
     return int(100 * (job.done_items + job.failed_items) / job.total_items)
 
 
-async def prompt_versions(session: AsyncSession, job: ProcessingJob) -> dict[str, int]:
+async def job_prompts(session: AsyncSession, job: ProcessingJob) -> list[JobPrompt]:
     ids = [uuid.UUID(p) for p in job.prompt_snapshot.values()]
     rows = await session.execute(
-        select(Variable.name, Prompt.version)
+        select(Variable.id, Variable.name, Prompt.id, Prompt.version)
         .join(Prompt, Prompt.variable_id == Variable.id)
         .where(Prompt.id.in_(ids))
+        .order_by(Variable.order)
     )
-    return {name: version for name, version in rows}
+    return [
+        JobPrompt(variable_id=vid, variable_name=name, prompt_id=pid, version=version)
+        for vid, name, pid, version in rows
+    ]
+
+
+async def prompt_versions(session: AsyncSession, job: ProcessingJob) -> dict[str, int]:
+    """Variable name → prompt version the job runs with."""
+    return {p.variable_name: p.version for p in await job_prompts(session, job)}
 
 
 async def recent_logs(
@@ -156,20 +165,28 @@ def _results_query(job_id: uuid.UUID, filters: ResultFilter) -> Select[Extractio
     return statement
 
 
+@dataclass(frozen=True)
+class ResultRow:
+    extraction: Extraction
+    variable_name: str
+    document_name: str
+    external_id: str | None
+
+
 async def list_results(
     session: AsyncSession, job_id: uuid.UUID, filters: ResultFilter, *, offset: int, limit: int
-) -> tuple[list[tuple[Extraction, str]], int]:
+) -> tuple[list[ResultRow], int]:
     statement = _results_query(job_id, filters)
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     rows = await session.execute(
-        statement.join(
-            JobItem, (JobItem.job_id == job_id) & (JobItem.document_id == Extraction.document_id)
-        )
+        statement.add_columns(Document.name, Document.external_id)
+        .join(Document, Document.id == Extraction.document_id)
+        .join(JobItem, (JobItem.job_id == job_id) & (JobItem.document_id == Extraction.document_id))
         .order_by(JobItem.seq, Extraction.entity_index, Variable.order)
         .offset(offset)
         .limit(limit)
     )
-    return [(extraction, name) for extraction, name in rows], total or 0
+    return [ResultRow(*row) for row in rows], total or 0
 
 
 async def variable_statistics(

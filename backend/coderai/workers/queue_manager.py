@@ -75,6 +75,29 @@ async def claim_items(
     return claimed
 
 
+async def finish_drained_jobs(session: AsyncSession) -> int:
+    """Close runnable jobs that have no pending or in-flight item left. A job's last stored
+    item closes it; this catches jobs whose counts cannot add up to their total (items that
+    vanished with their documents). Returns how many were closed."""
+    open_items = (
+        select(JobItem.id)
+        .where(
+            JobItem.job_id == ProcessingJob.id,
+            JobItem.status.in_((JobItemStatus.PENDING, JobItemStatus.PROCESSING)),
+        )
+        .exists()
+    )
+    drained = await session.scalars(
+        select(ProcessingJob)
+        .where(ProcessingJob.status.in_(RUNNABLE), ~open_items)
+        .with_for_update(skip_locked=True)
+    )
+    closed = 0
+    for job in drained.all():
+        closed += await job_manager.finish_if_done(session, job)
+    return closed
+
+
 async def extend_leases(
     session: AsyncSession, *, owner: str, item_ids: Sequence[uuid.UUID], lease_seconds: int
 ) -> set[uuid.UUID]:

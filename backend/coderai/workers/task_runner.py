@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 
 from coderai.core.config import Settings
@@ -15,6 +16,10 @@ from coderai.workers import queue_manager
 from coderai.workers.queue_manager import ClaimedItem
 
 logger = logging.getLogger(__name__)
+
+# How often an idle claimer looks for jobs left open with no item to run (see
+# `queue_manager.finish_drained_jobs`).
+DRAINED_SWEEP_SECONDS = 5.0
 
 
 class JobRunner:
@@ -39,6 +44,7 @@ class JobRunner:
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._job_inputs = JobInputsCache()
+        self._next_sweep = 0.0
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -113,6 +119,9 @@ class JobRunner:
                         )
                 except Exception:
                     logger.exception("claiming job items failed; retrying")
+            if not claimed and time.monotonic() >= self._next_sweep:
+                self._next_sweep = time.monotonic() + DRAINED_SWEEP_SECONDS
+                await self._finish_drained_jobs()
             for item in claimed:
                 # Our own lease lapsed (a late heartbeat) and we took the item back: it is
                 # still running here, and the claim has just renewed its lease.
@@ -124,6 +133,13 @@ class JobRunner:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.runner_poll_seconds)
+
+    async def _finish_drained_jobs(self) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await queue_manager.finish_drained_jobs(session)
+        except Exception:
+            logger.exception("closing drained jobs failed")
 
     async def _worker(self, index: int) -> None:
         while not self._stopping.is_set():

@@ -251,3 +251,21 @@ async def test_delete_document_removes_unshared_original(
     await _assert_store_matches_rows(db, data_dir)
     project = (await client.get(f"/projects/{first['id']}")).json()
     assert project["documentCount"] == 0
+
+
+async def test_table_without_text_column_in_a_batch_fails_alone(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    files = [
+        ("files", ("t.csv", b"id,body\n1,hello there\n", "text/csv")),
+        ("files", ("note.txt", b"A plain note.", "text/plain")),
+    ]
+    response = await client.post(f"/projects/{project['id']}/documents", files=files)
+    assert response.status_code == 201, response.text
+    table, note = response.json()["files"]
+    assert (table["outcome"], table["errorCode"]) == ("FAILED", "TEXT_COLUMN_REQUIRED")
+    assert table["availableColumns"] == ["id", "body"]
+    assert note["status"] == "READY"
+    assert (await client.get(f"/projects/{project['id']}/documents")).json()["total"] == 1
+    await _assert_store_matches_rows(db, data_dir)

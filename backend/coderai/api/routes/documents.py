@@ -72,6 +72,7 @@ async def upload_documents(
             Upload(upload.filename or "upload", upload.file),
             max_bytes=settings.max_upload_bytes,
             table=table,
+            strict_columns=single,
         )
         if single:
             if result.error_code == "TOO_LARGE":

@@ -46,6 +46,7 @@ def _notify_runner(request: Request) -> None:
 
 
 async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
+    prompts = await job_reports.job_prompts(session, job)
     return JobRead(
         id=job.id,
         project_id=job.project_id,
@@ -59,7 +60,8 @@ async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
         failed_items=job.failed_items,
         flagged_items=job.flagged_items,
         sample_seed=job.sample_seed,
-        prompt_versions=await job_reports.prompt_versions(session, job),
+        prompt_versions={p.variable_name: p.version for p in prompts},
+        prompts=prompts,
         llm_model=job.llm_model,
         created_at=job.created_at,
         started_at=job.started_at,
@@ -67,8 +69,15 @@ async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
     )
 
 
-def extraction_read(extraction: Extraction, variable_name: str) -> ExtractionRead:
+def extraction_read(
+    extraction: Extraction,
+    variable_name: str,
+    document_name: str | None = None,
+    external_id: str | None = None,
+) -> ExtractionRead:
     return ExtractionRead(
+        document_name=document_name,
+        external_id=external_id,
         id=extraction.id,
         job_id=extraction.job_id,
         document_id=extraction.document_id,
@@ -198,7 +207,9 @@ async def get_results(
         session, job.id, filters, offset=offset, limit=limit
     )
     response.headers["X-Total-Count"] = str(total)
-    return [extraction_read(extraction, name) for extraction, name in rows]
+    return [
+        extraction_read(r.extraction, r.variable_name, r.document_name, r.external_id) for r in rows
+    ]
 
 
 @router.get(
@@ -216,7 +227,9 @@ async def get_flagged(
         session, job.id, ResultFilter(flagged_only=True), offset=offset, limit=limit
     )
     response.headers["X-Total-Count"] = str(total)
-    return [extraction_read(extraction, name) for extraction, name in rows]
+    return [
+        extraction_read(r.extraction, r.variable_name, r.document_name, r.external_id) for r in rows
+    ]
 
 
 @router.get("/jobs/{jobId}/logs", operation_id="jobs-logs", response_model=list[JobLog])

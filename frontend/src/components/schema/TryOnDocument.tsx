@@ -1,10 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import { useDocuments } from "@/api/hooks/documents";
+import { useDocument, useDocuments } from "@/api/hooks/documents";
 import { usePreview } from "@/api/hooks/variables";
 import { DocumentText } from "@/components/documents/DocumentViewer";
-import { useDocument } from "@/api/hooks/documents";
 import { Button } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert } from "@/components/ui/Feedback";
 import { Checkbox, SelectField } from "@/components/ui/Field";

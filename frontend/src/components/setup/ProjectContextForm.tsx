@@ -13,14 +13,13 @@ type Unit = Schemas["UnitOfObservation"];
 
 const PLACED = ["name", "description", "domain", "language", "documentType", "unitOfObservation"];
 
-/** The API answers `unitOfObservation` as a free-form object: read the known keys. */
+/** The unit of observation with every field filled (the API omits none, but types allow it). */
 function readUnit(raw: Project["unitOfObservation"]): Required<Unit> {
-  const text = (key: string) => (typeof raw[key] === "string" ? (raw[key] as string) : "");
   return {
     mode: raw.mode === "ENTITY" ? "ENTITY" : "DOCUMENT",
-    whatEachRowRepresents: text("whatEachRowRepresents"),
-    entityIdentificationPattern: text("entityIdentificationPattern"),
-    rowsPerDocument: text("rowsPerDocument"),
+    whatEachRowRepresents: raw.whatEachRowRepresents ?? "",
+    entityIdentificationPattern: raw.entityIdentificationPattern ?? "",
+    rowsPerDocument: raw.rowsPerDocument ?? "",
   };
 }
 
