@@ -332,6 +332,7 @@ class LLMClient:
         max_concurrency: int | None = 16,
         safety_margin_seconds: float | None = None,
         assume_arrival_within_seconds: float | None = None,
+        burst_requests: int | None = None,
         prices: Mapping[str, Mapping[str, float]] | None = None,
         backoff_initial_seconds: float = 0.5,
         backoff_max_seconds: float = 30.0,
@@ -352,6 +353,7 @@ class LLMClient:
             max_concurrency=max_concurrency,
             safety_margin_seconds=safety_margin_seconds,
             assume_arrival_within_seconds=assume_arrival_within_seconds,
+            burst_requests=burst_requests,
         )
         self._wait = _RetryAfterOrBackoff(
             backoff_initial_seconds, backoff_max_seconds, max_retry_after_seconds
@@ -386,6 +388,9 @@ class LLMClient:
             requests_per_window=settings.llm_requests_per_minute,
             tokens_per_window=settings.llm_tokens_per_minute,
             window_seconds=60.0,
+            # A second's share of the per-minute limit back to back, then its pace: a job
+            # whose calls fit one minute must not send them all in its first seconds.
+            burst_requests=max(1, math.ceil(settings.llm_requests_per_minute / 60)),
             max_concurrency=settings.llm_max_concurrency,
             prices=settings.llm_prices,
         )

@@ -14,6 +14,11 @@ The price is throughput: a slot is busy for the window plus the call's duration.
 `assume_arrival_within_seconds`, a slow call's slot is instead freed a window after
 `reserved + that bound`, which is only safe while requests really reach the provider within the
 bound (a starved event loop can break it; the client then meets a 429 and backs off).
+
+A window admits its whole quota at once. Providers may enforce a per-minute limit over shorter
+periods too (OpenAI: "60,000 requests/minute may be enforced as 1,000 requests/second"), so
+with `burst_requests` requests also start no faster than the limit's rate, at most that many
+back to back (a GCRA pacer in front of the window).
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class RateLimiter:
         max_concurrency: int | None = None,
         safety_margin_seconds: float | None = None,
         assume_arrival_within_seconds: float | None = None,
+        burst_requests: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if window_seconds <= 0:
@@ -76,6 +82,7 @@ class RateLimiter:
             else safety_margin_seconds
         )
         self.assume_arrival_within_seconds = assume_arrival_within_seconds
+        self.burst_requests = burst_requests or None
         self._clock = clock
         # (hold_until, sequence, reservation); entries go stale when a reservation's hold shrinks.
         self._heap: list[tuple[float, int, Reservation]] = []
@@ -83,6 +90,7 @@ class RateLimiter:
         self._live_requests = 0
         self._live_tokens = 0
         self._paused_until = 0.0
+        self._paced_until = 0.0  # when the pacer's bucket is empty again (GCRA arrival time)
         self._turn = asyncio.Lock()  # FIFO: the head waiter alone watches the window
         self._changed = asyncio.Event()
         self._semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency else None
@@ -146,6 +154,9 @@ class RateLimiter:
                     + self.window_seconds
                     + self.safety_margin_seconds
                 )
+            interval = self._pace_interval()
+            if interval:
+                self._paced_until = max(self._paced_until, now) + interval
             reservation = Reservation(tokens=tokens, reserved_at=now, hold_until=hold)
             heapq.heappush(self._heap, (hold, next(self._sequence), reservation))
             self._live_requests += 1
@@ -160,8 +171,17 @@ class RateLimiter:
             heapq.heappush(self._heap, (hold, next(self._sequence), reservation))
             self._changed.set()
 
+    def _pace_interval(self) -> float:
+        """Seconds between request starts at the limit's rate (0: no pacing)."""
+        if self.burst_requests is None or self.requests_per_window is None:
+            return 0.0
+        return self.window_seconds / self.requests_per_window
+
     def _wait_seconds(self, now: float, tokens: int) -> float:
         wait = self._paused_until - now
+        interval = self._pace_interval()
+        if interval and self.burst_requests is not None:
+            wait = max(wait, self._paced_until - (self.burst_requests - 1) * interval - now)
         over_requests = (
             self.requests_per_window is not None and self._live_requests >= self.requests_per_window
         )

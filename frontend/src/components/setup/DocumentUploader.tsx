@@ -7,25 +7,26 @@ import { Button } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert, ProgressBar } from "@/components/ui/Feedback";
 import { SelectField } from "@/components/ui/Field";
 import { contentTypeLabel, formatCount } from "@/lib/format";
-import { ApiError, problemOf, type Problem } from "@/lib/problem";
+import { problemOf, type Problem } from "@/lib/problem";
 
 type FileResult = Schemas["FileResult"];
 
-const TABLE_EXTENSIONS = /\.(csv|tsv|parquet|jsonl|ndjson|json)$/i;
 const BATCH = 10;
 
 interface PendingTable {
   file: File;
   columns: string[];
-  problem: Problem;
 }
 
-export function isTableFile(name: string): boolean {
-  return TABLE_EXTENSIONS.test(name);
+const COLUMN_CODES = new Set(["TEXT_COLUMN_REQUIRED", "UNKNOWN_COLUMN"]);
+
+/** A batch upload's answer for a table that needs its text column named. */
+export function needsColumns(result: FileResult): boolean {
+  return COLUMN_CODES.has(result.errorCode ?? "") && (result.availableColumns?.length ?? 0) > 0;
 }
 
-/** Drop or choose files: documents go up in batches; each table asks for its text column
- * (the API answers 422 with `availableColumns`, which feeds the column picker). */
+/** Drop or choose files: they go up in batches; a table comes back with its columns
+ * (`availableColumns`), which feed the picker that names its text column. */
 export function DocumentUploader({ projectId }: { projectId: string }) {
   const upload = useUploadDocuments(projectId);
   const input = useRef<HTMLInputElement>(null);
@@ -37,32 +38,21 @@ export function DocumentUploader({ projectId }: { projectId: string }) {
 
   async function send(files: File[]) {
     setError(null);
-    const documents = files.filter((f) => !isTableFile(f.name));
-    const tableFiles = files.filter((f) => isTableFile(f.name));
     setProgress({ done: 0, total: files.length });
     let done = 0;
     try {
-      for (let i = 0; i < documents.length; i += BATCH) {
-        const batch = documents.slice(i, i + BATCH);
+      for (let i = 0; i < files.length; i += BATCH) {
+        const batch = files.slice(i, i + BATCH);
         const report = await upload.mutateAsync({ files: batch });
-        setResults((shown) => [...report.files, ...shown]);
+        // A table without a (known) text column comes back with its columns for the picker.
+        const asking = report.files.filter(needsColumns);
+        const waiting = asking.flatMap((result) => {
+          const file = batch.find((f) => f.name === result.filename);
+          return file ? [{ file, columns: result.availableColumns ?? [] }] : [];
+        });
+        setTables((pending) => [...pending, ...waiting]);
+        setResults((shown) => [...report.files.filter((r) => !needsColumns(r)), ...shown]);
         done += batch.length;
-        setProgress({ done, total: files.length });
-      }
-      for (const file of tableFiles) {
-        try {
-          // Without a text column the API lists the table's columns for the picker.
-          const report = await upload.mutateAsync({ files: [file] });
-          setResults((shown) => [...report.files, ...shown]);
-        } catch (failure) {
-          const problem = problemOf(failure);
-          if (failure instanceof ApiError && problem?.availableColumns) {
-            setTables((pending) => [...pending, { file, columns: problem.availableColumns ?? [], problem }]);
-          } else {
-            throw failure;
-          }
-        }
-        done += 1;
         setProgress({ done, total: files.length });
       }
     } catch (failure) {
