@@ -16,9 +16,9 @@ Wall time runs from the request that creates the job to the first poll that sees
     python backend/benchmarks/job_throughput.py [--documents 1000] [--runner-concurrency 32]
 
 Uses BENCH_DATABASE_URL or TEST_DATABASE_URL (a scratch database: its schema is dropped!),
-else an embedded PostgreSQL. The app's limiter counts over a 60 s window, which admits a
-whole minute's quota at once: with fewer calls than the quota the limit cannot bind, and the
-figure then measures how fast the system itself goes, against the limit's pace.
+else an embedded PostgreSQL. The app's limiter counts over a 60 s window, which alone would
+admit a whole minute's quota at once: with fewer calls than the quota, the wall time shows how
+the app paces its calls (its limiter spreads them at the limit's rate) or how fast it can go.
 """
 
 from __future__ import annotations
@@ -225,8 +225,8 @@ async def main() -> None:
     print(f"rejected for exceeding the limit: {rejected} (target 0) {status(rejected == 0)}")
     if calls < args.rpm:
         print(
-            f"note: {calls} calls fit one 60 s window of {args.rpm}, so the limit did not bind; "
-            "the ratio is the system's own pace against the limit's"
+            f"note: {calls} calls fit one 60 s window of {args.rpm}, which alone would let them "
+            "all go at once: the wall time shows how the app paces them (or how fast it can go)"
         )
 
 

@@ -1,6 +1,7 @@
 """create_app(): the FastAPI application; its lifespan opens the database (embedded when
 DATABASE_URL is unset), applies migrations, and starts/stops background services."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -73,6 +74,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.warning(
                 "no LLM configured: jobs cannot start (set OPENAI_API_KEY or LLM_BASE_URL)"
             )
+        # Start-up objects (models, routes, imports) never die: keep them out of full
+        # collections, which otherwise stall every request for ~0.2 s during a job.
+        gc.freeze()
         logger.info("CoderAI %s ready", __version__)
         yield
 

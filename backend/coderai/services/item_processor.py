@@ -264,10 +264,11 @@ async def _record_failure(
     """Retry the item later, or fail it for good after the last attempt; pause the job after
     too many failures in a row."""
     async with db.transaction() as session:
+        # Job row first, then the item: the same order as cancel_job, so they cannot deadlock.
+        job = await job_manager.get_job(session, item.job_id, for_update=True)
         row = await _lock_if_ours(session, item, owner)
         if row is None:
             return
-        job = await job_manager.get_job(session, item.job_id, for_update=True)
         if usage is not None:
             _add_usage(job, usage)
         row.lease_owner = None

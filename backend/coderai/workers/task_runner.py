@@ -45,6 +45,9 @@ class JobRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._job_inputs = JobInputsCache()
         self._next_sweep = 0.0
+        # Claim in batches: a claim transaction per finished item costs about as much as the
+        # item's own store, and leaving a few of many slots free for a moment costs nothing.
+        self._claim_batch = max(1, self.concurrency // 4)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -107,8 +110,9 @@ class JobRunner:
     async def _claim_loop(self) -> None:
         while not self._stopping.is_set():
             room = self.concurrency - len(self._in_flight) - self._queue.qsize()
+            idle = not self._in_flight and self._queue.empty()
             claimed: list[ClaimedItem] = []
-            if room > 0:
+            if room >= self._claim_batch or (room > 0 and idle):
                 try:
                     async with self.db.transaction() as session:
                         claimed = await queue_manager.claim_items(
