@@ -4,20 +4,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from coderai.models.enums import ProjectScale
 from coderai.schemas.base import CamelModel
-from coderai.schemas.project import ProjectName, ProjectUpdate, ShortText, UnitOfObservation
+from coderai.schemas.project import ProjectCreate, ProjectUpdate
 from coderai.schemas.variable import VariableCreate
 
 
-class SchemaProjectContext(CamelModel):
-    name: ProjectName
-    description: str | None = Field(default=None, max_length=5000)
-    scale: ProjectScale
-    language: ShortText = "en"
-    domain: ShortText | None = None
-    document_type: ShortText | None = None
-    unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
+class SchemaProjectContext(ProjectCreate):
+    """The project part of a schema document: what a project is created with."""
 
     def as_update(self) -> ProjectUpdate:
         # The importing project keeps its own name: a schema is a template, not an identity.

@@ -2046,7 +2046,10 @@ export interface components {
             deleted: number;
             schema: components["schemas"]["SchemaDocument"];
         };
-        /** SchemaProjectContext */
+        /**
+         * SchemaProjectContext
+         * @description The project part of a schema document: what a project is created with.
+         */
         SchemaProjectContext: {
             /** Name */
             name: string;
