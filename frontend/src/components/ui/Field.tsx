@@ -41,12 +41,15 @@ function describedBy(id: string, hint: unknown, error: unknown): string | undefi
   return undefined;
 }
 
-interface TextFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "id"> {
+/** What every labelled control takes besides its own element's attributes. */
+interface FieldChrome {
   label: ReactNode;
   hint?: ReactNode;
   error?: string;
   wrapperClassName?: string;
 }
+
+type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id"> & FieldChrome;
 
 export function TextField({ label, hint, error, wrapperClassName, className = "", ...input }: TextFieldProps) {
   const id = useId();
@@ -63,12 +66,7 @@ export function TextField({ label, hint, error, wrapperClassName, className = ""
   );
 }
 
-interface TextAreaProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "id"> {
-  label: ReactNode;
-  hint?: ReactNode;
-  error?: string;
-  wrapperClassName?: string;
-}
+type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "id"> & FieldChrome;
 
 export function TextArea({ label, hint, error, wrapperClassName, className = "", ...input }: TextAreaProps) {
   const id = useId();
@@ -85,13 +83,8 @@ export function TextArea({ label, hint, error, wrapperClassName, className = "",
   );
 }
 
-interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> {
-  label: ReactNode;
-  hint?: ReactNode;
-  error?: string;
-  options: { value: string; label: string }[];
-  wrapperClassName?: string;
-}
+type SelectFieldProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> &
+  FieldChrome & { options: { value: string; label: string }[] };
 
 export function SelectField({ label, hint, error, options, wrapperClassName, className = "", ...select }: SelectFieldProps) {
   const id = useId();
