@@ -32,12 +32,18 @@ from coderai.services.extraction_types import (
 )
 from coderai.services.grounding import DocumentIndex, Grounding
 from coderai.services.llm_client import LLMCallError, LLMClient, LLMOutputError, LLMResult
-from coderai.services.prompt_generator import ProjectContext, question_of, shared_preamble
+from coderai.services.prompt_generator import (
+    ANSWER_FIELDS,
+    TYPE_GUIDANCE,
+    ProjectContext,
+    question_of,
+    shared_preamble,
+)
 
 logger = logging.getLogger(__name__)
 
 # Bump when the wording below changes: stored with every job's options for reproducibility.
-EXTRACTION_PROMPT_VERSION = 2
+EXTRACTION_PROMPT_VERSION = 3
 ENTITY_KEY = "entity_id"
 UNGROUNDED = "UNGROUNDED"
 DEFAULT_APPLIED = "DEFAULT_APPLIED"
@@ -47,11 +53,12 @@ GROUNDING_RANK = {
     GroundingKind.FUZZY: 1,
     GroundingKind.NONE: 0,
 }
-SYSTEM_INSTRUCTIONS = (
-    "You are a careful research assistant who codes documents into a dataset. Answer only "
-    "from the document between <document> and </document>; never use outside knowledge. "
-    "Reply with one JSON object that follows the given schema exactly."
-)
+ANSWERS_KEY = "answers"
+ENTITIES_KEY = "entities"
+VARIABLE_KEY = "variable"
+# The value types of answers when the prompts say nothing usable about them.
+ANY_VALUE = ("string", "number", "boolean")
+REPLY_FORMAT = "Reply in JSON as the schema asks."
 REPAIR_REQUEST = (
     "Your previous reply could not be used ({problem}). Reply again with only the complete "
     "JSON object, following the schema exactly."
@@ -79,64 +86,88 @@ def plan_calls(
     return [PlannedCall(chunk, list(prompts)) for chunk in chunks]
 
 
+def _value_types(schema: dict[str, Any]) -> list[str]:
+    """The scalar JSON types a stored value schema allows (an array's items for prompts stored
+    before answers held one value each)."""
+    declared = schema.get("type", [])
+    types = [declared] if isinstance(declared, str) else list(declared)
+    if "array" in types:
+        types = [t for t in types if t != "array"] + _value_types(schema.get("items") or {})
+    return types
+
+
+def answer_value_schema(prompts: Sequence[VariablePrompt]) -> dict[str, Any]:
+    """The `value` schema of a call's answers: the variable's own when the call has one kind
+    of value (say, one category variable), else the union of their types."""
+    schemas = [p.response_schema.get("properties", {}).get("value") for p in prompts]
+    distinct = {json.dumps(s, sort_keys=True): s for s in schemas if isinstance(s, dict)}
+    if len(distinct) == 1 and len(schemas) == len(prompts):
+        (only,) = distinct.values()
+        if "array" not in _value_types(only) and "array" not in str(only.get("type")):
+            return only
+    types = [t for s in distinct.values() for t in _value_types(s)] or list(ANY_VALUE)
+    return {"type": [*dict.fromkeys(t for t in types if t != "null"), "null"]}
+
+
 def call_schema(prompts: Sequence[VariablePrompt], mode: ObservationMode) -> dict[str, Any]:
-    """The JSON schema of one call's answer: an object of variables, or a list of entities."""
-    properties: dict[str, Any] = {p.name: p.response_schema for p in prompts}
+    """The JSON schema of one call's reply: `answers`, a list of answers that each name their
+    variable (one per value), or in ENTITY mode `entities`, each with its identifier and its
+    answers. Its size does not grow with the variables' count beyond their names."""
+    answer = {
+        "type": "object",
+        "properties": {
+            VARIABLE_KEY: {"type": "string", "enum": [p.name for p in prompts]},
+            "quote": {"type": ["string", "null"]},
+            "reasoning": {"type": "string"},
+            "value": answer_value_schema(prompts),
+            "confidence": {"type": "number"},
+        },
+        "required": [VARIABLE_KEY, *ANSWER_FIELDS],
+        "additionalProperties": False,
+    }
+    answers = {"type": "array", "items": answer}
     if mode is ObservationMode.ENTITY:
-        identifier = {
-            "type": "object",
-            "properties": {
-                "value": {"type": ["string", "null"]},
-                "confidence": {"type": "number"},
-                "quote": {"type": ["string", "null"]},
-                "reasoning": {"type": "string"},
-            },
-            "required": ["value", "confidence", "quote", "reasoning"],
-            "additionalProperties": False,
-        }
-        properties = {ENTITY_KEY: identifier, **properties}
-    record = {
+        entity = _object({ENTITY_KEY: {"type": ["string", "null"]}, ANSWERS_KEY: answers})
+        return _object({ENTITIES_KEY: {"type": "array", "items": entity}})
+    return _object({ANSWERS_KEY: answers})
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
         "type": "object",
         "properties": properties,
         "required": list(properties),
         "additionalProperties": False,
     }
-    if mode is ObservationMode.ENTITY:
-        return {
-            "type": "object",
-            "properties": {"entities": {"type": "array", "items": record}},
-            "required": ["entities"],
-            "additionalProperties": False,
-        }
-    return record
 
 
 def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext) -> tuple[str, str]:
     """System and user messages: the document first and the questions last, so providers'
     prefix caching covers the document across the calls made on it."""
     preamble = shared_preamble(context)
-    system = SYSTEM_INSTRUCTIONS + "\n\n" + preamble
+    system = preamble + "\n" + REPLY_FORMAT
     parts = ["<document>", call.chunk.text, "</document>"]
     if chunk_count > 1:
         parts.append(
             f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
             "this part only (null where this part does not say)."
         )
-    if context.unit.mode is ObservationMode.ENTITY:
-        parts.append(
-            "List every entity in `entities`; give each one's identifier (as written in the "
-            f"document) in `{ENTITY_KEY}`."
-        )
     parts += combined_questions(
         [(p.name, question_of(p.prompt_text, preamble)) for p in call.prompts]
     )
-    names = ", ".join(p.name for p in call.prompts)
-    parts += ["", f"Answer every variable ({names}) with value, confidence, quote and reasoning."]
-    return system, "\n".join(parts)
+    if context.unit.mode is ObservationMode.ENTITY:
+        closing = (
+            f"List every entity in `{ENTITIES_KEY}` with its identifier as the document writes "
+            f"it in `{ENTITY_KEY}` and its `{ANSWERS_KEY}`, one per variable above."
+        )
+    else:
+        closing = f"Give `{ANSWERS_KEY}`, one per variable above."
+    return system, "\n".join([*parts, "", closing])
 
 
 # Shortest line worth stating once for several variables (shorter ones are labels and the like).
-_SHARED_RULE_MIN_CHARS = 30
+_SHARED_RULE_MIN_CHARS = 20
+_ANSWER_FORMATS = frozenset(TYPE_GUIDANCE.values())
 
 
 def _shareable(line: str) -> bool:
@@ -144,22 +175,36 @@ def _shareable(line: str) -> bool:
     return len(line) >= _SHARED_RULE_MIN_CHARS and line[0].isupper() and line.endswith(".")
 
 
+def _heading(name: str, question: str) -> tuple[str, str]:
+    """A variable's section heading and body: its generated first line ("Variable x: number")
+    becomes the heading; an edited prompt without one is headed by the name."""
+    first, _, rest = question.partition("\n")
+    if first.startswith(f"Variable {name}"):
+        return f"### {first.removeprefix('Variable ')}", rest
+    return f"### {name}", question
+
+
 def combined_questions(questions: Sequence[tuple[str, str]]) -> list[str]:
-    """The variables' questions of one call, as lines. A rule line that several questions
-    repeat word for word (type guidance, uncertainty and multi-value rules, "answer null"…) is
-    stated once, above them, for exactly the variables whose prompt carries it; everything
-    else stays in its variable's section, so no rule is lost and edited prompts keep theirs."""
+    """The variables' questions of one call, as lines. The answer format of each type ("Number
+    answers: …") is stated once at the top; any other rule line that several questions repeat
+    word for word is stated once, above them, for exactly the variables whose prompt carries
+    it; everything else stays in its variable's section, so no rule is lost and edited prompts
+    keep theirs."""
     owners: dict[str, list[str]] = {}
     for name, question in questions:
         for line in dict.fromkeys(question.splitlines()):
             if _shareable(line):
                 owners.setdefault(line, []).append(name)
-    shared = {line: names for line, names in owners.items() if len(names) > 1}
+    formats = [line for line in owners if line in _ANSWER_FORMATS]
+    shared = {
+        line: names for line, names in owners.items() if len(names) > 1 or line in _ANSWER_FORMATS
+    }
     groups: dict[tuple[str, ...], list[str]] = {}
     for line, names in shared.items():
-        groups.setdefault(tuple(names), []).append(line)
+        if line not in _ANSWER_FORMATS:
+            groups.setdefault(tuple(names), []).append(line)
     everyone = [name for name, _ in questions]
-    parts: list[str] = []
+    parts: list[str] = ["", *formats] if formats else []
     for owned_by, lines in groups.items():
         others = [name for name in everyone if name not in owned_by]
         if not others:
@@ -170,11 +215,12 @@ def combined_questions(questions: Sequence[tuple[str, str]]) -> list[str]:
             heading = ", ".join(owned_by)
         parts += ["", f"### Rules for {heading}", *lines]
     for name, question in questions:
-        kept = [line for line in question.splitlines() if line not in shared]
+        heading, body = _heading(name, question)
+        kept = [line for line in body.splitlines() if line not in shared]
         text = "\n".join(kept)
-        if len(kept) < len(question.splitlines()):
+        if len(kept) < len(body.splitlines()):
             text = re.sub(r"\n{3,}", "\n\n", text).strip()
-        parts += ["", f"### {name}", text]
+        parts += ["", heading, *([text] if text else [])]
     return parts
 
 
@@ -261,13 +307,19 @@ def _finalise(
     variable allows several) and apply grounding, uncertainty and default rules."""
     prompt = candidates[0].prompt
     handling = prompt.definition.uncertainty_handling
-    best = max(candidates, key=lambda c: c.rank())
-    pool = (
-        [item for c in candidates for item in c.items]
-        if handling.if_multiple_values is MultiValueAction.ALL
-        else best.items
+    # Best grounded and most confident first (stable, so ties keep the reply's order).
+    ranked = sorted(candidates, key=lambda c: c.rank(), reverse=True)
+    best = ranked[0]
+    every = candidates if handling.if_multiple_values is MultiValueAction.ALL else ranked
+    chosen = apply_multi_value(
+        [item for c in every for item in c.items],
+        handling.if_multiple_values,
+        handling.max_values,
     )
-    chosen = apply_multi_value(pool, handling.if_multiple_values, handling.max_values)
+    if handling.if_multiple_values is not MultiValueAction.ALL and chosen.items:
+        # The answer whose value was kept (the most frequent one need not be the best).
+        kept = chosen.items[0]
+        best = next((c for c in ranked if kept in c.items), best)
     value, flags, needs_review = chosen.value, list(chosen.flags), chosen.needs_review
     confidence = best.confidence
     grounding = best.grounding
@@ -325,6 +377,11 @@ def _entity_key(record: dict[str, Any]) -> str | None:
     return str(value).strip()
 
 
+def _answers(record: dict[str, Any]) -> list[dict[str, Any]]:
+    answers = record.get(ANSWERS_KEY)
+    return [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
+
+
 def _merge_key(key: str | None) -> str | None:
     return " ".join(key.casefold().split()) if key else None
 
@@ -352,26 +409,32 @@ class _Collector:
         options: ExtractionOptions,
     ) -> None:
         if self.mode is ObservationMode.ENTITY:
-            records = data.get("entities")
+            records = data.get(ENTITIES_KEY)
             records = records if isinstance(records, list) else []
             for position, record in enumerate(r for r in records if isinstance(r, dict)):
                 entity, _ = self._entity(_entity_key(record), f"chunk{call.chunk.index}#{position}")
-                self._add_record(entity, call, record, index, options)
+                self._add_answers(entity, call, _answers(record), index, options)
         else:
-            self._add_record(0, call, data, index, options)
+            self._add_answers(0, call, _answers(data), index, options)
 
-    def _add_record(
+    def _add_answers(
         self,
         entity: int,
         call: PlannedCall,
-        record: dict[str, Any],
+        answers: list[dict[str, Any]],
         index: DocumentIndex,
         options: ExtractionOptions,
     ) -> None:
+        """One candidate per answer (a variable with several values has several); a variable
+        the reply left out gets an empty one, so it is reported as not found."""
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for answer in answers:
+            by_name.setdefault(str(answer.get(VARIABLE_KEY)), []).append(answer)
         for prompt in call.prompts:
             self.prompts[prompt.variable_id] = prompt
-            candidate = _candidate(prompt, record.get(prompt.name), call.chunk, index, options)
-            self.by_slot.setdefault((entity, prompt.variable_id), []).append(candidate)
+            slot = self.by_slot.setdefault((entity, prompt.variable_id), [])
+            for answer in by_name.get(prompt.name) or [{"value": None}]:
+                slot.append(_candidate(prompt, answer, call.chunk, index, options))
 
     def results(
         self, prompts: Sequence[VariablePrompt], options: ExtractionOptions

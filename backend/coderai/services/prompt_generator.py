@@ -30,45 +30,36 @@ MAX_TOKENS_BY_TYPE = {
     VariableType.TEXT: 700,
 }
 
-TYPE_GUIDANCE = {
-    VariableType.TEXT: (
-        "Answer with a short text taken from or faithfully summarising the document. "
-        "Do not add information the document does not give."
-    ),
-    VariableType.NUMBER: (
-        "Answer with the number. When the document states a unit or currency (%, €, people, "
-        'mg), answer the figure as written, e.g. "€3.5m" or "45%", so the unit is kept; '
-        "otherwise a JSON number. Do not compute values the document does not state."
-    ),
-    VariableType.DATE: (
-        "Answer with an ISO 8601 date: YYYY-MM-DD, or YYYY-MM / YYYY when the document gives "
-        "only a month or a year. Never invent a day or month that is not stated."
-    ),
-    VariableType.CATEGORY: (
-        "Answer with exactly one of the allowed categories below, spelled as listed. Choose "
-        "by the definitions, not by surface wording."
-    ),
-    VariableType.BOOLEAN: (
-        "Answer true or false. Answer null (not false) when the document does not say."
-    ),
+TYPE_LABEL = {
+    VariableType.TEXT: "text",
+    VariableType.NUMBER: "number",
+    VariableType.DATE: "date",
+    VariableType.CATEGORY: "category",
+    VariableType.BOOLEAN: "true/false",
 }
 
+# One line per type, word for word the same in every prompt of that type, so a call covering
+# several variables states it once (extraction_service.combined_questions).
+TYPE_GUIDANCE = {
+    VariableType.TEXT: "Text: short, in or faithful to the document's words.",
+    VariableType.NUMBER: "Numbers: as written, with any unit (45%, €3.5m); never computed.",
+    VariableType.DATE: "Dates: ISO 8601 to the precision stated (YYYY, YYYY-MM or YYYY-MM-DD).",
+    VariableType.CATEGORY: "Categories: exactly one listed category, chosen by its definition.",
+    VariableType.BOOLEAN: "True/false: null (not false) when the document does not say.",
+}
+
+# Said to the model only when it differs from the default (flag for review: the evidence rules
+# already ask for what is unclear); the threshold and action are applied after the call anyway.
 UNCERTAIN_ACTION_TEXT = {
     UncertainAction.LEAVE_EMPTY: "answer null rather than guess",
-    UncertainAction.BEST_GUESS: "give your best guess and lower the confidence accordingly",
-    UncertainAction.FLAG_FOR_REVIEW: (
-        "give your best answer, lower the confidence, and say in the reasoning what is unclear "
-        "so a reviewer can check it"
-    ),
+    UncertainAction.BEST_GUESS: "still give your best guess, with a low confidence",
 }
 
+# The first value is the default and stated once for all variables (EVIDENCE_RULES).
 MULTI_VALUE_TEXT = {
-    MultiValueAction.FIRST: "report only the first one that appears in the document",
-    MultiValueAction.ALL: "report all of them as a list",
-    MultiValueAction.MOST_FREQUENT: "report the one the document mentions most often",
-    MultiValueAction.FLAG_FOR_REVIEW: (
-        "report the first one and say in the reasoning that there are several"
-    ),
+    MultiValueAction.ALL: "give one answer per value",
+    MultiValueAction.MOST_FREQUENT: "answer the one the document mentions most often",
+    MultiValueAction.FLAG_FOR_REVIEW: "answer the first and say in the reasoning there are several",
 }
 
 JSON_TYPE_BY_VARIABLE = {
@@ -110,52 +101,54 @@ def content_hash(prompt_text: str, llm_config: dict[str, Any], schema: dict[str,
 
 
 def _context_section(ctx: ProjectContext) -> list[str]:
-    documents = ctx.document_type or "documents"
-    line = f"You are coding {documents}"
-    if ctx.domain:
-        line += f" in the field of {ctx.domain}"
-    line += f", written in {ctx.language}, to build a research dataset"
-    lines = [line + "."]
+    about = ", ".join(part for part in (ctx.domain, f"written in {ctx.language}") if part)
+    line = f"You are coding {ctx.document_type or 'documents'} ({about}) into a research dataset."
     if ctx.description:
-        lines.append(f"About the project: {ctx.description.strip()}")
-    return lines
+        line += f" Project: {ctx.description.strip()}"
+    return [line]
 
 
 def _unit_section(unit: UnitOfObservation) -> list[str]:
+    what = unit.what_each_row_represents
+    if unit.mode is ObservationMode.DOCUMENT:
+        return [f"Each dataset row is {what}; answer once per document."]
     lines = [
-        f"Unit of observation: each row of the dataset represents {unit.what_each_row_represents}."
+        f"Each dataset row is {what}. A document may describe several of these entities; "
+        f"identify each one this way: {unit.entity_identification_pattern}",
+        "Answer for every entity separately, from the passages about it only; never merge "
+        "two entities' values.",
     ]
-    if unit.mode is ObservationMode.ENTITY:
-        lines += [
-            "A document may describe several of these units (entities). Identify each entity "
-            f"this way: {unit.entity_identification_pattern}",
-            "Answer separately for every entity you identify, using only the passages about "
-            "that entity; never merge two entities' values.",
-        ]
-        if unit.rows_per_document:
-            lines.append(f"Expected entities per document: {unit.rows_per_document}.")
-    else:
-        lines.append("Answer once for the whole document.")
+    if unit.rows_per_document:
+        lines.append(f"Expected entities per document: {unit.rows_per_document}.")
     return lines
 
 
+EVIDENCE_RULES = [
+    "Use only the document. Each answer gives `quote`, the shortest passage supporting it, "
+    "copied verbatim (at most 300 characters); `reasoning`, one sentence linking quote and "
+    "value that notes anything unclear; `value`; and `confidence`, 0 to 1. With no supporting "
+    "passage, value and quote are null. Several values: the first, unless the variable says "
+    "otherwise.",
+]
+
+
 def _variable_section(var: VariableFields) -> list[str]:
-    title = var.display_name or var.name
-    lines = [f"Variable `{var.name}` ({title}), type {var.type.value}."]
+    title = f" ({var.display_name})" if var.display_name and var.display_name != var.name else ""
+    lines = [f"Variable {var.name}{title}: {TYPE_LABEL[var.type]}."]
     if var.description:
         lines.append(f"Definition: {var.description.strip()}")
-    lines += ["Instructions:", var.instructions.strip(), "", TYPE_GUIDANCE[var.type]]
+    lines += [var.instructions.strip(), TYPE_GUIDANCE[var.type]]
     rules = var.classification_rules
     if rules and rules.categories:
-        lines.append("Allowed categories:")
+        lines.append("Categories:")
         for category in rules.categories:
             entry = f"- {category.value}"
             if category.definition:
                 entry += f": {category.definition.strip()}"
             if category.synonyms:
-                entry += f" (also written as: {', '.join(category.synonyms)})"
+                entry += f" Also written: {', '.join(category.synonyms)}."
             lines.append(entry)
-            lines += [f"    e.g. {example}" for example in category.examples]
+            lines += [f"  e.g. {example}" for example in category.examples]
         if rules.allow_other:
             lines.append("If none fits, answer with the document's own term.")
     return lines
@@ -163,81 +156,60 @@ def _variable_section(var: VariableFields) -> list[str]:
 
 def _rules_section(var: VariableFields) -> list[str]:
     handling = var.uncertainty_handling
-    lines = [
-        "Uncertainty: give a confidence between 0 and 1. If your confidence is below "
-        f"{handling.confidence_threshold:.2f}, {UNCERTAIN_ACTION_TEXT[handling.if_uncertain]}.",
-        f"If the document gives several values, {MULTI_VALUE_TEXT[handling.if_multiple_values]}.",
-    ]
-    if handling.if_multiple_values is MultiValueAction.ALL and handling.max_values:
-        lines.append(f"Report at most {handling.max_values} values.")
-    if var.edge_cases:
-        lines.append("Edge cases:")
-        lines += [
-            f"- When {case.situation.strip()}: {case.action.strip()}" for case in var.edge_cases
-        ]
+    lines = []
+    if handling.if_uncertain in UNCERTAIN_ACTION_TEXT:
+        lines.append(
+            f"Below {handling.confidence_threshold:.2f} confidence, "
+            f"{UNCERTAIN_ACTION_TEXT[handling.if_uncertain]}."
+        )
+    if handling.if_multiple_values in MULTI_VALUE_TEXT:
+        rule = f"Several values: {MULTI_VALUE_TEXT[handling.if_multiple_values]}"
+        if handling.if_multiple_values is MultiValueAction.ALL and handling.max_values:
+            rule += f", at most {handling.max_values} values"
+        lines.append(rule + ".")
+    lines += [f"If {case.situation.strip()}: {case.action.strip()}" for case in var.edge_cases]
     rules = var.validation_rules
     if rules:
         if rules.min is not None or rules.max is not None:
             low = "-∞" if rules.min is None else f"{rules.min:g}"
             high = "∞" if rules.max is None else f"{rules.max:g}"
-            lines.append(
-                f"Valid values lie between {low} and {high}; re-read the passage otherwise."
-            )
+            lines.append(f"Valid values: {low} to {high}.")
         if rules.min_date or rules.max_date:
-            lines.append(
-                f"Valid dates lie between {rules.min_date or 'any date'} and "
-                f"{rules.max_date or 'any date'}."
-            )
+            lines.append(f"Valid dates: {rules.min_date or 'any'} to {rules.max_date or 'any'}.")
         if rules.pattern:
-            lines.append(f"The value must match the regular expression {rules.pattern}.")
+            lines.append(f"The value must match the regular expression {rules.pattern}")
         if rules.max_length:
-            lines.append(f"Keep the value under {rules.max_length} characters.")
-    if var.default_value is not None:
-        lines.append(
-            "If the document does not state it, answer null; the dataset will record "
-            f"{json.dumps(var.default_value)} as the default."
-        )
-    else:
-        lines.append("If the document does not state it, answer null.")
+            lines.append(f"At most {rules.max_length} characters.")
     return lines
 
 
-EVIDENCE_RULES = [
-    "Evidence: copy the shortest passage that supports your answer into `quote`, verbatim "
-    "(exact characters, at most 300), from the document only. If no passage supports an "
-    "answer, set value and quote to null.",
-    "Give one or two sentences of reasoning that connect the quote to the answer.",
-]
-
-
 def value_schema(var: VariableFields) -> dict[str, Any]:
-    """JSON schema of the `value` field for this variable's type and multi-value rule."""
-    scalar: dict[str, Any] = {"type": [JSON_TYPE_BY_VARIABLE[var.type], "null"]}
+    """JSON schema of one answer's `value` (a variable with several values gets one answer
+    per value, so this is always a single value)."""
     if var.type is VariableType.NUMBER:
         # A figure with its unit ("€3.5m") is allowed; coercion keeps the unit beside it.
-        scalar = {"type": ["number", "string", "null"]}
+        return {"type": ["number", "string", "null"]}
     rules = var.classification_rules
     if var.type is VariableType.CATEGORY and rules and not rules.allow_other:
-        scalar = {"type": ["string", "null"], "enum": [c.value for c in rules.categories] + [None]}
-    if var.uncertainty_handling.if_multiple_values is MultiValueAction.ALL:
-        items = dict(scalar, type=[t for t in scalar["type"] if t != "null"])
-        if "enum" in items:
-            items["enum"] = [c for c in items["enum"] if c is not None]
-        return {"type": ["array", "null"], "items": items}
-    return scalar
+        return {"type": ["string", "null"], "enum": [c.value for c in rules.categories] + [None]}
+    return {"type": [JSON_TYPE_BY_VARIABLE[var.type], "null"]}
+
+
+ANSWER_FIELDS = ("quote", "reasoning", "value", "confidence")
 
 
 def response_schema(var: VariableFields) -> dict[str, Any]:
-    """The JSON schema of one variable's answer: value, confidence, quote and reasoning."""
+    """The JSON schema of one answer for this variable. The evidence comes before the value so
+    the model states what it rests on before answering."""
     return {
         "type": "object",
         "properties": {
-            "value": value_schema(var),
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "quote": {"type": ["string", "null"]},
             "reasoning": {"type": "string"},
+            "value": value_schema(var),
+            "confidence": {"type": "number"},
         },
-        "required": ["value", "confidence", "quote", "reasoning"],
+        "required": list(ANSWER_FIELDS),
         "additionalProperties": False,
     }
 
@@ -259,7 +231,7 @@ def shared_preamble(ctx: ProjectContext) -> str:
 
 def variable_block(var: VariableFields) -> str:
     """The variable's own question: definition, instructions, categories and rules."""
-    return "\n\n".join("\n".join(s) for s in (_variable_section(var), _rules_section(var)))
+    return "\n".join(_variable_section(var) + _rules_section(var))
 
 
 def question_of(prompt_text: str, preamble: str) -> str:

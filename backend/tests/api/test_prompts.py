@@ -45,35 +45,39 @@ async def test_prompt_carries_context_unit_categories_and_rules(client: httpx.As
         "parliamentary debates",
         "health policy",
         "French",
-        "each row of the dataset represents one speaker",
+        "Each dataset row is one speaker",
         "A speaker's name followed by a colon",
         "never merge two entities' values",
         "- RCT: Participants randomly assigned to arms.",
         "- Case-control: Cases compared with matched controls.",
-        "below 0.80, answer null rather than guess",
-        "report all of them as a list",
-        "at most 3 values",
-        "When the design is described as quasi-experimental: choose Cohort",
+        "Below 0.80 confidence, answer null rather than guess",
+        "Several values: give one answer per value, at most 3 values.",
+        "If the design is described as quasi-experimental: choose Cohort",
         "verbatim",
     ]:
         assert expected in text, expected
     assert prompt["modelConfig"]["temperature"] == 0.1
     schema = prompt["responseSchema"]
-    assert schema["required"] == ["value", "confidence", "quote", "reasoning"]
-    assert schema["properties"]["value"]["type"] == ["array", "null"]
-    assert schema["properties"]["value"]["items"]["enum"] == ["RCT", "Cohort", "Case-control"]
+    # Evidence before the value; several values come as several answers of one value each.
+    assert schema["required"] == ["quote", "reasoning", "value", "confidence"]
+    assert schema["properties"]["value"]["enum"] == ["RCT", "Cohort", "Case-control", None]
 
 
 async def test_document_mode_prompt_and_type_configs(client: httpx.AsyncClient) -> None:
     project = await create_project(client)
-    expectations = {"TEXT": 0.2, "NUMBER": 0.15, "DATE": 0.15, "BOOLEAN": 0.1}
-    for index, (kind, temperature) in enumerate(expectations.items()):
+    expectations = {
+        "TEXT": (0.2, "text"),
+        "NUMBER": (0.15, "number"),
+        "DATE": (0.15, "date"),
+        "BOOLEAN": (0.1, "true/false"),
+    }
+    for index, (kind, (temperature, label)) in enumerate(expectations.items()):
         variable = await create_variable(client, project["id"], name=f"v{index}", type=kind)
         prompt = await _current_prompt(client, variable["id"])
         assert prompt["modelConfig"]["temperature"] == temperature
         assert prompt["modelConfig"]["maxTokens"] >= 300
-        assert "Answer once for the whole document." in prompt["promptText"]
-        assert f"type {kind}" in prompt["promptText"]
+        assert "answer once per document." in prompt["promptText"]
+        assert f"Variable v{index}: {label}" in prompt["promptText"]
 
 
 async def test_changed_update_creates_v2_and_deactivates_v1(client: httpx.AsyncClient) -> None:
@@ -115,7 +119,7 @@ async def test_project_context_change_regenerates_prompts(client: httpx.AsyncCli
     for variable in (a, b):
         prompt = await _current_prompt(client, variable["id"])
         assert prompt["version"] == 2
-        assert "in the field of oncology" in prompt["promptText"]
+        assert "(oncology, written in English)" in prompt["promptText"]
     # A rename is not context: no new prompt versions.
     await client.put(f"/projects/{project['id']}", json={"name": "Renamed"})
     assert (await _current_prompt(client, a["id"]))["version"] == 2

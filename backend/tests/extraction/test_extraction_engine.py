@@ -131,6 +131,46 @@ async def test_long_document_facts_in_different_chunks_are_merged(
         assert text[value["charStart"] : value["charEnd"]] == value["sourceText"]
 
 
+async def test_several_values_come_as_answers_and_follow_each_variables_rule(
+    runner_client: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    """The reply lists one answer per value found; ALL keeps every value, FIRST the first,
+    FLAG_FOR_REVIEW the first and sends it to review — each with the quote it rests on."""
+    project = await create_project(runner_client)
+    rules = {"funders": "ALL", "lead_funder": "FIRST", "checked_funder": "FLAG_FOR_REVIEW"}
+    for order, (name, rule) in enumerate(rules.items(), start=1):
+        await create_variable(
+            runner_client,
+            project["id"],
+            name=name,
+            type="TEXT",
+            instructions="Organisations that funded the programme.",
+            uncertaintyHandling={"ifMultipleValues": rule},
+            order=order,
+        )
+        fake_llm.add_fact(name, r"(?:funded by|funds from) the (?P<value>[A-Z][A-Za-z ]+?)[,.]")
+    text = (
+        "The programme was funded by the World Bank, with matching funds from the Gates "
+        "Foundation. A later phase was again funded by the World Bank."
+    )
+    document = await upload(runner_client, project["id"], "funding.txt", text.encode())
+    result = await preview(runner_client, project["id"], document["id"])
+    assert result["llmCalls"] == 1 and result["failures"] == []
+    sent = fake_llm.last_request
+    assert sent is not None
+    answer = sent["response_format"]["json_schema"]["schema"]["properties"]["answers"]["items"]
+    assert answer["properties"]["variable"]["enum"] == list(rules)
+    values = by_name(result)
+    assert values["funders"]["typedValue"] == ["World Bank", "Gates Foundation"]
+    lead = values["lead_funder"]
+    assert (lead["typedValue"], lead["sourceText"]) == ("World Bank", "funded by the World Bank,")
+    assert text[lead["charStart"] : lead["charEnd"]] == lead["sourceText"]
+    assert lead["needsReview"] is False
+    checked = values["checked_funder"]
+    assert checked["typedValue"] == "World Bank"
+    assert "MULTIPLE_VALUES" in checked["flags"] and checked["needsReview"] is True
+
+
 async def arm_schema(client: httpx.AsyncClient, fake: FakeLLM, project_id: str) -> None:
     """Two variables per trial arm, and facts that make the fake answer one record per arm."""
     await create_variable(

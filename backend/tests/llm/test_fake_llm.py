@@ -11,7 +11,12 @@ import httpx
 import pytest
 
 from tests.support.fake_llm import FakeLLM, FakeLLMRemote, count_tokens, spawn_fake_llm
-from tests.support.fake_llm.schemas import document_schema, entity_schema, user_prompt
+from tests.support.fake_llm.schemas import (
+    answers_schema,
+    document_schema,
+    entity_schema,
+    user_prompt,
+)
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
@@ -93,6 +98,26 @@ def test_planted_facts_answer_with_value_and_verbatim_quote(fake_llm: FakeLLM) -
     }
     assert data["ceo"]["value"] is None and data["ceo"]["quote"] is None
     assert data["ceo"]["confidence"] < 0.5
+
+
+def test_a_list_of_answers_has_one_per_variable_and_one_per_distinct_value(
+    fake_llm: FakeLLM,
+) -> None:
+    document = "Offices in Lyon and in Paris; the head office is in Lyon. 1,250 employees."
+    fake_llm.add_fact("office", r"in (?P<value>Lyon|Paris)")
+    fake_llm.add_fact("employees", r"(?P<value>[\d,]+) employees")
+    schema = answers_schema(["office", "employees", "ceo"], {"type": ["string", "number", "null"]})
+
+    data = answer(chat(fake_llm, completion_body(schema, document)))
+
+    found = [(a["variable"], a["value"], a["quote"]) for a in data["answers"]]
+    assert found == [
+        ("office", "Lyon", "in Lyon"),
+        ("office", "Paris", "in Paris"),
+        ("employees", "1,250", "1,250 employees"),
+        ("ceo", None, None),
+    ]
+    assert list(data["answers"][0]) == ["variable", "value", "confidence", "quote", "reasoning"]
 
 
 def test_values_take_the_type_the_schema_asks_for(fake_llm: FakeLLM) -> None:

@@ -2,8 +2,10 @@
 
 A test plants rules ("variable X is found by this regex"); the fake reads the document between
 the `<document>` / `</document>` lines of the prompt, applies the rules and fills whatever JSON
-schema the request sent (DOCUMENT mode: one object of variables; ENTITY mode: `entities`, a
-list of such objects, one per segment of the document).
+schema the request sent: an object of variables, or a list of answers that name their variable
+(the extraction service's layout: one answer per variable, and one per distinct value where a
+fact matches several, the way a model lists what it sees); in ENTITY mode `entities`, a list
+of such objects, one per segment of the document.
 """
 
 from __future__ import annotations
@@ -155,35 +157,46 @@ class FactBook:
     missing_confidence: float = 0.1
 
     def find(self, variable: str, text: str, prompt: str, *, many: bool = False) -> Finding:
-        """Apply the first fact for `variable` whose pattern matches `text`."""
+        """Apply the first fact for `variable` whose pattern matches `text` (with `many`, the
+        value is the list of the distinct values it matches)."""
+        findings = self.find_each(variable, text, prompt)
+        first = findings[0]
+        if many and len(findings) > 1:
+            return Finding(
+                [f.value for f in findings], first.quote, first.confidence, first.reasoning
+            )
+        return first
+
+    def find_each(self, variable: str, text: str, prompt: str) -> list[Finding]:
+        """One finding per distinct value the first matching fact for `variable` finds, in
+        document order, each with the quote it was read from; one empty finding if none."""
         for fact in self.facts:
             if fact.variable != variable:
                 continue
-            matches = list(fact.pattern.finditer(text)) if many else []
-            first = matches[0] if matches else fact.pattern.search(text)
-            if first is None:
+            matches = list(fact.pattern.finditer(text))
+            if not matches:
                 continue
-            quote = first.group(0)
             if not fact.condition_met(prompt):
+                quote = matches[0].group(0)
                 reasoning = f'Read "{_clip(quote)}" as {json.dumps(fact.otherwise_value)}.'
-                return Finding(fact.otherwise_value, quote, fact.confidence, reasoning)
-            if many and len(matches) > 1:
-                values = []
-                for match in matches:
-                    candidate = fact.value_of(match)
-                    if candidate not in values:
-                        values.append(candidate)
-                value: Any = values
-            else:
-                value = fact.value_of(first)
-            reasoning = fact.reasoning or f'The document says "{_clip(quote)}".'
-            return Finding(value, quote, fact.confidence, reasoning)
-        return Finding(
-            None,
-            None,
-            self.missing_confidence,
-            f"The document does not mention {variable}.",
-        )
+                return [Finding(fact.otherwise_value, quote, fact.confidence, reasoning)]
+            findings: list[Finding] = []
+            for match in matches:
+                value = fact.value_of(match)
+                if any(f.value == value for f in findings):
+                    continue
+                quote = match.group(0)
+                reasoning = fact.reasoning or f'The document says "{_clip(quote)}".'
+                findings.append(Finding(value, quote, fact.confidence, reasoning))
+            return findings
+        return [
+            Finding(
+                None,
+                None,
+                self.missing_confidence,
+                f"The document does not mention {variable}.",
+            )
+        ]
 
     def segments(self, document: str) -> list[str]:
         """One stretch of text per entity, each starting at an entity-pattern match.
@@ -213,7 +226,19 @@ class FactBook:
 
     def _record(self, schema: dict[str, Any], text: str, prompt: str) -> dict[str, Any]:
         properties: dict[str, Any] = schema.get("properties") or {}
-        return {name: self._variable(name, sub, text, prompt) for name, sub in properties.items()}
+        out: dict[str, Any] = {}
+        for name, sub in properties.items():
+            variables = _answer_variables(sub)
+            if variables is None:
+                out[name] = self._variable(name, sub, text, prompt)
+            else:
+                fields = sub["items"]["properties"]
+                out[name] = [
+                    {"variable": variable, **self._fill(fields, finding)}
+                    for variable in variables
+                    for finding in self.find_each(variable, text, prompt)
+                ]
+        return out
 
     def _variable(self, name: str, schema: dict[str, Any], text: str, prompt: str) -> Any:
         fields: dict[str, Any] = schema.get("properties") or {}
@@ -221,21 +246,33 @@ class FactBook:
             # A bare variable (no value/confidence/quote wrapper): answer the value itself.
             finding = self.find(name, text, prompt, many="array" in schema_types(schema))
             return coerce(finding.value, schema)
-        value_schema = fields["value"]
-        finding = self.find(name, text, prompt, many="array" in schema_types(value_schema))
-        out: dict[str, Any] = {}
-        for key, sub in fields.items():
-            if key == "value":
-                out[key] = coerce(finding.value, sub)
-            elif key == "confidence":
-                out[key] = coerce(finding.confidence, sub)
-            elif key == "quote":
-                out[key] = coerce(finding.quote, sub)
-            elif key == "reasoning":
-                out[key] = coerce(finding.reasoning, sub)
-            else:
-                out[key] = default_for(sub)
-        return out
+        finding = self.find(name, text, prompt, many="array" in schema_types(fields["value"]))
+        return self._fill(fields, finding)
+
+    @staticmethod
+    def _fill(fields: dict[str, Any], finding: Finding) -> dict[str, Any]:
+        """An answer object with the schema's fields, in the schema's order."""
+        known = {
+            "value": finding.value,
+            "confidence": finding.confidence,
+            "quote": finding.quote,
+            "reasoning": finding.reasoning,
+        }
+        return {
+            key: coerce(known[key], sub) if key in known else default_for(sub)
+            for key, sub in fields.items()
+            if key != "variable"
+        }
+
+
+def _answer_variables(schema: Any) -> list[str] | None:
+    """The variable names of a list of answers (an array of objects whose `variable` field is
+    an enum of names), or None for any other schema."""
+    if not isinstance(schema, dict) or "array" not in schema_types(schema):
+        return None
+    fields = (schema.get("items") or {}).get("properties") or {}
+    names = (fields.get("variable") or {}).get("enum")
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else None
 
 
 def _clip(text: str, limit: int = 80) -> str:

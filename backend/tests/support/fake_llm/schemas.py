@@ -1,8 +1,9 @@
 """Builders for the request shapes the fake understands (the extraction service's convention).
 
 Tests use them to talk to the fake without the extraction service; they also document the
-convention: the document between `<document>` lines, one object per variable with `value`,
-`confidence`, `quote` and `reasoning`, and `entities` for ENTITY mode.
+convention: the document between `<document>` lines; answers as one object per variable with
+`value`, `confidence`, `quote` and `reasoning`, or as the extraction service sends them, a list
+of such objects naming their `variable`; and `entities` for ENTITY mode.
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ def entity_schema(variables: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "type": "object",
         "properties": {"entities": {"type": "array", "items": document_schema(variables)}},
         "required": ["entities"],
+        "additionalProperties": False,
+    }
+
+
+def answers_schema(variables: list[str], value: dict[str, Any]) -> dict[str, Any]:
+    """The extraction service's layout: `answers`, each naming its variable."""
+    answer = variable_schema(value)
+    answer = dict(
+        answer,
+        properties={"variable": {"type": "string", "enum": variables}, **answer["properties"]},
+        required=["variable", *answer["required"]],
+    )
+    return {
+        "type": "object",
+        "properties": {"answers": {"type": "array", "items": answer}},
+        "required": ["answers"],
         "additionalProperties": False,
     }
 
