@@ -57,7 +57,8 @@ from coderai.services.extraction_types import (
     VariablePrompt,
 )
 from coderai.services.llm_client import LLMClient
-from coderai.services.prompt_generator import ProjectContext, generate_prompt
+from coderai.services.prompt_generator import ProjectContext
+from tests.support.factories import generated_prompt
 from tests.support.fake_llm import FakeLLMRemote, count_tokens, spawn_fake_llm
 
 MODEL = "fake-gpt"
@@ -439,22 +440,10 @@ def project_context() -> ProjectContext:
 
 def variable_prompts(context: ProjectContext) -> list[VariablePrompt]:
     """The 10 variables with their generated prompts, as a job would run them."""
-    prompts = []
-    for payload in VARIABLES:
-        definition = VariableFields.model_validate(payload)
-        generated = generate_prompt(context, definition, model=MODEL)
-        prompts.append(
-            VariablePrompt(
-                variable_id=uuid.uuid4(),
-                definition=definition,
-                prompt_id=uuid.uuid4(),
-                prompt_version=1,
-                prompt_text=generated.prompt_text,
-                llm_config=generated.llm_config,
-                response_schema=generated.response_schema,
-            )
-        )
-    return prompts
+    return [
+        generated_prompt(context, VariableFields.model_validate(payload), model=MODEL)
+        for payload in VARIABLES
+    ]
 
 
 # --- figures -------------------------------------------------------------------------------

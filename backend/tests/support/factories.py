@@ -1,8 +1,14 @@
-"""Plain async factories that go through the API, as a client would."""
+"""Plain async factories that go through the API, as a client would, and engine inputs built
+without a database."""
 
+import uuid
 from typing import Any
 
 import httpx
+
+from coderai.schemas.variable import VariableFields
+from coderai.services.extraction_types import VariablePrompt
+from coderai.services.prompt_generator import ProjectContext, generate_prompt
 
 
 def project_payload(**overrides: Any) -> dict[str, Any]:
@@ -62,3 +68,19 @@ async def create_variable(
     )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+def generated_prompt(
+    context: ProjectContext, definition: VariableFields, *, model: str = "fake-gpt"
+) -> VariablePrompt:
+    """A variable's first generated prompt, as a job would run it (no database)."""
+    generated = generate_prompt(context, definition, model=model)
+    return VariablePrompt(
+        variable_id=uuid.uuid4(),
+        definition=definition,
+        prompt_id=uuid.uuid4(),
+        prompt_version=1,
+        prompt_text=generated.prompt_text,
+        llm_config=generated.llm_config,
+        response_schema=generated.response_schema,
+    )

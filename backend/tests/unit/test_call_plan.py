@@ -2,7 +2,6 @@
 (pure functions; the engine tests check the same requests end to end over HTTP)."""
 
 import json
-import uuid
 from typing import Any
 
 from coderai.models.enums import ObservationMode
@@ -13,10 +12,10 @@ from coderai.services.extraction_types import VariablePrompt
 from coderai.services.prompt_generator import (
     TYPE_GUIDANCE,
     ProjectContext,
-    generate_prompt,
     question_of,
     shared_preamble,
 )
+from tests.support.factories import generated_prompt
 
 CONTEXT = ProjectContext(
     name="Trials",
@@ -32,16 +31,7 @@ def prompt_for(name: str, type_: str = "TEXT", **fields: Any) -> VariablePrompt:
     definition = VariableFields.model_validate(
         {"name": name, "type": type_, "instructions": f"The {name} of the trial.", **fields}
     )
-    generated = generate_prompt(CONTEXT, definition, model="m")
-    return VariablePrompt(
-        variable_id=uuid.uuid4(),
-        definition=definition,
-        prompt_id=uuid.uuid4(),
-        prompt_version=1,
-        prompt_text=generated.prompt_text,
-        llm_config=generated.llm_config,
-        response_schema=generated.response_schema,
-    )
+    return generated_prompt(CONTEXT, definition)
 
 
 DESIGN = {"classificationRules": {"categories": ["RCT", "Cohort"]}}
