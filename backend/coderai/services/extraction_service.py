@@ -59,6 +59,7 @@ VARIABLE_KEY = "variable"
 # The value types of answers when the prompts say nothing usable about them.
 ANY_VALUE = ("string", "number", "boolean")
 REPLY_FORMAT = "Reply in JSON as the schema asks."
+MISSHAPEN = "the reply does not follow the answer schema"
 REPAIR_REQUEST = (
     "Your previous reply could not be used ({problem}). Reply again with only the complete "
     "JSON object, following the schema exactly."
@@ -98,15 +99,19 @@ def _value_types(schema: dict[str, Any]) -> list[str]:
 
 def answer_value_schema(prompts: Sequence[VariablePrompt]) -> dict[str, Any]:
     """The `value` schema of a call's answers: the variable's own when the call has one kind
-    of value (say, one category variable), else the union of their types."""
+    of value (say, one category variable), else the union of their types. Prompts stored
+    before answers held one value each may ask for a list: the union then allows one."""
     schemas = [p.response_schema.get("properties", {}).get("value") for p in prompts]
-    distinct = {json.dumps(s, sort_keys=True): s for s in schemas if isinstance(s, dict)}
-    if len(distinct) == 1 and len(schemas) == len(prompts):
-        (only,) = distinct.values()
-        if "array" not in _value_types(only) and "array" not in str(only.get("type")):
-            return only
-    types = [t for s in distinct.values() for t in _value_types(s)] or list(ANY_VALUE)
-    return {"type": [*dict.fromkeys(t for t in types if t != "null"), "null"]}
+    known = [s for s in schemas if isinstance(s, dict)]
+    distinct = {json.dumps(s, sort_keys=True): s for s in known}
+    if len(distinct) == 1 and len(known) == len(prompts):
+        return next(iter(distinct.values()))
+    types = [t for s in known for t in _value_types(s)] or list(ANY_VALUE)
+    scalars = [*dict.fromkeys(t for t in types if t != "null")]
+    value = {"type": [*scalars, "null"]}
+    if any("array" in str(s.get("type")) for s in known):
+        return {"anyOf": [value, {"type": "array", "items": {"type": scalars}}]}
+    return value
 
 
 def call_schema(prompts: Sequence[VariablePrompt], mode: ObservationMode) -> dict[str, Any]:
@@ -155,13 +160,17 @@ def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext)
     parts += combined_questions(
         [(p.name, question_of(p.prompt_text, preamble)) for p in call.prompts]
     )
+    answers = (
+        f"`{ANSWERS_KEY}`: at least one per variable above, and one per value where a "
+        "variable's rules ask for each value"
+    )
     if context.unit.mode is ObservationMode.ENTITY:
         closing = (
             f"List every entity in `{ENTITIES_KEY}` with its identifier as the document writes "
-            f"it in `{ENTITY_KEY}` and its `{ANSWERS_KEY}`, one per variable above."
+            f"it in `{ENTITY_KEY}` and its {answers}."
         )
     else:
-        closing = f"Give `{ANSWERS_KEY}`, one per variable above."
+        closing = f"Give {answers}."
     return system, "\n".join([*parts, "", closing])
 
 
@@ -179,7 +188,7 @@ def _heading(name: str, question: str) -> tuple[str, str]:
     """A variable's section heading and body: its generated first line ("Variable x: number")
     becomes the heading; an edited prompt without one is headed by the name."""
     first, _, rest = question.partition("\n")
-    if first.startswith(f"Variable {name}"):
+    if first.startswith((f"Variable {name}:", f"Variable {name} (")):
         return f"### {first.removeprefix('Variable ')}", rest
     return f"### {name}", question
 
@@ -297,52 +306,80 @@ def _candidate(
     )
 
 
+@dataclass
+class _Judged:
+    """One answer after its own evidence is weighed: grounding and the uncertainty rule."""
+
+    candidate: _Candidate
+    items: list[Coerced]  # the values it keeps (none when withheld or not coercible)
+    confidence: float | None
+    flags: list[str]
+    needs_review: bool
+
+    def position(self) -> tuple[int, int]:
+        """Where the answer's quote sits in the document (answers without one last)."""
+        grounding = self.candidate.grounding
+        return (0, grounding.char_start or 0) if grounding.found else (1, 0)
+
+
+def _judge(candidate: _Candidate, handling: Any, options: ExtractionOptions) -> _Judged:
+    confidence = candidate.confidence
+    flags = [flag for item in candidate.items for flag in item.flags]
+    needs_review = any(item.flags or item.error for item in candidate.items)
+    items = [item for item in candidate.items if item.value is not None]
+    if items and not candidate.grounding.found:
+        # A value the document does not visibly support is never silently trusted.
+        flags.append(UNGROUNDED)
+        needs_review = True
+        confidence = min(confidence or 0.0, options.ungrounded_confidence_cap)
+    if items:
+        certainty = apply_uncertainty(confidence, handling)
+        flags += certainty.flags
+        needs_review |= certainty.needs_review
+        confidence = certainty.confidence
+        if not certainty.keep_value:
+            items = []
+    return _Judged(candidate, items, confidence, flags, needs_review)
+
+
 def _finalise(
     candidates: list[_Candidate],
     entity_index: int,
     entity_key: str | None,
     options: ExtractionOptions,
 ) -> ExtractionResult:
-    """Merge one variable's candidates (best grounded, most confident; all values when the
-    variable allows several) and apply grounding, uncertainty and default rules."""
+    """Merge one variable's answers (from several chunks, or several values in one reply).
+
+    Each answer is first judged on its own evidence (grounding, uncertainty rule); the
+    multi-value rule then chooses among the values kept, in document order: ALL keeps every
+    one (the row's confidence is the weakest kept), the others one value, whose best-grounded,
+    most confident answer supplies the quote. Defaults fill what is left empty."""
     prompt = candidates[0].prompt
     handling = prompt.definition.uncertainty_handling
-    # Best grounded and most confident first (stable, so ties keep the reply's order).
-    ranked = sorted(candidates, key=lambda c: c.rank(), reverse=True)
-    best = ranked[0]
-    every = candidates if handling.if_multiple_values is MultiValueAction.ALL else ranked
+    several = handling.if_multiple_values is MultiValueAction.ALL
+    judged = sorted((_judge(c, handling, options) for c in candidates), key=_Judged.position)
     chosen = apply_multi_value(
-        [item for c in every for item in c.items],
+        [item for j in judged for item in j.items],
         handling.if_multiple_values,
         handling.max_values,
     )
-    if handling.if_multiple_values is not MultiValueAction.ALL and chosen.items:
-        # The answer whose value was kept (the most frequent one need not be the best).
-        kept = chosen.items[0]
-        best = next((c for c in ranked if kept in c.items), best)
-    value, flags, needs_review = chosen.value, list(chosen.flags), chosen.needs_review
-    confidence = best.confidence
-    grounding = best.grounding
-    if value is not None and not grounding.found:
-        # A value the document does not visibly support is never silently trusted.
-        flags.append(UNGROUNDED)
-        needs_review = True
-        confidence = min(
-            confidence if confidence is not None else 0.0, options.ungrounded_confidence_cap
-        )
-    if value is not None:
-        certainty = apply_uncertainty(confidence, handling)
-        flags += certainty.flags
-        needs_review |= certainty.needs_review
-        confidence = certainty.confidence
-        if not certainty.keep_value:
-            value = None
-    if any(item.flags or item.error for item in chosen.items):
-        needs_review = True
+    kept = [j for j in judged if any(item in chosen.items for item in j.items)]
+    if kept and not several:
+        kept = [max(kept, key=lambda j: j.candidate.rank())]
+    # Why a value is missing (withheld, not coercible) is said even when none is kept.
+    reasons = kept if kept and not several else judged
+    best = max(kept or judged, key=lambda j: j.candidate.rank())
+    flags = [flag for j in reasons for flag in j.flags] + chosen.flags
+    needs_review = chosen.needs_review or any(j.needs_review for j in reasons)
+    confidences = [j.confidence for j in kept if j.confidence is not None]
+    confidence = min(confidences) if several and confidences else best.confidence
+    value = chosen.value
     if value is None and prompt.definition.default_value is not None:
         value = prompt.definition.default_value
         flags.append(DEFAULT_APPLIED)
     units = {item.unit for item in chosen.items if item.unit}
+    source = best.candidate
+    grounding = source.grounding
     return ExtractionResult(
         variable_id=prompt.variable_id,
         prompt_id=prompt.prompt_id,
@@ -351,14 +388,14 @@ def _finalise(
         entity_key=entity_key,
         value=value,
         display_value=display_of(value),
-        raw_value=None if best.raw is None else _raw_text(best.raw),
+        raw_value=None if source.raw is None else _raw_text(source.raw),
         unit=units.pop() if len(units) == 1 else None,
         confidence=None if confidence is None else round(confidence, 4),
-        source_text=best.quote,
+        source_text=source.quote,
         char_start=grounding.char_start,
         char_end=grounding.char_end,
         page=grounding.page,
-        reasoning=best.reasoning,
+        reasoning=source.reasoning,
         grounding=grounding.kind,
         flags=list(dict.fromkeys(flags)),
         needs_review=needs_review,
@@ -377,6 +414,10 @@ def _entity_key(record: dict[str, Any]) -> str | None:
     return str(value).strip()
 
 
+def _name_key(name: Any) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
 def _answers(record: dict[str, Any]) -> list[dict[str, Any]]:
     answers = record.get(ANSWERS_KEY)
     return [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
@@ -386,8 +427,9 @@ def _merge_key(key: str | None) -> str | None:
     return " ".join(key.casefold().split()) if key else None
 
 
-class _Collector:
-    """Gathers candidates per (entity, variable) across calls, then finalises them."""
+class AnswerCollector:
+    """Gathers a document's answers per (entity, variable) across its calls' replies, then
+    merges each variable's answers into one result (`_finalise`)."""
 
     def __init__(self, mode: ObservationMode) -> None:
         self.mode = mode
@@ -429,12 +471,14 @@ class _Collector:
         the reply left out gets an empty one, so it is reported as not found."""
         by_name: dict[str, list[dict[str, Any]]] = {}
         for answer in answers:
-            by_name.setdefault(str(answer.get(VARIABLE_KEY)), []).append(answer)
+            by_name.setdefault(_name_key(answer.get(VARIABLE_KEY)), []).append(answer)
         for prompt in call.prompts:
             self.prompts[prompt.variable_id] = prompt
             slot = self.by_slot.setdefault((entity, prompt.variable_id), [])
-            for answer in by_name.get(prompt.name) or [{"value": None}]:
+            for answer in by_name.pop(_name_key(prompt.name), None) or [{"value": None}]:
                 slot.append(_candidate(prompt, answer, call.chunk, index, options))
+        if by_name:
+            logger.warning("answers for unknown variables ignored: %s", ", ".join(sorted(by_name)))
 
     def results(
         self, prompts: Sequence[VariablePrompt], options: ExtractionOptions
@@ -450,21 +494,42 @@ class _Collector:
         return results
 
 
+def _follows_layout(data: dict[str, Any], mode: ObservationMode) -> bool:
+    """Whether a reply has the list the schema asks for (JSON mode and function calling do
+    not enforce the schema, so a reply may be valid JSON of another shape)."""
+    key = ENTITIES_KEY if mode is ObservationMode.ENTITY else ANSWERS_KEY
+    return isinstance(data.get(key), list)
+
+
 async def _ask(
     llm: LLMClient,
     system: str,
     user: str,
     schema: dict[str, Any],
-    temperature: float,
-    max_tokens: int,
+    budget: tuple[float, int],
+    mode: ObservationMode,
     outcome: DocumentExtraction,
 ) -> LLMResult:
-    """One structured call with one repair re-ask for malformed or truncated JSON."""
-    try:
+    """One structured call with one repair re-ask for malformed, truncated or misshapen JSON."""
+    temperature, max_tokens = budget
+
+    async def call(request: str, tokens: int) -> LLMResult:
         result = await llm.complete_structured(
-            system=system, user=user, json_schema=schema, schema_name="extraction",
-            temperature=temperature, max_tokens=max_tokens,
+            system=system, user=request, json_schema=schema, schema_name="extraction",
+            temperature=temperature, max_tokens=min(tokens, 16_000),
         )  # fmt: skip
+        if not _follows_layout(result.data, mode):
+            raise LLMOutputError(
+                "malformed",
+                json.dumps(result.data, ensure_ascii=False)[:2000],
+                message=MISSHAPEN,
+                usage=result.usage,
+                cost_usd=result.cost_usd,
+            )
+        return result
+
+    try:
+        return await call(user, max_tokens)
     except LLMOutputError as first:
         _account(
             outcome,
@@ -474,14 +539,13 @@ async def _ask(
             first.cost_usd,
         )
         outcome.llm_calls += 1
-        problem = "it was cut off" if first.kind == "truncated" else "it was not valid JSON"
-        repair_tokens = max_tokens * 2 if first.kind == "truncated" else max_tokens
-        result = await llm.complete_structured(
-            system=system, user=user + "\n\n" + REPAIR_REQUEST.format(problem=problem),
-            json_schema=schema, schema_name="extraction",
-            temperature=temperature, max_tokens=min(repair_tokens, 16_000),
-        )  # fmt: skip
-    return result
+        if first.kind == "truncated":
+            problem, tokens = "it was cut off", max_tokens * 2
+        elif str(first) == MISSHAPEN:
+            problem, tokens = "it did not follow the schema", max_tokens
+        else:
+            problem, tokens = "it was not valid JSON", max_tokens
+        return await call(user + "\n\n" + REPAIR_REQUEST.format(problem=problem), tokens)
 
 
 def _account(
@@ -506,13 +570,14 @@ async def extract_document(
     calls = plan_calls(document, prompts, options)
     chunk_count = len({call.chunk.index for call in calls})
     index = DocumentIndex(document.text, document.page_offsets)
-    collector = _Collector(options.context.unit.mode)
+    collector = AnswerCollector(options.context.unit.mode)
     for call in calls:
         system, user = build_messages(call, chunk_count, options.context)
         schema = call_schema(call.prompts, options.context.unit.mode)
-        temperature, max_tokens = _call_budget(call.prompts, options.context.unit.mode)
+        mode = options.context.unit.mode
         try:
-            result = await _ask(llm, system, user, schema, temperature, max_tokens, outcome)
+            budget = _call_budget(call.prompts, mode)
+            result = await _ask(llm, system, user, schema, budget, mode, outcome)
         except (LLMOutputError, LLMCallError) as exc:
             outcome.llm_calls += 1
             if isinstance(exc, LLMOutputError):

@@ -28,6 +28,7 @@ from coderai.models.enums import (
     LogLevel,
     ProjectStatus,
 )
+from coderai.services import prompt_service
 
 ACTIVE = (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.PAUSED)
 FINISHED = (JobStatus.COMPLETE, JobStatus.FAILED, JobStatus.CANCELLED)
@@ -147,6 +148,8 @@ async def create_job(
     """Create a job and one PENDING item per document; refuses what cannot run (409)."""
     # Serialise job creation per project so two requests cannot both start a FULL job.
     await session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+    if prompt_snapshot is None:
+        await prompt_service.refresh_generated_prompts(session, project)
     snapshot = prompt_snapshot or await active_prompt_snapshot(session, project.id)
     if not snapshot:
         raise Conflict("The project has no variables yet: define the schema before running a job.")

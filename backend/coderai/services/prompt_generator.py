@@ -59,7 +59,7 @@ UNCERTAIN_ACTION_TEXT = {
 MULTI_VALUE_TEXT = {
     MultiValueAction.ALL: "give one answer per value",
     MultiValueAction.MOST_FREQUENT: "answer the one the document mentions most often",
-    MultiValueAction.FLAG_FOR_REVIEW: "answer the first and say in the reasoning there are several",
+    MultiValueAction.FLAG_FOR_REVIEW: "give one answer per value (a reviewer will choose)",
 }
 
 JSON_TYPE_BY_VARIABLE = {

@@ -142,3 +142,19 @@ async def regenerate_project_prompts(session: AsyncSession, project: Project) ->
     for variable in variables:
         made += await regenerate(session, context, variable) is not None
     return made
+
+
+async def refresh_generated_prompts(session: AsyncSession, project: Project) -> int:
+    """Bring the project's GENERATED prompts up to date with the generator (a newer CoderAI
+    may word prompts differently) before a job snapshots them; refined and hand-edited
+    prompts stay as their authors made them. Returns the new versions made."""
+    rows = await session.scalars(
+        select(Variable)
+        .join(Prompt, (Prompt.variable_id == Variable.id) & Prompt.is_active)
+        .where(Variable.project_id == project.id, Prompt.origin == PromptOrigin.GENERATED)
+    )
+    context = context_of(project)
+    made = 0
+    for variable in rows.all():
+        made += await regenerate(session, context, variable) is not None
+    return made

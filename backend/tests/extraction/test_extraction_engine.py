@@ -273,7 +273,8 @@ async def test_ungrounded_quote_is_capped_and_flagged(
 
 
 @pytest.mark.parametrize(
-    ("fault", "calls"), [("malformed", 2), ("truncated", 2), ("500", 1), ("429", 1)]
+    ("fault", "calls"),
+    [("malformed", 2), ("truncated", 2), ("misshapen", 2), ("500", 1), ("429", 1)],
 )
 async def test_faults_are_recovered(
     runner_client: httpx.AsyncClient, fake_llm: FakeLLM, fault: str, calls: int
@@ -304,6 +305,12 @@ async def test_unrecoverable_faults_are_recorded_per_call(
     assert result["values"] == []
     assert [(f["kind"], f["variables"]) for f in result["failures"]] == [
         ("malformed", ["budget", "adopted", "start"])
+    ]
+
+    fake_llm.inject("misshapen", times=2)
+    result = await preview(runner_client, project["id"], document["id"])
+    assert [(f["kind"], f["message"]) for f in result["failures"]] == [
+        ("malformed", "the reply does not follow the answer schema")
     ]
 
     fake_llm.inject("timeout", times=2)

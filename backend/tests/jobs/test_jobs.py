@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from coderai.core.database import Database
-from coderai.models import Extraction, JobItem
+from coderai.models import Extraction, JobItem, Prompt
 from coderai.models.enums import JobItemStatus
 from tests.support.factories import category_payload, create_project, create_variable
 from tests.support.fake_llm import FakeLLM
@@ -124,6 +124,41 @@ async def test_sample_job_end_to_end(
         json={"jobType": "SAMPLE", "documentCount": 4, "sampleSeed": 7},
     )
     assert again.json()["documentIds"] == job["documentIds"]
+
+
+async def test_a_job_brings_generated_prompts_up_to_date_and_leaves_edited_ones(
+    runner_client: httpx.AsyncClient, fake_llm: FakeLLM, db: Database
+) -> None:
+    """A prompt an older CoderAI generated is regenerated when a job starts (the next version,
+    which the job then runs); a prompt the researcher wrote stays as written."""
+    setup = await setup_trials(runner_client, fake_llm, documents=2)
+    participants, design = setup["participants"], setup["design"]
+    async with db.transaction() as session:
+        await session.execute(
+            update(Prompt)
+            .where(Prompt.variable_id == participants["id"], Prompt.is_active)
+            .values(prompt_text="Variable `participants`, type NUMBER.", content_hash="older")
+        )
+    edited = "Count the participants enrolled at baseline; answer with the number."
+    draft = await runner_client.post(
+        f"/variables/{design['id']}/prompts", json={"promptText": edited}
+    )
+    assert draft.status_code == 201, draft.text
+    activated = await runner_client.post(f"/prompts/{draft.json()['draft']['id']}/activate")
+    assert activated.status_code == 200, activated.text
+
+    response = await runner_client.post(
+        f"/projects/{setup['project']['id']}/jobs", json={"jobType": "SAMPLE"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["promptVersions"] == {"participants": 2, "design": 2}
+    current = (await runner_client.get(f"/variables/{participants['id']}")).json()
+    assert current["currentPrompt"]["origin"] == "GENERATED"
+    # The same text as the generator wrote when the variable was created.
+    assert current["currentPrompt"]["promptText"] == participants["currentPrompt"]["promptText"]
+    kept = (await runner_client.get(f"/variables/{design['id']}")).json()["currentPrompt"]
+    assert (kept["promptText"], kept["origin"]) == (edited, "MANUAL")
+    await wait_for(runner_client, response.json()["id"], {"COMPLETE"})
 
 
 async def test_full_job_of_200_documents_with_progress(

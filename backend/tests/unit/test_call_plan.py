@@ -2,6 +2,7 @@
 (pure functions; the engine tests check the same requests end to end over HTTP)."""
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from coderai.models.enums import ObservationMode
@@ -90,3 +91,18 @@ def test_an_edited_prompt_keeps_its_own_text() -> None:
     text = "\n".join(combined_questions([("arms", edited), ("b", "Variable b: text\nThe b.")]))
     assert "### arms\nCount every arm separately and report the largest." in text
     assert "### b: text\nThe b." in text
+
+
+def test_prompts_stored_when_values_came_as_lists_keep_their_list() -> None:
+    """A prompt stored by an earlier version (refined or edited, so not regenerated) still
+    asks for a list of values: its answers may carry one."""
+    old = prompt_for("design", "CATEGORY", **DESIGN)
+    listed = {"type": ["array", "null"], "items": {"type": "string", "enum": ["RCT", "Cohort"]}}
+    old = replace(old, response_schema={"properties": {"value": listed}})
+    assert answer_value_schema([old]) == listed
+    assert answer_value_schema([old, prompt_for("n", "NUMBER")]) == {
+        "anyOf": [
+            {"type": ["string", "number", "null"]},
+            {"type": "array", "items": {"type": ["string", "number"]}},
+        ]
+    }

@@ -42,6 +42,7 @@ class Fault(StrEnum):
     BAD_REQUEST = "400"
     TIMEOUT = "timeout"  # hang until the client gives up (param seconds, else hang_seconds)
     MALFORMED = "malformed"  # content that is not valid JSON
+    MISSHAPEN = "misshapen"  # valid JSON that ignores the requested schema
     TRUNCATED = "truncated"  # JSON cut short, finish_reason "length"
     BAD_QUOTE = "bad_quote"  # quotes that are not in the document
     REJECT_JSON_SCHEMA = "reject_json_schema"  # 400 for response_format json_schema
@@ -298,6 +299,8 @@ class FakeLLMState:
             data = self.book.answer(request.schema, document, strip_document(prompt))
         if fault is Fault.BAD_QUOTE and data is not None:
             _invent_quotes(data)
+        if fault is Fault.MISSHAPEN:
+            data = {"summary": "The document describes a programme."}
         content = json.dumps(data, ensure_ascii=False) if data is not None else "OK"
         finish_reason = "tool_calls" if request.method == "function_calling" else "stop"
         if fault is Fault.MALFORMED:
