@@ -636,8 +636,15 @@ async def main() -> None:
         "documents in flight"
     )
     print("prompt of one document, tokens (fake counter):")
-    for part, tokens in prompt_breakdown(sample, prompts, options).items():
+    breakdown = prompt_breakdown(sample, prompts, options)
+    for part, tokens in breakdown.items():
         print(f"  {part:<42} {tokens:>6}")
+    overhead = breakdown["total"] - breakdown["document"]
+    print(
+        f"  everything but the document: {overhead} tokens, {overhead / len(prompts):.0f} per "
+        f"variable; the ratio reaches {TARGET_PROMPT_RATIO} for documents of "
+        f"{overhead / (TARGET_PROMPT_RATIO - 1):.0f}+ tokens"
+    )
     print(
         f"values {tally.values} ({tally.correct} as planted, {tally.exact_quotes} quotes found "
         f"exactly); failed calls {tally.failures}; seconds per document p50 "
