@@ -29,18 +29,14 @@ OPTIONS = ExtractionOptions(
 )
 
 
+def variable(name: str, type_: str, instructions: str, **fields: Any) -> VariablePrompt:
+    definition = {"name": name, "type": type_, "instructions": instructions, **fields}
+    return generated_prompt(OPTIONS.context, VariableFields.model_validate(definition))
+
+
 def funder(rule: str, **handling: Any) -> VariablePrompt:
-    return generated_prompt(
-        OPTIONS.context,
-        VariableFields.model_validate(
-            {
-                "name": "funder",
-                "type": "TEXT",
-                "instructions": "Who funded it.",
-                "uncertaintyHandling": {"ifMultipleValues": rule, **handling},
-            }
-        ),
-    )
+    handling = {"ifMultipleValues": rule, **handling}
+    return variable("funder", "TEXT", "Who funded it.", uncertaintyHandling=handling)
 
 
 def answer(value: Any, quote: str | None, confidence: float, name: str = "funder") -> Any:
@@ -111,17 +107,8 @@ def test_flag_for_review_keeps_the_first_and_flags_the_others() -> None:
 
 
 def test_a_value_outside_the_categories_is_null_flagged_and_sent_to_review() -> None:
-    design = generated_prompt(
-        OPTIONS.context,
-        VariableFields.model_validate(
-            {
-                "name": "design",
-                "type": "CATEGORY",
-                "instructions": "The design.",
-                "classificationRules": {"categories": ["Cohort", "Case-control"]},
-            }
-        ),
-    )
+    categories = {"categories": ["Cohort", "Case-control"]}
+    design = variable("design", "CATEGORY", "The design.", classificationRules=categories)
     reply = answer("Randomised trial", "the design was a randomised trial", 0.9, "design")
     result = merge([design], reply)["design"]
     assert result.value is None
@@ -130,17 +117,7 @@ def test_a_value_outside_the_categories_is_null_flagged_and_sent_to_review() -> 
 
 
 def test_names_match_loosely_and_an_omitted_variable_is_not_found() -> None:
-    adopted = generated_prompt(
-        OPTIONS.context,
-        VariableFields.model_validate(
-            {
-                "name": "adopted",
-                "type": "BOOLEAN",
-                "instructions": "Was it adopted?",
-                "defaultValue": False,
-            }
-        ),
-    )
+    adopted = variable("adopted", "BOOLEAN", "Was it adopted?", defaultValue=False)
     loose = answer("World Bank", "funded by the World Bank", 0.8, name=" Funder ")
     results = merge([funder("FIRST"), adopted], loose, answer("x", None, 0.9, "unknown"))
     assert results["funder"].value == "World Bank"
