@@ -291,7 +291,7 @@ def _candidate(
     grounding = index.ground(
         quote,
         fuzzy_threshold=options.fuzzy_threshold,
-        near=(chunk.char_start + chunk.char_end) // 2,
+        near=(chunk.char_start, chunk.char_end),
     )
     reasoning = answer.get("reasoning")
     return _Candidate(

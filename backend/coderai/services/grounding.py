@@ -59,10 +59,20 @@ class Grounding:
         return self.kind is not GroundingKind.NONE
 
 
-def _nearest(candidates: list[int], near: int | None) -> int:
+Window = tuple[int, int]  # char range of the text an answer was given from (its chunk)
+
+
+def _distance(start: int, near: Window | None) -> int:
+    """How far `start` lies outside the window (0 inside it, or with no window)."""
     if near is None:
-        return candidates[0]
-    return min(candidates, key=lambda start: (abs(start - near), start))
+        return 0
+    low, high = near
+    return max(low - start, 0, start - high)
+
+
+def _nearest(candidates: list[int], near: Window | None) -> int:
+    """The first occurrence inside the window, else the one closest to it."""
+    return min(candidates, key=lambda start: (_distance(start, near), start))
 
 
 def _all_occurrences(haystack: str, needle: str) -> list[int]:
@@ -94,7 +104,7 @@ class DocumentIndex:
         return max(1, bisect_right(self.page_offsets, char_start))
 
     def ground(
-        self, quote: str | None, *, fuzzy_threshold: float = 90.0, near: int | None = None
+        self, quote: str | None, *, fuzzy_threshold: float = 90.0, near: Window | None = None
     ) -> Grounding:
         """Find ``quote``: exact, then normalised, then elided pieces, then fuzzy, else NONE."""
         if not quote or not quote.strip():
@@ -124,7 +134,7 @@ class DocumentIndex:
     def _found(self, kind: GroundingKind, start: int, end: int, score: float) -> Grounding:
         return Grounding(kind, start, end, self.page_of(start), score)
 
-    def _ground_elided(self, quote: str, near: int | None) -> Grounding | None:
+    def _ground_elided(self, quote: str, near: Window | None) -> Grounding | None:
         """Models shorten quotes with "..."; accept one when every piece is there, in order."""
         pieces = [normalize_for_match(p) for p in _ELLIPSIS.split(quote)]
         pieces = [p for p in pieces if p]
@@ -134,8 +144,7 @@ class DocumentIndex:
         firsts = _all_occurrences(norm, pieces[0])
         if not firsts:
             return None
-        if near is not None:
-            firsts.sort(key=lambda p: abs(self._norm.original_start(p) - near))
+        firsts.sort(key=lambda p: (_distance(self._norm.original_start(p), near), p))
         for first in firsts[:50]:
             end = first + len(pieces[0])
             for piece in pieces[1:]:
@@ -181,7 +190,7 @@ class DocumentIndex:
         clusters.sort(key=lambda cluster: -sum(weight for _, weight in cluster))
         return [_weighted_median(cluster) for cluster in clusters[:_MAX_WINDOWS]]
 
-    def _ground_fuzzy(self, needle: str, threshold: float, near: int | None) -> Grounding:
+    def _ground_fuzzy(self, needle: str, threshold: float, near: Window | None) -> Grounding:
         if len(needle) < MIN_FUZZY_CHARS:
             return Grounding(GroundingKind.NONE)
         best, best_seen = self._best_alignment(needle, self._anchor_starts(needle), threshold, near)
@@ -196,7 +205,7 @@ class DocumentIndex:
         return self._found(GroundingKind.FUZZY, original_start, self._norm.original_end(end), score)
 
     def _best_alignment(
-        self, needle: str, estimates: list[int] | None, threshold: float, near: int | None
+        self, needle: str, estimates: list[int] | None, threshold: float, near: Window | None
     ) -> tuple[tuple[float, int, int] | None, float]:
         """The best span at or above ``threshold`` near the estimated starts (None: anywhere)."""
         norm = self._norm.text
@@ -266,14 +275,15 @@ class DocumentIndex:
         return best[0], start, end
 
     def _better(
-        self, candidate: tuple[float, int, int], best: tuple[float, int, int], near: int | None
+        self, candidate: tuple[float, int, int], best: tuple[float, int, int], near: Window | None
     ) -> bool:
         if abs(candidate[0] - best[0]) > 1e-9:
             return candidate[0] > best[0]
-        if near is None:
-            return candidate[1] < best[1]
-        distance = abs(self._norm.original_start(candidate[1]) - near)
-        return distance < abs(self._norm.original_start(best[1]) - near)
+        start = self._norm.original_start
+        return (_distance(start(candidate[1]), near), candidate[1]) < (
+            _distance(start(best[1]), near),
+            best[1],
+        )
 
 
 def _aligned(needle: str, haystack: str, offset: int) -> tuple[float, int, int] | None:
@@ -309,9 +319,10 @@ def ground_quote(
     page_offsets: list[int],
     *,
     fuzzy_threshold: float = 90.0,
-    near: int | None = None,
+    near: Window | None = None,
 ) -> Grounding:
-    """Locate ``quote`` in ``document_text``; with several exact hits, the one nearest ``near``."""
+    """Locate ``quote`` in ``document_text``; with several hits, the first inside the ``near``
+    window (an answer's chunk), else the one closest to it."""
     if not quote or not quote.strip():
         return Grounding(GroundingKind.NONE)
     index = document_index(document_text, page_offsets)

@@ -46,13 +46,17 @@ def test_surrounding_whitespace_of_the_quote_is_ignored() -> None:
     assert _slice(TEXT, grounding) == "a long debate."
 
 
-def test_repeated_quote_prefers_the_occurrence_nearest_to_near() -> None:
+def test_a_repeated_quote_is_its_first_occurrence_in_the_window_else_the_closest() -> None:
     quote = "committee approved the budget"
     first, second = TEXT.index(quote), TEXT.rindex(quote)
     assert first != second
     assert ground_quote(TEXT, quote, []).char_start == first
-    assert ground_quote(TEXT, quote, [], near=second - 5).char_start == second
-    assert ground_quote(TEXT, quote, [], near=0).char_start == first
+    # Both inside the answer's chunk: the first; one inside: that one.
+    assert ground_quote(TEXT, quote, [], near=(0, len(TEXT))).char_start == first
+    assert ground_quote(TEXT, quote, [], near=(second - 5, len(TEXT))).char_start == second
+    # None inside (the chunk's overlap cut it): the closest one.
+    assert ground_quote(TEXT, quote, [], near=(len(TEXT), len(TEXT))).char_start == second
+    assert ground_quote(TEXT, quote, [], near=(0, 5)).char_start == first
 
 
 def test_typographic_quotes_map_back_to_original_offsets() -> None:
