@@ -190,15 +190,15 @@ def _rows(
 ) -> tuple[IntArray, list[int | None], list[str | None], IntArray]:
     """The grid's rows and the row of every answer. A document without any answer keeps
     one row, so failures stay visible."""
-    units = answers["unit"].to_numpy(dtype=np.int64)
+    units = answers["doc"].to_numpy(dtype=np.int64)
     if not entity_mode:
         return np.arange(n_units, dtype=np.int64), [0] * n_units, [None] * n_units, units
-    keyed = answers[["unit", "entity_index", "entity_key"]]
+    keyed = answers[["doc", "entity_index", "entity_key"]]
     # An entity's key is the one its answers give (the first in order, should they differ).
     pairs = keyed.sort_values(
-        ["unit", "entity_index", "entity_key"], na_position="last"
-    ).drop_duplicates(["unit", "entity_index"])
-    pair_units = pairs["unit"].to_numpy(dtype=np.int64)
+        ["doc", "entity_index", "entity_key"], na_position="last"
+    ).drop_duplicates(["doc", "entity_index"])
+    pair_units = pairs["doc"].to_numpy(dtype=np.int64)
     pair_entities = pairs["entity_index"].to_numpy(dtype=np.int64)
     pair_keys = pairs["entity_key"].to_numpy(dtype=object)
     row_unit: list[int] = []
@@ -236,12 +236,12 @@ def resolve_grid(
         pd.Index(extractions["document_id"])
     )
     keep = (var_ix >= 0) & (unit_ix >= 0)
-    answers = extractions.loc[keep].assign(var=var_ix[keep], unit=unit_ix[keep])
+    answers = extractions.loc[keep].assign(var=var_ix[keep], doc=unit_ix[keep])
     answers["entity_index"] = answers["entity_index"].astype(np.int64)
     # In document mode a stray second entity row must not overwrite the first answer.
-    answers = answers.sort_values(["unit", "var", "entity_index"], kind="stable")
+    answers = answers.sort_values(["doc", "var", "entity_index"], kind="stable")
     if options.mode is not ObservationMode.ENTITY:
-        answers = answers.drop_duplicates(["unit", "var"])
+        answers = answers.drop_duplicates(["doc", "var"])
     answers = answers.reset_index(drop=True)
     entity_mode = options.mode is ObservationMode.ENTITY
     row_unit, row_entity, row_key, rows = _rows(answers, len(units), entity_mode)

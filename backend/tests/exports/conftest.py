@@ -20,7 +20,12 @@ FAILED_DOC = 2
 # doc index -> variable -> answer (None: the engine stored no row for it)
 ANSWERS: dict[int, dict[str, Answer | None]] = {
     0: {
-        "participants": {"value": 120, "confidence": 0.95, "quote": "enrolled 120 patients"},
+        "participants": {
+            "value": 120,
+            "unit": "patients",
+            "confidence": 0.95,
+            "quote": "enrolled 120 patients",
+        },
         "design": {"value": "RCT", "confidence": 0.9, "quote": "randomised controlled"},
         "start_date": {"value": "2021-03-15", "confidence": 0.8, "quote": "15 March 2021"},
         "blinded": {"value": True, "confidence": 0.85, "quote": "double-blind"},

@@ -139,6 +139,10 @@ async def test_csv_long_agrees_with_wide(client: httpx.AsyncClient, trials: Tria
         else:
             assert row["value"] == wide_row[column], row
     assert (long["variable"] == "outcomes").sum() == 5  # two values, one, one NOT_FOUND, failed
+    # The unit is the answer's own (a number's unit), as the engine stored it.
+    units = {(r["document_id"], r["variable"]): r["unit"] for r in long.to_dict("records")}
+    assert units[(trials.doc(0), "participants")] == "patients"
+    assert {unit for key, unit in units.items() if key != (trials.doc(0), "participants")} == {""}
 
 
 async def test_excel_sheets_types_and_layout(
