@@ -18,6 +18,7 @@ from coderai.models.enums import Verdict
 from coderai.services.export_frames import ColumnSpec, ExportFrame
 from coderai.services.export_grid import (
     BELOW_THRESHOLD,
+    CALL_FAILED,
     DOCUMENT_FAILED,
     MISSING_STATUSES,
     NOT_FOUND,
@@ -28,7 +29,13 @@ from coderai.services.export_grid import (
 )
 
 # Stata extended missing values, one per missing status (numeric variables only).
-STATA_MISSING = {NOT_FOUND: ".a", BELOW_THRESHOLD: ".b", DOCUMENT_FAILED: ".c", NOT_PROCESSED: ".d"}
+STATA_MISSING = {
+    NOT_FOUND: ".a",
+    BELOW_THRESHOLD: ".b",
+    DOCUMENT_FAILED: ".c",
+    NOT_PROCESSED: ".d",
+    CALL_FAILED: ".e",
+}
 
 MISSING_MEANINGS = {
     OK: "A value is present (possibly set or confirmed by a reviewer: see *_corrected).",
@@ -39,6 +46,10 @@ MISSING_MEANINGS = {
     ),
     DOCUMENT_FAILED: "The document could not be processed, so no variable has an answer.",
     NOT_PROCESSED: "The job did not reach this document (cancelled, paused or still running).",
+    CALL_FAILED: (
+        "The LLM call that would have answered this variable failed on the document's last "
+        "attempt: the value is unknown, not absent (the answer is flagged for review)."
+    ),
 }
 
 
@@ -199,7 +210,8 @@ def build_codebook(
             "Each value column has a status companion (<var>_status in WIDE, `status` in LONG). "
             "Missing values are blank in CSV, Excel, JSON and Parquet; in Stata, numeric, date, "
             "boolean and category variables use extended missing values "
-            ".a NOT_FOUND, .b BELOW_THRESHOLD, .c DOCUMENT_FAILED, .d NOT_PROCESSED; "
+            ".a NOT_FOUND, .b BELOW_THRESHOLD, .c DOCUMENT_FAILED, .d NOT_PROCESSED, "
+            ".e CALL_FAILED; "
             "string variables are empty and carry the code in the status column."
         ),
         "dates": (

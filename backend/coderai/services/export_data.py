@@ -34,6 +34,7 @@ from coderai.services.export_grid import (
     VariableSpec,
     empty_answers,
 )
+from coderai.services.extraction_types import CALL_FAILED
 
 JSON_NULL = cast(literal("null"), JSONB)
 JSON_EMPTY_LIST = cast(literal("[]"), JSONB)
@@ -133,6 +134,7 @@ async def _extractions(
         "grounding": cast(Extraction.grounding, Text),
         "flags": func.array_to_string(Extraction.flags, "; "),
         "withheld": func.coalesce(any_(Extraction.flags) == VALUE_WITHHELD, False),
+        "call_failed": func.coalesce(any_(Extraction.flags) == CALL_FAILED, False),
         "needs_review": Extraction.needs_review,
         "prompt_version": Extraction.prompt_version,
         "verdict": cast(feedback.verdict, Text),

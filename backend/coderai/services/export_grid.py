@@ -4,8 +4,10 @@ variable, each cell with its final value and exactly one status. Columnar (numpy
 
 Statuses, shared by wide and long: OK; NOT_FOUND (the model answered "absent", or stored no
 answer for a processed document); BELOW_THRESHOLD (confidence under the export's
-minConfidence, or withheld by the variable's own threshold); DOCUMENT_FAILED (the job item
-failed, so there is no answer at all); NOT_PROCESSED (the job never reached the document).
+minConfidence, or withheld by the variable's own threshold); CALL_FAILED (the LLM call that
+would have answered it failed on the document's last attempt: unknown, not absent);
+DOCUMENT_FAILED (the job item failed, so there is no answer at all); NOT_PROCESSED (the job
+never reached the document).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ NOT_FOUND = "NOT_FOUND"
 BELOW_THRESHOLD = "BELOW_THRESHOLD"
 DOCUMENT_FAILED = "DOCUMENT_FAILED"
 NOT_PROCESSED = "NOT_PROCESSED"
-MISSING_STATUSES = (NOT_FOUND, BELOW_THRESHOLD, DOCUMENT_FAILED, NOT_PROCESSED)
+CALL_FAILED = "CALL_FAILED"
+MISSING_STATUSES = (NOT_FOUND, BELOW_THRESHOLD, DOCUMENT_FAILED, NOT_PROCESSED, CALL_FAILED)
 
 # The columns of the answers table (one row per stored extraction).
 ANSWER_COLUMNS = (
@@ -46,6 +49,7 @@ ANSWER_COLUMNS = (
     "grounding",
     "flags",  # joined with "; "
     "withheld",  # flagged VALUE_WITHHELD by the engine
+    "call_failed",  # flagged CALL_FAILED by the engine
     "needs_review",
     "prompt_version",
     "verdict",  # the current feedback's verdict, if any
@@ -259,7 +263,10 @@ def resolve_grid(
         )
         has_value[i] = values[i] is not None and values[i] != []
     withheld = answers["withheld"].to_numpy(dtype=bool)
-    status = np.where(has_value, OK, np.where(withheld, BELOW_THRESHOLD, NOT_FOUND)).astype(object)
+    call_failed = answers["call_failed"].to_numpy(dtype=bool)
+    status = np.select(
+        [has_value, withheld, call_failed], [OK, BELOW_THRESHOLD, CALL_FAILED], NOT_FOUND
+    ).astype(object)
     confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
     if options.min_confidence is not None:
         # A reviewer's verdict outranks the model's confidence; an unknown one is not enough.

@@ -23,6 +23,7 @@ from coderai.services.coercion import (
     display_of,
 )
 from coderai.services.extraction_types import (
+    CALL_FAILED,
     CallFailure,
     DocumentExtraction,
     DocumentInput,
@@ -603,4 +604,48 @@ async def extract_document(
         )
         collector.add(call, result.data, index, options)
     outcome.results = collector.results(prompts, options)
+    _mark_failed_calls(outcome, prompts, options.context.unit.mode)
     return outcome
+
+
+def _mark_failed_calls(
+    outcome: DocumentExtraction, prompts: Sequence[VariablePrompt], mode: ObservationMode
+) -> None:
+    """A variable whose call failed is unknown, not absent: its answers (from other chunks)
+    are flagged as possibly incomplete and sent to review. In DOCUMENT mode one with no
+    answer at all gets an empty result that says so (no default applied), as long as other
+    calls did answer: a document none of whose calls came back has failed as a whole."""
+    failed = {
+        p.variable_id for p in prompts if any(p.name in f.variables for f in outcome.failures)
+    }
+    if not failed or not outcome.results:
+        return
+    for result in outcome.results:
+        if result.variable_id in failed:
+            result.flags.append(CALL_FAILED)
+            result.needs_review = True
+    answered = {result.variable_id for result in outcome.results}
+    for prompt in prompts:
+        if mode is ObservationMode.DOCUMENT and prompt.variable_id in failed - answered:
+            outcome.results.append(
+                ExtractionResult(
+                    variable_id=prompt.variable_id,
+                    prompt_id=prompt.prompt_id,
+                    prompt_version=prompt.prompt_version,
+                    entity_index=0,
+                    entity_key=None,
+                    value=None,
+                    display_value=None,
+                    raw_value=None,
+                    unit=None,
+                    confidence=None,
+                    source_text=None,
+                    char_start=None,
+                    char_end=None,
+                    page=None,
+                    reasoning=None,
+                    grounding=GroundingKind.NONE,
+                    flags=[CALL_FAILED],
+                    needs_review=True,
+                )
+            )

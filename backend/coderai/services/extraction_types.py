@@ -69,6 +69,10 @@ class ExtractionResult:
     needs_review: bool = False
 
 
+# The flag of a variable whose call failed on the document's last attempt: unknown, not absent.
+CALL_FAILED = "CALL_FAILED"
+
+
 @dataclass(frozen=True)
 class CallFailure:
     chunk_index: int

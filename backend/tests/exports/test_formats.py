@@ -221,6 +221,7 @@ async def test_json_has_codebook_and_data(
         "BELOW_THRESHOLD",
         "DOCUMENT_FAILED",
         "NOT_PROCESSED",
+        "CALL_FAILED",
     }
     columns = {c["name"]: c for c in codebook["columns"]}
     assert columns["outcomes_2"]["variable"] == "outcomes"

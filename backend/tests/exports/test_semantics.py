@@ -163,6 +163,7 @@ async def test_quality_figures(client: httpx.AsyncClient, trials: Trials) -> Non
         "BELOW_THRESHOLD": 0,
         "DOCUMENT_FAILED": 1,
         "NOT_PROCESSED": 0,
+        "CALL_FAILED": 0,
     }
     assert start["meanConfidence"] == 0.55  # mean of 0.8 and 0.3: answers with a value
     summary = quality["summary"]

@@ -322,6 +322,28 @@ async def test_unrecoverable_faults_are_recorded_per_call(
     assert [f["kind"] for f in result["failures"]] == ["server_error"]
 
 
+async def test_a_failed_call_leaves_its_variable_unknown_not_absent(
+    runner_client: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    project = await policy_project(runner_client)
+    plant_policy_facts(fake_llm)
+    text = b"The programme started in March 2020. It had a budget of $1m."
+    document = await upload(runner_client, project["id"], "p.txt", text)
+    fake_llm.inject("400")  # not retried: the first call (budget) fails for good
+    result = await preview(runner_client, project["id"], document["id"], callMode="per_variable")
+    assert [(f["kind"], f["variables"]) for f in result["failures"]] == [
+        ("bad_request", ["budget"])
+    ]
+    values = by_name(result)
+    budget = values["budget"]
+    assert (budget["typedValue"], budget["flags"], budget["needsReview"]) == (
+        None,
+        ["CALL_FAILED"],
+        True,
+    )
+    assert values["start"]["typedValue"] == "2020-03" and values["start"]["flags"] == []
+
+
 async def test_preview_bad_input(runner_client: httpx.AsyncClient) -> None:
     project = await policy_project(runner_client)
     other = await create_project(runner_client, name="Other")

@@ -2,6 +2,7 @@
 talking to the fake LLM server."""
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -159,6 +160,36 @@ async def test_a_job_brings_generated_prompts_up_to_date_and_leaves_edited_ones(
     kept = (await runner_client.get(f"/variables/{design['id']}")).json()["currentPrompt"]
     assert (kept["promptText"], kept["origin"]) == (edited, "MANUAL")
     await wait_for(runner_client, response.json()["id"], {"COMPLETE"})
+
+
+@pytest.mark.runner(runner_max_attempts=1, runner_concurrency=1)
+async def test_a_call_failing_on_the_last_attempt_is_exported_as_call_failed(
+    runner_client: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    """The document is kept with what did come back; the variable whose call failed is
+    flagged for review and exported as CALL_FAILED, not as "not found"."""
+    setup = await setup_trials(runner_client, fake_llm, documents=1)
+    project_id = setup["project"]["id"]
+    fake_llm.inject("400")  # the first of the document's two calls fails for good
+    response = await runner_client.post(
+        f"/projects/{project_id}/jobs", json={"jobType": "SAMPLE", "callMode": "per_variable"}
+    )
+    assert response.status_code == 201, response.text
+    job = await wait_for(runner_client, response.json()["id"], {"COMPLETE", "FAILED"})
+    assert job["status"] == "COMPLETE"
+    flagged = (await runner_client.get(f"/jobs/{job['id']}/flagged")).json()
+    items = flagged["items"] if isinstance(flagged, dict) else flagged
+    assert [f["flags"] for f in items] == [["CALL_FAILED"]]
+    failed = items[0]["variableName"]
+    (answered,) = {"participants", "design"} - {failed}
+    export = await runner_client.post(
+        f"/projects/{project_id}/export", json={"format": "JSON", "jobId": job["id"]}
+    )
+    assert export.status_code == 200, export.text
+    download = await runner_client.get(export.json()["downloadUrl"])
+    (row,) = json.loads(download.content)["data"]
+    assert (row[failed], row[f"{failed}_status"]) == (None, "CALL_FAILED")
+    assert row[f"{answered}_status"] == "OK"
 
 
 async def test_full_job_of_200_documents_with_progress(
