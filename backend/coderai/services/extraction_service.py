@@ -31,7 +31,7 @@ from coderai.services.extraction_types import (
     ExtractionResult,
     VariablePrompt,
 )
-from coderai.services.grounding import DocumentIndex, Grounding
+from coderai.services.grounding import DocumentIndex, Grounding, Window
 from coderai.services.llm_client import LLMCallError, LLMClient, LLMOutputError, LLMResult
 from coderai.services.prompt_generator import (
     ANSWER_FIELDS,
@@ -276,6 +276,7 @@ def _candidate(
     chunk: Chunk,
     index: DocumentIndex,
     options: ExtractionOptions,
+    near: Window,
 ) -> _Candidate:
     answer = answer if isinstance(answer, dict) else {"value": answer}
     raw = answer.get("value")
@@ -289,11 +290,7 @@ def _candidate(
         ]
     )
     quote = answer.get("quote") if isinstance(answer.get("quote"), str) else None
-    grounding = index.ground(
-        quote,
-        fuzzy_threshold=options.fuzzy_threshold,
-        near=(chunk.char_start, chunk.char_end),
-    )
+    grounding = index.ground(quote, fuzzy_threshold=options.fuzzy_threshold, near=near)
     reasoning = answer.get("reasoning")
     return _Candidate(
         prompt,
@@ -415,6 +412,24 @@ def _entity_key(record: dict[str, Any]) -> str | None:
     return str(value).strip()
 
 
+def _entity_windows(
+    keys: Sequence[str | None], chunk: Chunk, index: DocumentIndex
+) -> dict[str | None, Window]:
+    """Where each entity's passage lies in the chunk: from the first mention of its
+    identifier to the next entity's, so a quote that several entities share ("Age: 50") is
+    located in the passage of the entity that gave it. Entities whose identifier is not
+    found are not given a window (their answers are located within the chunk)."""
+    whole = (chunk.char_start, chunk.char_end)
+    starts: dict[str, int] = {}
+    for key in dict.fromkeys(k for k in keys if k):
+        found = index.ground(key, near=whole)
+        if found.found and found.char_start is not None:
+            starts[key] = max(found.char_start, chunk.char_start)
+    ordered = sorted(set(starts.values()))
+    ends = dict(zip(ordered, [*ordered[1:], chunk.char_end], strict=True))
+    return {key: (start, max(ends[start], start)) for key, start in starts.items()}
+
+
 def _name_key(name: Any) -> str:
     return " ".join(str(name).split()).casefold()
 
@@ -451,14 +466,21 @@ class AnswerCollector:
         index: DocumentIndex,
         options: ExtractionOptions,
     ) -> None:
+        chunk = call.chunk
         if self.mode is ObservationMode.ENTITY:
             records = data.get(ENTITIES_KEY)
-            records = records if isinstance(records, list) else []
-            for position, record in enumerate(r for r in records if isinstance(r, dict)):
-                entity, _ = self._entity(_entity_key(record), f"chunk{call.chunk.index}#{position}")
-                self._add_answers(entity, call, _answers(record), index, options)
+            records = (
+                [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+            )
+            keys = [_entity_key(record) for record in records]
+            windows = _entity_windows(keys, chunk, index)
+            for position, (record, key) in enumerate(zip(records, keys, strict=True)):
+                entity, _ = self._entity(key, f"chunk{chunk.index}#{position}")
+                near = windows.get(key, (chunk.char_start, chunk.char_end))
+                self._add_answers(entity, call, _answers(record), index, options, near)
         else:
-            self._add_answers(0, call, _answers(data), index, options)
+            near = (chunk.char_start, chunk.char_end)
+            self._add_answers(0, call, _answers(data), index, options, near)
 
     def _add_answers(
         self,
@@ -467,6 +489,7 @@ class AnswerCollector:
         answers: list[dict[str, Any]],
         index: DocumentIndex,
         options: ExtractionOptions,
+        near: Window,
     ) -> None:
         """One candidate per answer (a variable with several values has several); a variable
         the reply left out gets an empty one, so it is reported as not found."""
@@ -477,7 +500,7 @@ class AnswerCollector:
             self.prompts[prompt.variable_id] = prompt
             slot = self.by_slot.setdefault((entity, prompt.variable_id), [])
             for answer in by_name.pop(_name_key(prompt.name), None) or [{"value": None}]:
-                slot.append(_candidate(prompt, answer, call.chunk, index, options))
+                slot.append(_candidate(prompt, answer, call.chunk, index, options, near))
         if by_name:
             logger.warning("answers for unknown variables ignored: %s", ", ".join(sorted(by_name)))
 

@@ -209,7 +209,7 @@ async def test_entity_mode_records_merge_by_identifier(
     text = (
         "Arm A: 40 participants received a dose of 10 mg.\n"
         "Arm B: 35 participants received a dose of 20 mg.\n"
-        "Arm C: 38 participants received placebo.\n"
+        "Arm C: 40 participants received placebo.\n"
     )
     document = await upload(runner_client, project["id"], "arms.txt", text.encode())
     result = await preview(runner_client, project["id"], document["id"])
@@ -217,11 +217,14 @@ async def test_entity_mode_records_merge_by_identifier(
     for value in result["values"]:
         rows.setdefault(value["entityKey"], {})[value["variableName"]] = value
     assert list(rows) == ["Arm A", "Arm B", "Arm C"]
-    assert [rows[k]["participants"]["typedValue"] for k in rows] == [40, 35, 38]
+    assert [rows[k]["participants"]["typedValue"] for k in rows] == [40, 35, 40]
     assert [rows[k]["dose"]["typedValue"] for k in rows] == ["10 mg", "20 mg", None]
     assert [rows[k]["participants"]["entityIndex"] for k in rows] == [0, 1, 2]
     arm_b = rows["Arm B"]["participants"]
     assert text[arm_b["charStart"] : arm_b["charEnd"]] == "35 participants"
+    # Arm C's quote is also Arm A's: it is located in Arm C's own passage.
+    arm_c = rows["Arm C"]["participants"]
+    assert arm_c["charStart"] == text.index("Arm C") + len("Arm C: ")
 
 
 @pytest.mark.runner(chunk_tokens=120, chunk_overlap_tokens=20)
