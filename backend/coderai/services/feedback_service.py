@@ -20,8 +20,9 @@ from coderai.schemas.feedback import (
     QuoteContext,
     VariableAnalysisRead,
 )
+from coderai.schemas.variable import VariableFields
 from coderai.services import job_manager, prompt_service
-from coderai.services.coercion import JsonValue, coerce_value, is_null_answer
+from coderai.services.coercion import JsonScalar, JsonValue, coerce_value, is_null_answer
 from coderai.services.coercion_dates import AMBIGUOUS_DATE
 from coderai.services.feedback_analyzer import ReviewAnalysis, ReviewedItem, analyse, same_value
 
@@ -183,17 +184,30 @@ def _invalid_correction(message: str) -> InvalidInput:
 
 def typed_correction(variable: Variable, raw: object) -> JsonValue:
     """The reviewer's value coerced to the variable's type and categories (422 when it is not
-    one); None means the true value is empty."""
+    one); None means the true value is empty. A variable that keeps several values is always
+    corrected with a list, as it is extracted: a list, or a text with "; " between values."""
     definition = prompt_service.definition_of(variable)
     if raw is None:
         return None
     if isinstance(raw, dict):
         raise _invalid_correction("must be a single value, not an object")
+    several = definition.uncertainty_handling.if_multiple_values is MultiValueAction.ALL
     if isinstance(raw, list):
-        if definition.uncertainty_handling.if_multiple_values is not MultiValueAction.ALL:
+        if not several:
             raise _invalid_correction(f"'{variable.name}' takes one value, not a list")
         if any(isinstance(item, list | dict) for item in raw):
             raise _invalid_correction("list items must be single values")
+    if not several:
+        return _typed_one(definition, raw)
+    elements = raw if isinstance(raw, list) else raw.split(";") if isinstance(raw, str) else [raw]
+    values = [
+        _typed_one(definition, e) for e in elements if not (isinstance(e, str) and not e.strip())
+    ]
+    kept: list[JsonScalar] = [v for v in values if v is not None and not isinstance(v, list)]
+    return kept or None
+
+
+def _typed_one(definition: VariableFields, raw: object) -> JsonValue:
     coerced = coerce_value(raw, definition.type, classification=definition.classification_rules)
     if coerced.error is not None:
         raise _invalid_correction(f"not a valid {definition.type.value}: {coerced.error}")

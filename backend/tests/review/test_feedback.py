@@ -5,7 +5,10 @@ import uuid
 import httpx
 import pytest
 
+from coderai.core.database import Database
 from tests.review.conftest import Scenario, give_feedback, review_everything
+from tests.support.factories import create_project, create_variable
+from tests.support.seed import seed_documents, seed_job
 
 
 async def test_contract_feedback_shape(client: httpx.AsyncClient, scenario: Scenario) -> None:
@@ -184,3 +187,40 @@ async def test_variable_feedback_analysis(client: httpx.AsyncClient, scenario: S
         f"/variables/{variable}/feedback-analysis", params={"jobId": str(uuid.uuid4())}
     )
     assert wrong_job.status_code == 404
+
+
+async def test_a_variable_with_several_values_is_corrected_with_a_list(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    project = await create_project(client)
+    await create_variable(
+        client,
+        project["id"],
+        name="funders",
+        type="TEXT",
+        instructions="Every organisation that funded the trial.",
+        uncertaintyHandling={"ifMultipleValues": "ALL"},
+    )
+    text = "Funded by the Wellcome Trust and by the national research council."
+    documents = await seed_documents(db, uuid.UUID(project["id"]), [text])
+    job = await seed_job(
+        db,
+        uuid.UUID(project["id"]),
+        documents,
+        lambda _doc, _var: {"value": ["Wellcome Trust"], "confidence": 0.9},
+    )
+    extraction = str(job.extraction_ids[(0, "funders", 0)])
+
+    confirmed = await give_feedback(
+        client, extraction, verdict="CORRECT", correctedValue=["Wellcome Trust"]
+    )
+    assert confirmed["correctedValue"] == ["Wellcome Trust"]
+    partial = await give_feedback(
+        client,
+        extraction,
+        verdict="PARTIALLY_CORRECT",
+        correctedValue="Wellcome Trust; national research council",
+    )
+    assert partial["correctedValue"] == ["Wellcome Trust", "national research council"]
+    one = await give_feedback(client, extraction, verdict="INCORRECT", correctedValue="MRC")
+    assert one["correctedValue"] == ["MRC"]  # still a list: the variable keeps several
