@@ -3,12 +3,16 @@
 Services raise `NotFound`, `Conflict`, `InvalidInput`…; routers never build error responses.
 """
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://coderai.dev/problems/"
@@ -160,6 +164,30 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _sqlstate(exc: DBAPIError) -> str | None:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refused to store (SQLSTATE class 22, "data exception": too long,
+    out of range, not representable) came from the request: a 422, and the request's
+    transaction is rolled back, so nothing was written. Anything else is a server error."""
+    assert isinstance(exc, DBAPIError)
+    code = _sqlstate(exc)
+    if code is None or not code.startswith("22"):
+        logger.error("database error", exc_info=exc)
+        return await _unhandled(request, exc)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+    return problem_response(
+        request,
+        status=422,
+        slug="validation-error",
+        title="Validation Error",
+        detail=f"A value in the request cannot be stored: {reason.split(': ', 1)[-1]}.",
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
@@ -174,4 +202,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CoderAIError, _coderai_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -1,6 +1,9 @@
 """Base pydantic model: snake_case in Python, camelCase on the wire."""
 
-from pydantic import BaseModel, ConfigDict
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -13,7 +16,38 @@ class CamelModel(BaseModel):
     )
 
 
-class StrictCamelModel(CamelModel):
+def _refuse_unstorable(value: Any) -> None:
+    """PostgreSQL stores neither a NUL character in text nor a non-finite number in JSON:
+    refuse them at the door (a 422 naming the field) rather than at INSERT (a 500). Nested
+    models check their own fields, so their errors name the nested field."""
+    if isinstance(value, BaseModel):
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character (\\u0000)")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(key)
+            _refuse_unstorable(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_unstorable(item)
+
+
+class InputModel(CamelModel):
+    """Request bodies: only values the database can store."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        _refuse_unstorable(value)
+        return value
+
+
+class StrictCamelModel(InputModel):
     """Request bodies: unknown fields are refused rather than silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
@@ -51,3 +85,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         (422, "Validation failed; `errors` lists each field"),
     )
 }
+
+
+# The largest list offset accepted: far beyond any project, and within PostgreSQL's bigint.
+MAX_OFFSET = 2**31 - 1

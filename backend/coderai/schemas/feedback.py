@@ -7,13 +7,13 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from coderai.models.enums import JobStatus, VariableType, Verdict
-from coderai.schemas.base import CamelModel, StrictCamelModel
+from coderai.schemas.base import CamelModel, InputModel, StrictCamelModel
 from coderai.schemas.job import ExtractionRead
 from coderai.schemas.variable import PromptRead
 from coderai.services.feedback_analyzer import ErrorKind
 
 
-class FeedbackCreate(CamelModel):
+class FeedbackCreate(InputModel):
     """The contract's `{isCorrect, userComment}`, extended with a verdict, a corrected value and
     a note. `userComment` and `note` are one stored text; give either (or the same in both)."""
 

@@ -7,10 +7,10 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from coderai.models.enums import GroundingKind, JobStatus, JobType, LogLevel
-from coderai.schemas.base import CamelModel
+from coderai.schemas.base import CamelModel, InputModel
 
 
-class JobCreate(CamelModel):
+class JobCreate(InputModel):
     job_type: JobType
     # The contract's way: exactly these documents. Otherwise SAMPLE draws `documentCount`
     # (seeded, reproducible with `sampleSeed`) and FULL takes every READY document.
@@ -142,7 +142,7 @@ class JobStatistics(CamelModel):
     variables: list[VariableStatistics]
 
 
-class PreviewRequest(CamelModel):
+class PreviewRequest(InputModel):
     document_id: uuid.UUID
     # Omitted: the whole schema. Nothing is stored; the active prompts are used.
     variable_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=200)

@@ -7,11 +7,12 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from coderai.models.enums import ObservationMode, ProjectScale, ProjectStatus
-from coderai.schemas.base import CamelModel, StrictCamelModel
+from coderai.schemas.base import CamelModel, InputModel, StrictCamelModel
 from coderai.schemas.variable import VariableRead
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Language = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 
 
 class UnitOfObservation(StrictCamelModel):
@@ -34,21 +35,21 @@ class UnitOfObservation(StrictCamelModel):
         return self
 
 
-class ProjectCreate(CamelModel):
+class ProjectCreate(InputModel):
     name: ProjectName
     description: str | None = Field(default=None, max_length=5000)
     scale: ProjectScale
-    language: ShortText = "en"
+    language: Language = "en"
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
 
 
-class ProjectUpdate(CamelModel):
+class ProjectUpdate(InputModel):
     name: ProjectName | None = None
     description: str | None = Field(default=None, max_length=5000)
     scale: ProjectScale | None = None
-    language: ShortText | None = None
+    language: Language | None = None
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation | None = None

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from coderai.schemas.base import CamelModel
+from coderai.schemas.base import CamelModel, InputModel
 from coderai.schemas.project import ProjectCreate, ProjectUpdate
 from coderai.schemas.variable import VariableCreate
 
@@ -17,7 +17,7 @@ class SchemaProjectContext(ProjectCreate):
         return ProjectUpdate.model_validate(self.model_dump(exclude={"name"}))
 
 
-class SchemaDocument(CamelModel):
+class SchemaDocument(InputModel):
     format_version: Literal[1] = 1
     project: SchemaProjectContext | None = None
     variables: list[VariableCreate] = Field(default_factory=list, max_length=500)

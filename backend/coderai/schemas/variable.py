@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from coderai.models.enums import PromptOrigin, VariableType
-from coderai.schemas.base import CamelModel
+from coderai.schemas.base import CamelModel, InputModel
 from coderai.schemas.variable_config import (
     ClassificationRules,
     EdgeCase,
@@ -44,7 +44,7 @@ def _is_iso_date(text: str) -> bool:
     return True
 
 
-class VariableFields(CamelModel):
+class VariableFields(InputModel):
     """Everything that defines a variable; shared by create, schema import and updates."""
 
     name: VariableName
@@ -114,7 +114,7 @@ class VariableCreate(VariableFields):
     order: int | None = Field(default=None, ge=1)
 
 
-class VariableUpdate(CamelModel):
+class VariableUpdate(InputModel):
     """Partial update: the merged result is validated as a whole (`VariableFields`)."""
 
     name: VariableName | None = None
@@ -130,7 +130,7 @@ class VariableUpdate(CamelModel):
     order: int | None = Field(default=None, ge=1)
 
 
-class VariableOrder(CamelModel):
+class VariableOrder(InputModel):
     variable_ids: list[uuid.UUID] = Field(min_length=1)
 
 

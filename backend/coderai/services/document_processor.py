@@ -153,8 +153,9 @@ def _parse_pdf(path: Path) -> ParsedDocument:
         try:
             doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
         except Exception as exc:  # PyMuPDF raises several types (FileDataError, RuntimeError…)
+            reason = str(exc).replace(str(path), "the file")
             raise DocumentParseError(
-                f"The PDF could not be opened; it looks damaged ({exc})."
+                f"The PDF could not be opened; it looks damaged ({reason})."
             ) from exc
         with doc:
             if doc.needs_pass:
@@ -403,9 +404,16 @@ def _parse_html(data: bytes) -> ParsedDocument:
             encoding = codecs.lookup(declared.group(1).decode("ascii")).name
         except LookupError:
             encoding = None
+        if encoding and encoding.startswith(("utf-16", "utf-32")):
+            # A meta tag readable as ASCII cannot be UTF-16/32 (the HTML standard reads UTF-8).
+            encoding = "utf-8"
+    markup: str | None = None
     if encoding is not None:
-        markup = data.decode(encoding, errors="replace")
-    else:
+        try:
+            markup = data.decode(encoding, errors="replace")
+        except LookupError:  # a codec that is not a text encoding ("hex", "zlib", "rot13"…)
+            markup = None
+    if markup is None:
         markup, encoding = decode_text(data)
     parser = _ReadableHtml()
     parser.feed(normalise_text(markup))

@@ -19,7 +19,12 @@ from coderai.schemas.document import FileResult, UploadOutcome
 from coderai.services.document_processor import DocumentParseError, ParsedDocument, parse_document
 from coderai.services.file_store import FileStore, FileTooLarge, StoredFile
 from coderai.services.file_type import Detection, detect
-from coderai.services.table_rows import UnknownColumnError, inspect_table, iter_table_rows
+from coderai.services.table_rows import (
+    NAME_CHARS,
+    UnknownColumnError,
+    inspect_table,
+    iter_table_rows,
+)
 
 ROW_BATCH = 2000
 
@@ -173,7 +178,7 @@ async def ingest_file(
 
     document = Document(
         project_id=project.id,
-        name=upload.filename,
+        name=upload.filename[:NAME_CHARS],
         content_type=detection.content_type if detection else _guess_type(upload.filename),
         status=DocumentStatus.UPLOADED,
         size_bytes=stored.size,
@@ -255,7 +260,7 @@ async def _ingest_table(
                     "project_id": project.id,
                     "name": row.title
                     or row.external_id
-                    or f"{upload.filename} row {row.row_number}",
+                    or f"{upload.filename[: NAME_CHARS - 20]} row {row.row_number}",
                     "content_type": kind.content_type,
                     "status": DocumentStatus.READY,
                     "size_bytes": stored.size,

@@ -44,6 +44,11 @@ def parse_schema_document(body: bytes, content_type: str) -> SchemaDocument:
     try:
         # YAML is a superset of JSON, so one parser reads both; the content type only names it.
         raw = yaml.safe_load(body)
+    except RecursionError as exc:
+        raise InvalidInput(
+            "The schema document is nested too deeply.",
+            errors=[{"field": "body", "message": "nested too deeply"}],
+        ) from exc
     except yaml.YAMLError as exc:
         kind = "YAML" if "yaml" in content_type else "JSON"
         raise InvalidInput(

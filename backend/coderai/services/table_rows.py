@@ -149,11 +149,16 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
+# The longest identifier or title kept (the document name and external id columns' size).
+NAME_CHARS = 1024
+
+
 def _make_row(number: int, text: str, metadata: dict[str, Any], spec: _RowSpec) -> TableRow:
     def cell(column: str | None) -> str | None:
         if column is None:
             return None
-        return text if column == spec.text_column else _cell_text(metadata.get(column))
+        value = text if column == spec.text_column else _cell_text(metadata.get(column))
+        return value[:NAME_CHARS] if value else value
 
     return TableRow(number, text, cell(spec.id_column), cell(spec.title_column), metadata)
 
@@ -370,6 +375,10 @@ class _JsonArrayReader:
                     continue
                 raise DocumentParseError(
                     f"Record {index} of the JSON array is not valid JSON ({exc.msg})."
+                ) from exc
+            except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
+                raise DocumentParseError(
+                    f"Record {index} of the JSON array cannot be read ({exc})."
                 ) from exc
             self._pos = end
             return value

@@ -1,5 +1,6 @@
 """Every malformed or rule-breaking request gets a problem+json 4xx and writes nothing."""
 
+import json
 import uuid
 from typing import Any
 
@@ -64,6 +65,15 @@ PROJECT_CASES: list[tuple[str, Any, int, str]] = [
         "unitOfObservation.whatEachRowRepresent",
     ),
     ("body is a list", [{"name": "P"}], 422, "body"),
+    # Values PostgreSQL cannot store are refused here, not at INSERT.
+    ("NUL in the name", {"name": "a\x00b", "scale": "SMALL"}, 422, "name"),
+    (
+        "NUL in a nested field",
+        {"name": "P", "scale": "SMALL", "unitOfObservation": {"whatEachRowRepresents": "\x00"}},
+        422,
+        "unitOfObservation.whatEachRowRepresents",
+    ),
+    ("language too long", {"name": "P", "scale": "SMALL", "language": "l" * 65}, 422, "language"),
 ]
 
 
@@ -140,6 +150,16 @@ def _variable_cases() -> list[tuple[str, dict[str, Any], str]]:
             "validationRules.pattern",
         ),
         ("default of wrong type", variable_payload(defaultValue="many"), "body"),
+        (
+            "NUL in instructions",
+            variable_payload(instructions="Count\x00 them all."),
+            "instructions",
+        ),
+        (
+            "NUL in a category",
+            category_payload(classificationRules={"categories": ["Yes\x00", "No"]}),
+            "classificationRules.categories.0.value",
+        ),
         ("order zero", variable_payload(order=0), "order"),
         (
             "edge case without action",
@@ -161,6 +181,27 @@ async def test_bad_variable_create(
         await client.post(f"/projects/{project['id']}/variables", json=payload), 422
     )
     assert field in [e["field"] for e in body["errors"]], body["errors"]
+    assert await _counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [('"defaultValue": Infinity', "defaultValue"), ('"validationRules": {"min": NaN}', "min")],
+)
+async def test_non_finite_numbers_are_422(
+    client: httpx.AsyncClient, db: Database, extra: str, field: str
+) -> None:
+    """JSON parsers accept Infinity and NaN; PostgreSQL's JSON does not store them."""
+    project = await create_project(client)
+    before = await _counts(db)
+    body = json.dumps(variable_payload())[:-1] + ", " + extra + "}"
+    response = await client.post(
+        f"/projects/{project['id']}/variables",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    problem = _assert_problem(response, 422)
+    assert any(e["field"].endswith(field) for e in problem["errors"]), problem["errors"]
     assert await _counts(db) == before
 
 
@@ -218,6 +259,7 @@ async def test_malformed_uuid_and_query_are_422(client: httpx.AsyncClient) -> No
     _assert_problem(await client.get("/projects", params={"limit": 0}), 422)
     _assert_problem(await client.get("/projects", params={"limit": 101}), 422)
     _assert_problem(await client.get("/projects", params={"status": "DONE"}), 422)
+    _assert_problem(await client.get("/projects", params={"offset": 2**63}), 422)
 
 
 async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:

@@ -269,3 +269,24 @@ async def test_table_without_text_column_in_a_batch_fails_alone(
     assert note["status"] == "READY"
     assert (await client.get(f"/projects/{project['id']}/documents")).json()["total"] == 1
     await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_very_long_names_and_identifiers_are_kept_to_the_column_size(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    long_id = "x" * 2000
+    files = [
+        ("files", ("n" * 1500 + ".txt", b"A note with a long file name.", "text/plain")),
+        ("files", ("t.csv", f"id,body\n{long_id},hello there\n".encode(), "text/csv")),
+    ]
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files=files,
+        data={"textColumn": "body", "idColumn": "id"},
+    )
+    assert response.status_code == 201, response.text
+    assert [f["outcome"] for f in response.json()["files"]] == ["CREATED", "CREATED"]
+    listing = (await client.get(f"/projects/{project['id']}/documents")).json()
+    assert sorted(len(d["name"]) for d in listing["items"]) == [1024, 1024]
+    await _assert_store_matches_rows(db, data_dir)

@@ -101,3 +101,15 @@ async def test_invalid_import_writes_nothing(client: httpx.AsyncClient) -> None:
     )
     assert broken_yaml.status_code == 422
     assert (await client.get(f"/projects/{project['id']}/schema")).json() == before
+
+
+async def test_a_deeply_nested_document_is_a_422(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    response = await client.post(
+        f"/projects/{project['id']}/schema",
+        content="[" * 3000 + "]" * 3000,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (await client.get(f"/projects/{project['id']}/schema")).json()["variables"] == []

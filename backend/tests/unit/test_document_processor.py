@@ -279,6 +279,14 @@ class TestHtml:
         )
         assert parse_document(path, ContentType.HTML).text == "naïve €"
 
+    @pytest.mark.parametrize("charset", ["hex", "zlib", "rot13", "utf-16"])
+    def test_a_meta_charset_that_cannot_be_right_is_ignored(
+        self, tmp_path: Path, charset: str
+    ) -> None:
+        path = tmp_path / "odd.html"
+        path.write_bytes(f'<meta charset="{charset}"><p>Plain text.</p>'.encode())
+        assert parse_document(path, ContentType.HTML).text == "Plain text."
+
     def test_html_without_extension_is_sniffed(self, tmp_path: Path) -> None:
         path = tmp_path / "download"
         path.write_text("<div>Hello <b>there</b></div>")
@@ -426,6 +434,12 @@ class TestTableRows:
         # NaN has no JSON form and PostgreSQL cannot store NUL characters
         assert rows[0].metadata == {"id": "a", "score": None, "extra": {"k": ["x"]}}
         assert sum(batch.skipped for batch in batches) == 1
+
+    def test_json_array_with_a_number_python_will_not_read(self, tmp_path: Path) -> None:
+        path = tmp_path / "rows.json"
+        path.write_text('[{"text": "ok", "n": ' + "9" * 5000 + "}]")
+        with pytest.raises(DocumentParseError, match="Record 1 of the JSON array cannot be read"):
+            list(iter_table_rows(path, TableKind.JSON, "text"))
 
     def test_jsonl_bad_line(self, tmp_path: Path) -> None:
         path = tmp_path / "rows.jsonl"

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from coderai.api.deps import DocumentDep, FileStoreDep, ProjectDep, SessionDep, SettingsDep
 from coderai.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from coderai.models.enums import DocumentStatus
+from coderai.schemas.base import MAX_OFFSET
 from coderai.schemas.document import (
     DocumentDetail,
     DocumentPage,
@@ -101,7 +102,7 @@ async def upload_documents(
 async def list_documents(
     session: SessionDep,
     project: ProjectDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     status: DocumentStatus | None = None,
 ) -> DocumentPage:

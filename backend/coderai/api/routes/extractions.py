@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from coderai.api.deps import SessionDep, SettingsDep, VariableDep
 from coderai.api.routes.jobs import extraction_read
+from coderai.schemas.base import MAX_OFFSET
 from coderai.schemas.feedback import (
     EvaluateRequest,
     EvaluationRead,
@@ -126,7 +127,7 @@ async def job_feedback(
     session: SessionDep,
     job_id: JobId,
     variable_id: Annotated[uuid.UUID | None, Query(alias="variableId")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[JobFeedbackRead]:
     """The current verdicts on a job's extractions; `X-Total-Count` gives the total."""

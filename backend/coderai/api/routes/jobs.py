@@ -11,6 +11,7 @@ from coderai.api.deps import ProjectDep, SessionDep, SettingsDep
 from coderai.core.errors import Conflict
 from coderai.models import Extraction, ProcessingJob
 from coderai.models.enums import LogLevel
+from coderai.schemas.base import MAX_OFFSET
 from coderai.schemas.job import (
     ExtractionRead,
     JobCreate,
@@ -140,7 +141,7 @@ async def list_jobs(
     response: Response,
     session: SessionDep,
     project: ProjectDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobRead]:
     jobs, total = await job_manager.list_jobs(session, project.id, offset=offset, limit=limit)
@@ -196,7 +197,7 @@ async def get_results(
     min_confidence: Annotated[float | None, Query(alias="minConfidence", ge=0, le=1)] = None,
     variable_id: Annotated[uuid.UUID | None, Query(alias="variableId")] = None,
     document_id: Annotated[uuid.UUID | None, Query(alias="documentId")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[ExtractionRead]:
     """A bare array as in the contract; `X-Total-Count` gives the total for pagination."""
@@ -219,7 +220,7 @@ async def get_flagged(
     response: Response,
     session: SessionDep,
     job: JobDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[ExtractionRead]:
     """Extractions that need a reviewer: below the threshold, ungrounded, unknown category…"""
@@ -239,7 +240,7 @@ async def get_logs(
     job: JobDep,
     level: LogLevel | None = None,
     since: datetime | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[JobLog]:
     """Oldest first; `level` keeps that level and worse, `since` only newer entries."""

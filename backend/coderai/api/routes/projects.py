@@ -7,6 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from coderai.api.deps import ProjectDep, SessionDep
 from coderai.models.enums import ProjectStatus
+from coderai.schemas.base import MAX_OFFSET
 from coderai.schemas.project import (
     ProjectCreate,
     ProjectDetail,
@@ -31,7 +32,7 @@ async def _read(session: SessionDep, project: ProjectDep) -> ProjectRead:
 @router.get("", operation_id="projects-list", response_model=ProjectPage)
 async def list_projects(
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     status: ProjectStatus | None = None,
 ) -> ProjectPage:
