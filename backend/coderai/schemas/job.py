@@ -84,6 +84,7 @@ class JobProgress(CamelModel):
     failed: int
     in_flight: int
     pending: int
+    cancelled: int  # items a cancel stopped: total = done + failed + inFlight + pending + this
     percentage: float
     flagged: int
     success_rate: float | None

@@ -50,6 +50,7 @@ class ExtractionView:
     extraction: Extraction
     variable: Variable
     document_name: str
+    external_id: str | None
     document_length: int
     page: int | None
     context: QuoteContext | None
@@ -128,6 +129,7 @@ async def extraction_detail(
                 Extraction,
                 Variable,
                 Document.name,
+                Document.external_id,
                 func.coalesce(func.length(Document.text), 0),
                 Document.page_offsets,
             )
@@ -138,7 +140,7 @@ async def extraction_detail(
     ).first()
     if row is None:
         raise NotFound(f"Extraction '{extraction_id}' not found.")
-    extraction, variable, document_name, length, page_offsets = row
+    extraction, variable, document_name, external_id, length, page_offsets = row
     page = extraction.page
     if page is None and extraction.char_start is not None:
         page = _page_of(extraction.char_start, page_offsets or [])
@@ -146,6 +148,7 @@ async def extraction_detail(
         extraction=extraction,
         variable=variable,
         document_name=document_name,
+        external_id=external_id,
         document_length=length,
         page=page,
         context=await _context(session, extraction, length, context_chars),
@@ -249,7 +252,8 @@ async def submit_feedback(
         .where(ExtractionFeedback.extraction_id == extraction.id, ExtractionFeedback.is_current)
         .values(is_current=False)
     )
-    stored: Any = corrected
+    # A CORRECT verdict's value is the extraction's own: nothing is stored beside it.
+    stored: Any = corrected if has_correction else None
     if has_correction and corrected is None:
         stored = JSON.NULL  # a JSON null, told apart from "no correction" (SQL NULL)
     feedback = ExtractionFeedback(

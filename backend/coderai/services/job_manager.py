@@ -203,7 +203,8 @@ async def create_job(
         ],
     )
     if job_type is JobType.SAMPLE:
-        project.status = ProjectStatus.SAMPLE_TESTING
+        if project.status is not ProjectStatus.PROCESSING:  # a running FULL job outranks it
+            project.status = ProjectStatus.SAMPLE_TESTING
     elif job_type is JobType.FULL:
         project.status = ProjectStatus.PROCESSING
     await log(

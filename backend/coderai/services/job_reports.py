@@ -18,7 +18,7 @@ from coderai.models import (
     Prompt,
     Variable,
 )
-from coderai.models.enums import GroundingKind, JobItemStatus, LogLevel, Verdict
+from coderai.models.enums import GroundingKind, JobItemStatus, JobStatus, LogLevel, Verdict
 from coderai.schemas.job import JobProgress, JobPrompt, VariableStatistics
 
 # The ETA uses the completion rate over this trailing window (a moving average).
@@ -87,13 +87,20 @@ async def list_logs(
 
 async def progress(session: AsyncSession, job: ProcessingJob) -> JobProgress:
     """Counts come from the job row (kept in step by each item's transaction); the in-flight
-    and timing figures from one grouped query over its items."""
+    and timing figures from one grouped query over its items. An item is in flight while a
+    runner holds its lease; one whose lease lapsed (its runner died) waits to be taken again,
+    so it counts as pending."""
     now = func.now()
+    live = (JobItem.status == JobItemStatus.PROCESSING) & (JobItem.lease_expires_at > now)
+    waiting = (JobItem.status == JobItemStatus.PENDING) | (
+        (JobItem.status == JobItemStatus.PROCESSING) & ~live
+    )
     row = (
         await session.execute(
             select(
-                func.count().filter(JobItem.status == JobItemStatus.PROCESSING),
-                func.count().filter(JobItem.status == JobItemStatus.PENDING),
+                func.count().filter(live),
+                func.count().filter(waiting),
+                func.count().filter(JobItem.status == JobItemStatus.CANCELLED),
                 func.avg(JobItem.duration_ms).filter(JobItem.status == JobItemStatus.DONE),
                 func.count().filter(JobItem.finished_at > now - ETA_WINDOW),
                 func.min(JobItem.finished_at).filter(JobItem.finished_at > now - ETA_WINDOW),
@@ -101,11 +108,11 @@ async def progress(session: AsyncSession, job: ProcessingJob) -> JobProgress:
             ).where(JobItem.job_id == job.id)
         )
     ).one()
-    in_flight, pending, mean_ms, recent, first_recent, db_now = row
+    in_flight, pending, cancelled, mean_ms, recent, first_recent, db_now = row
     current = await session.scalars(
         select(Document.name)
         .join(JobItem, JobItem.document_id == Document.id)
-        .where(JobItem.job_id == job.id, JobItem.status == JobItemStatus.PROCESSING)
+        .where(JobItem.job_id == job.id, live)
         .limit(10)
     )
     finished = job.done_items + job.failed_items
@@ -115,7 +122,9 @@ async def progress(session: AsyncSession, job: ProcessingJob) -> JobProgress:
         # Items finishing in the window, per minute; a lone recent item says little.
         throughput = recent / window * 60 if recent > 1 else None
     remaining = pending + in_flight
-    eta = remaining / throughput * 60 if throughput else None
+    running = job.status in (JobStatus.PENDING, JobStatus.PROCESSING)
+    # A paused job has no finishing time; a running one, the recent completion rate's.
+    eta = remaining / throughput * 60 if throughput and running else None
     return JobProgress(
         job_id=job.id,
         status=job.status,
@@ -125,6 +134,7 @@ async def progress(session: AsyncSession, job: ProcessingJob) -> JobProgress:
         failed=job.failed_items,
         in_flight=in_flight,
         pending=pending,
+        cancelled=cancelled,
         percentage=round(100 * finished / job.total_items, 2) if job.total_items else 100.0,
         flagged=job.flagged_items,
         success_rate=round(job.done_items / finished, 4) if finished else None,

@@ -255,6 +255,8 @@ async def test_pause_stops_new_items_and_resume_finishes(
     assert fake_llm.stats.total_requests == requests_before  # no new item started
     assert await item_counts(db, job["id"]) == settled
     assert (await runner_client.get(f"/jobs/{job['id']}")).json()["status"] == "PAUSED"
+    paused = (await runner_client.get(f"/jobs/{job['id']}/progress")).json()
+    assert paused["etaSeconds"] is None and paused["pending"] > 0  # nothing is running
 
     assert (await runner_client.post(f"/jobs/{job['id']}/resume")).json()["status"] == "PROCESSING"
     done = await wait_for(runner_client, job["id"], {"COMPLETE"})
@@ -284,6 +286,10 @@ async def test_cancel_mid_run(
     assert after == counts
     job_now = (await runner_client.get(f"/jobs/{job['id']}")).json()
     assert job_now["status"] == "CANCELLED"
+    figures = (await runner_client.get(f"/jobs/{job['id']}/progress")).json()
+    assert figures["cancelled"] == counts["CANCELLED"]
+    parts = ("done", "failed", "inFlight", "pending", "cancelled")
+    assert sum(figures[part] for part in parts) == figures["total"] == 30
     assert (await runner_client.delete(f"/jobs/{job['id']}")).status_code == 409
     async with db.sessionmaker() as session:
         kept = await session.scalar(
@@ -369,6 +375,12 @@ async def test_jobs_refused_when_they_cannot_run(
     assert first.status_code == 201
     second = await runner_client.post(f"/projects/{project['id']}/jobs", json={"jobType": "FULL"})
     assert second.status_code == 409 and "already running" in second.json()["detail"]
+    # A sample tried meanwhile does not hide that the project is processing.
+    sample = await runner_client.post(
+        f"/projects/{project['id']}/jobs", json={"jobType": "SAMPLE", "documentCount": 1}
+    )
+    assert sample.status_code == 201, sample.text
+    assert (await runner_client.get(f"/projects/{project['id']}")).json()["status"] == "PROCESSING"
     bad = await runner_client.post(
         f"/projects/{project['id']}/jobs",
         json={"jobType": "SAMPLE", "documentIds": ["6f1c1a52-0000-4000-8000-000000000000"]},

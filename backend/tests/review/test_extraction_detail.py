@@ -3,13 +3,20 @@
 import uuid
 
 import httpx
+from sqlalchemy import update
 
+from coderai.core.database import Database
+from coderai.models import Document
 from tests.review.conftest import Scenario, give_feedback
 
 
 async def test_detail_shows_value_quote_context_and_provenance(
-    client: httpx.AsyncClient, scenario: Scenario
+    client: httpx.AsyncClient, scenario: Scenario, db: Database
 ) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(Document).where(Document.name == "doc-0000.txt").values(external_id="R-7")
+        )
     response = await client.get(f"/extractions/{scenario.extraction(0, 'participants')}")
     assert response.status_code == 200, response.text
     detail = response.json()
@@ -28,6 +35,7 @@ async def test_detail_shows_value_quote_context_and_provenance(
     assert detail["variableName"] == "participants"
     assert detail["variableType"] == "NUMBER"
     assert detail["documentName"] == "doc-0000.txt"
+    assert detail["externalId"] == "R-7"  # as in the job's results
     assert detail["currentFeedback"] is None
     # The whole (short) document comes back, split for highlighting.
     context = detail["context"]

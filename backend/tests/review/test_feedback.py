@@ -214,7 +214,9 @@ async def test_a_variable_with_several_values_is_corrected_with_a_list(
     confirmed = await give_feedback(
         client, extraction, verdict="CORRECT", correctedValue=["Wellcome Trust"]
     )
-    assert confirmed["correctedValue"] == ["Wellcome Trust"]
+    assert (confirmed["correctedValue"], confirmed["hasCorrectedValue"]) == (None, False)
+    history = (await client.get(f"/extractions/{extraction}/feedback")).json()
+    assert (history[0]["correctedValue"], history[0]["hasCorrectedValue"]) == (None, False)
     partial = await give_feedback(
         client,
         extraction,

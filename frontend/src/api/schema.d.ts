@@ -1494,6 +1494,8 @@ export interface components {
             inFlight: number;
             /** Pending */
             pending: number;
+            /** Cancelled */
+            cancelled: number;
             /** Percentage */
             percentage: number;
             /** Flagged */

@@ -64,7 +64,9 @@ def _job_feedback_read(view: JobFeedbackView) -> JobFeedbackRead:
 def _detail(view: ExtractionView) -> ExtractionDetail:
     extraction, variable = view.extraction, view.variable
     return ExtractionDetail(
-        **extraction_read(extraction, variable.name).model_dump(exclude={"page", "document_name"}),
+        **extraction_read(extraction, variable.name, external_id=view.external_id).model_dump(
+            exclude={"page", "document_name"}
+        ),
         page=view.page,
         raw_value=extraction.raw_value,
         reasoning=extraction.reasoning,
