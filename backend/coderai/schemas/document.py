@@ -56,7 +56,8 @@ class FileResult(CamelModel):
     document_id: uuid.UUID | None = None
     status: DocumentStatus | None = None
     # TOO_LARGE (not stored), UNREADABLE (stored as a FAILED document, or a broken table),
-    # TEXT_COLUMN_REQUIRED or UNKNOWN_COLUMN (a table in a multi-file upload; not stored).
+    # TEXT_COLUMN_REQUIRED or UNKNOWN_COLUMN (a table in a multi-file upload; not stored),
+    # NO_ROWS (a table none of whose rows has text; not stored).
     error_code: str | None = None
     error: str | None = None
     # For a table whose text column is missing or unknown: the columns it has.

@@ -4,12 +4,14 @@ delete. Tables become one document per row, inserted in batches."""
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import InvalidInput, NotFound
@@ -141,13 +143,7 @@ async def ingest_file(
 
     existing = await _existing(session, project.id, stored.key)
     if existing is not None:
-        return FileResult(
-            filename=upload.filename,
-            outcome=UploadOutcome.DUPLICATE,
-            content_type=existing.content_type,
-            document_id=existing.id,
-            status=existing.status,
-        ), existing
+        return _duplicate(upload, existing), existing
 
     detection, error = await anyio.to_thread.run_sync(_describe_parse, stored.path, upload.filename)
     if detection is not None and detection.table_kind is not None:
@@ -198,8 +194,16 @@ async def ingest_file(
             document.source_metadata = {**document.source_metadata, **parsed.metadata}
     document.status = DocumentStatus.FAILED if error else DocumentStatus.READY
     document.error = error
-    session.add(document)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(document)
+            await session.flush()
+    except IntegrityError:
+        # The same file, uploaded at the same moment by another request, got there first.
+        existing = await _existing(session, project.id, stored.key)
+        if existing is None:
+            raise
+        return _duplicate(upload, existing), existing
     return FileResult(
         filename=upload.filename,
         outcome=UploadOutcome.CREATED,
@@ -209,6 +213,16 @@ async def ingest_file(
         error_code="UNREADABLE" if error else None,
         error=error,
     ), document
+
+
+def _duplicate(upload: Upload, existing: Document) -> FileResult:
+    return FileResult(
+        filename=upload.filename,
+        outcome=UploadOutcome.DUPLICATE,
+        content_type=existing.content_type,
+        document_id=existing.id,
+        status=existing.status,
+    )
 
 
 def _guess_type(filename: str) -> ContentType:
@@ -293,6 +307,16 @@ async def _ingest_table(
             error=str(exc),
             rows_imported=0,
         )
+    if not imported and not duplicate:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code="NO_ROWS",
+            content_type=kind.content_type,
+            error=f"No row of the table has text in its '{text_column}' column.",
+            rows_imported=0,
+            rows_skipped=skipped,
+        )
     return FileResult(
         filename=upload.filename,
         outcome=UploadOutcome.CREATED if imported else UploadOutcome.DUPLICATE,
@@ -314,9 +338,18 @@ async def delete_document(session: AsyncSession, store: FileStore, document: Doc
     await session.delete(document)
     await session.flush()
     if key is not None:
-        still_used = await session.scalar(
-            select(func.count()).select_from(Document).where(Document.storage_key == key)
+        await release_files(session, store, {key})
+
+
+async def release_files(session: AsyncSession, store: FileStore, keys: set[str]) -> None:
+    """After documents were deleted: remove the originals no document refers to any more
+    (after commit: if the transaction fails the rows stay, and so must their files)."""
+    if not keys:
+        return
+    used = set(
+        await session.scalars(
+            select(Document.storage_key).where(Document.storage_key.in_(keys)).distinct()
         )
-        if not still_used:
-            # After commit: if the transaction fails the row stays, and so must its file.
-            after_commit(session, lambda: store.delete(key))
+    )
+    for key in keys - used:
+        after_commit(session, partial(store.delete, key))

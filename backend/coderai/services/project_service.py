@@ -13,7 +13,8 @@ from coderai.core.errors import NotFound
 from coderai.models import Document, Project, Variable
 from coderai.models.enums import ProjectStatus
 from coderai.schemas.project import ProjectCreate, ProjectUpdate
-from coderai.services import prompt_service
+from coderai.services import document_service, prompt_service
+from coderai.services.file_store import FileStore
 
 # Fields whose change alters every prompt of the project.
 CONTEXT_FIELDS = ("description", "domain", "language", "document_type", "unit_of_observation")
@@ -118,6 +119,15 @@ async def update_project(session: AsyncSession, project: Project, data: ProjectU
     return project
 
 
-async def delete_project(session: AsyncSession, project: Project) -> None:
+async def delete_project(session: AsyncSession, store: FileStore, project: Project) -> None:
+    """Delete the project with everything in it; originals no other project shares go too."""
+    keys = set(
+        await session.scalars(
+            select(Document.storage_key)
+            .where(Document.project_id == project.id, Document.storage_key.is_not(None))
+            .distinct()
+        )
+    )
     await session.delete(project)
     await session.flush()
+    await document_service.release_files(session, store, {k for k in keys if k})

@@ -76,6 +76,7 @@ async def import_schema(
 ) -> ImportOutcome:
     """Apply a validated schema: context, then variables upserted by name (others deleted when
     `replace`). The caller's transaction makes it all or nothing."""
+    await variable_service.lock_schema(session, project.id)
     if document.project is not None:
         await project_service.update_project(session, project, document.project.as_update())
     existing = {v.name: v for v in await variable_service.list_variables(session, project.id)}

@@ -25,7 +25,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from coderai.services.document_processor import DocumentParseError, bom_encoding, normalise_text
+from coderai.services.document_processor import (
+    DocumentParseError,
+    bom_encoding,
+    normalise_text,
+    utf16_without_bom,
+)
 from coderai.services.file_type import TableKind, sniff_delimiter
 
 _READ_CHUNK = 1 << 20
@@ -392,10 +397,11 @@ def _json_array_records(fh: IO[str]) -> Iterator[dict[str, Any]]:
 
 
 def _file_encoding(path: Path) -> str:
-    """The text encoding of a whole file: its BOM, else UTF-8 if every byte decodes, else cp1252
-    (then latin-1), the same fallback as `document_processor.decode_text`."""
+    """The text encoding of a whole file: its BOM or BOM-less UTF-16, else UTF-8 if every byte
+    decodes, else cp1252 (then latin-1), the same order as `document_processor.decode_text`."""
     with path.open("rb") as fh:
-        declared = bom_encoding(fh.read(4))
+        head = fh.read(4096)
+        declared = bom_encoding(head[:4]) or utf16_without_bom(head)
         if declared is not None:
             return declared
         fh.seek(0)

@@ -62,6 +62,12 @@ def _stored_form(definition: VariableFields) -> dict[str, Any]:
     }
 
 
+async def lock_schema(session: AsyncSession, project_id: uuid.UUID) -> None:
+    """Changes to one project's variables take turns (the project row is the lock), so two
+    requests cannot both take a name or number the same position."""
+    await session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+
+
 async def _ensure_name_free(
     session: AsyncSession, project_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
 ) -> None:
@@ -94,6 +100,7 @@ async def create_variable(
     session: AsyncSession, project: Project, data: VariableCreate
 ) -> Variable:
     """Create a variable and its first prompt version; the project's schema is then defined."""
+    await lock_schema(session, project.id)
     await _ensure_name_free(session, project.id, data.name)
     variable = Variable(project_id=project.id, version=1, order=0, **_stored_form(data))
     session.add(variable)
@@ -122,6 +129,7 @@ async def update_variable(
     session: AsyncSession, variable: Variable, data: VariableUpdate
 ) -> Variable:
     """Apply a partial update; the variable's version and prompt move only on a real change."""
+    await lock_schema(session, variable.project_id)
     definition = _merged_definition(variable, data)
     if definition.name != variable.name:
         await _ensure_name_free(session, variable.project_id, definition.name, exclude=variable.id)
@@ -145,6 +153,7 @@ async def update_variable(
 async def reorder_variables(
     session: AsyncSession, project: Project, variable_ids: list[uuid.UUID]
 ) -> Sequence[Variable]:
+    await lock_schema(session, project.id)
     variables = {v.id: v for v in await list_variables(session, project.id)}
     if len(set(variable_ids)) != len(variable_ids) or set(variable_ids) != set(variables):
         raise InvalidInput(
@@ -164,6 +173,7 @@ async def reorder_variables(
 
 async def delete_variable(session: AsyncSession, variable: Variable) -> None:
     project_id = variable.project_id
+    await lock_schema(session, project_id)
     await session.delete(variable)
     await session.flush()
     remaining = await list_variables(session, project_id)

@@ -1,5 +1,6 @@
 """Document ingestion through the API, with real files, and the store kept in step with rows."""
 
+import asyncio
 import hashlib
 import uuid
 from pathlib import Path
@@ -289,4 +290,54 @@ async def test_very_long_names_and_identifiers_are_kept_to_the_column_size(
     assert [f["outcome"] for f in response.json()["files"]] == ["CREATED", "CREATED"]
     listing = (await client.get(f"/projects/{project['id']}/documents")).json()
     assert sorted(len(d["name"]) for d in listing["items"]) == [1024, 1024]
+    await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_a_table_without_any_text_fails_and_keeps_no_file(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    files = [
+        ("files", ("header-only.csv", b"id,body\n", "text/csv")),
+        ("files", ("blank.csv", b"id,body\n1,   \n2,\n", "text/csv")),
+    ]
+    response = await client.post(
+        f"/projects/{project['id']}/documents", files=files, data={"textColumn": "body"}
+    )
+    assert response.status_code == 201, response.text
+    results = response.json()["files"]
+    assert [(r["outcome"], r["errorCode"]) for r in results] == [("FAILED", "NO_ROWS")] * 2
+    assert results[1]["rowsSkipped"] == 2
+    await _assert_store_matches_rows(db, data_dir)
+    assert files_in_store(data_dir) == set()
+
+
+async def test_deleting_a_project_removes_the_originals_only_it_used(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    doomed = await create_project(client)
+    kept = await create_project(client, name="Kept")
+    shared = {"file": ("shared.txt", b"Shared between two projects.", "text/plain")}
+    own = {"file": ("own.txt", b"Only in the deleted project.", "text/plain")}
+    await client.post(f"/projects/{doomed['id']}/documents", files=shared)
+    await client.post(f"/projects/{kept['id']}/documents", files=shared)
+    mine = (await client.post(f"/projects/{doomed['id']}/documents", files=own)).json()
+    assert (await client.delete(f"/projects/{doomed['id']}")).status_code == 204
+    assert mine["sha256"] not in files_in_store(data_dir)
+    assert len(files_in_store(data_dir)) == 1  # the shared original stays for the other
+    await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_the_same_file_uploaded_at_once_is_stored_once(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    upload = {"file": ("same.txt", b"One file, sent six times at once.", "text/plain")}
+    responses = await asyncio.gather(
+        *(client.post(f"/projects/{project['id']}/documents", files=upload) for _ in range(6))
+    )
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [
+        r.text for r in responses
+    ]
+    assert len({r.json()["id"] for r in responses}) == 1
     await _assert_store_matches_rows(db, data_dir)

@@ -1,8 +1,15 @@
 """Variable CRUD, ordering and the current prompt."""
 
+import asyncio
+
 import httpx
 
-from tests.support.factories import category_payload, create_project, create_variable
+from tests.support.factories import (
+    category_payload,
+    create_project,
+    create_variable,
+    variable_payload,
+)
 
 
 async def test_create_variable_generates_prompt_v1(client: httpx.AsyncClient) -> None:
@@ -93,3 +100,21 @@ async def test_rename_to_taken_name_conflicts(client: httpx.AsyncClient) -> None
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert (await client.get(f"/variables/{b['id']}")).json()["name"] == "b"
+
+
+async def test_concurrent_creates_take_turns(client: httpx.AsyncClient) -> None:
+    """Same name at once: one is created, the others are told it exists (409, not 500);
+    different names at once: each gets its own position."""
+    project = await create_project(client)
+    url = f"/projects/{project['id']}/variables"
+    same = await asyncio.gather(
+        *(client.post(url, json=variable_payload(name="dup")) for _ in range(6))
+    )
+    assert sorted(r.status_code for r in same) == [201] + [409] * 5
+    different = await asyncio.gather(
+        *(client.post(url, json=variable_payload(name=f"v{i}")) for i in range(6))
+    )
+    assert all(r.status_code == 201 for r in different), [r.text for r in different]
+    listed = (await client.get(url)).json()
+    orders = [v["order"] for v in (listed["items"] if isinstance(listed, dict) else listed)]
+    assert sorted(orders) == list(range(1, 8))

@@ -401,6 +401,12 @@ class TestTableRows:
         rows = rows_of(list(iter_table_rows(path, TableKind.TSV, "text")))
         assert [(row.text, row.metadata) for row in rows] == [("Sí, señor", {"name": "Zoë"})]
 
+    def test_utf16_csv_without_a_byte_order_mark(self, tmp_path: Path) -> None:
+        path = tmp_path / "rows.csv"
+        path.write_bytes("id,text\n1,café au lait\n".encode("utf-16-le"))
+        (batch,) = list(iter_table_rows(path, TableKind.CSV, "text"))
+        assert [row.text for row in batch.rows] == ["café au lait"]
+
     def test_only_the_text_column(self, tmp_path: Path) -> None:
         path = tmp_path / "rows.csv"
         path.write_text("text\nalpha\n\nbeta\n")

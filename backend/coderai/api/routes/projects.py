@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from coderai.api.deps import ProjectDep, SessionDep
+from coderai.api.deps import FileStoreDep, ProjectDep, SessionDep
 from coderai.models.enums import ProjectStatus
 from coderai.schemas.base import MAX_OFFSET
 from coderai.schemas.project import (
@@ -84,8 +84,8 @@ async def update_project(
 @router.delete(
     "/{projectId}", operation_id="projects-delete", status_code=status.HTTP_204_NO_CONTENT
 )
-async def delete_project(session: SessionDep, project: ProjectDep) -> Response:
-    await project_service.delete_project(session, project)
+async def delete_project(session: SessionDep, store: FileStoreDep, project: ProjectDep) -> Response:
+    await project_service.delete_project(session, store, project)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
