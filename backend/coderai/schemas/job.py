@@ -25,6 +25,8 @@ class JobCreate(InputModel):
             raise ValueError("EVALUATION jobs are started from a prompt draft, not created here")
         if self.document_ids and self.document_count:
             raise ValueError("give documentIds or documentCount, not both")
+        if self.document_ids and self.sample_seed is not None:
+            raise ValueError("sampleSeed draws a sample; with documentIds there is nothing to draw")
         if self.job_type is JobType.FULL and self.document_count:
             raise ValueError("documentCount applies to SAMPLE jobs; a FULL job takes all documents")
         return self

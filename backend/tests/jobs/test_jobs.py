@@ -395,6 +395,15 @@ async def test_jobs_refused_when_they_cannot_run(
         },
     )
     assert both.status_code == 422
+    seeded = await runner_client.post(
+        f"/projects/{project['id']}/jobs",
+        json={
+            "jobType": "SAMPLE",
+            "documentIds": [first.json()["documentIds"][0]],
+            "sampleSeed": 7,
+        },
+    )
+    assert seeded.status_code == 422 and "sampleSeed" in seeded.text
 
 
 async def test_no_llm_configured_is_a_clear_409(client: httpx.AsyncClient) -> None:
