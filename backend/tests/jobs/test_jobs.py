@@ -386,24 +386,17 @@ async def test_jobs_refused_when_they_cannot_run(
         json={"jobType": "SAMPLE", "documentIds": ["6f1c1a52-0000-4000-8000-000000000000"]},
     )
     assert bad.status_code == 422
-    both = await runner_client.post(
-        f"/projects/{project['id']}/jobs",
-        json={
-            "jobType": "SAMPLE",
-            "documentIds": [first.json()["documentIds"][0]],
-            "documentCount": 2,
-        },
-    )
-    assert both.status_code == 422
-    seeded = await runner_client.post(
-        f"/projects/{project['id']}/jobs",
-        json={
-            "jobType": "SAMPLE",
-            "documentIds": [first.json()["documentIds"][0]],
-            "sampleSeed": 7,
-        },
-    )
-    assert seeded.status_code == 422 and "sampleSeed" in seeded.text
+    chosen = [first.json()["documentIds"][0]]
+    # Named documents leave nothing to draw: a count or a seed beside them is refused.
+    for extra, field in (
+        ({"documentCount": 2}, "documentCount"),
+        ({"sampleSeed": 7}, "sampleSeed"),
+    ):
+        conflicting = await runner_client.post(
+            f"/projects/{project['id']}/jobs",
+            json={"jobType": "SAMPLE", "documentIds": chosen, **extra},
+        )
+        assert conflicting.status_code == 422 and field in conflicting.text, conflicting.text
 
 
 async def test_no_llm_configured_is_a_clear_409(client: httpx.AsyncClient) -> None:
