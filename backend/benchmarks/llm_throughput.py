@@ -21,8 +21,14 @@ and the limit would never bind; the default window is therefore 10 s with 100 re
 window (still 600/min). (c) is measured at the fake, from the arrival times of the accepted
 requests: a client that keeps the limit full sends request k + 100 exactly one window after
 request k, so achieved rate ÷ limit = window ÷ the mean time from request k to request k + 100
-(the free first window and a part-filled last one do not distort it). Documents are generated
-evaluation reports of ~1,500-2,400 tokens, one chunk each, with the 10 answers planted.
+(the free first window and a part-filled last one do not distort it).
+
+Documents are generated evaluation reports of 1,500-7,500 tokens (about 2 to 10 pages), with
+the 10 answers planted. The app's default chunk (CHUNK_TOKENS=8000) holds each in one call, as
+the seed asks (chunk only documents over ~10 pages or 5,000 words). (b) is also printed per
+band of document length, and, for the same corpus, as the app's plan would make it with the
+former 2,500-token chunks (counted offline, not called). `--max-tokens 2400` gives the corpus
+this benchmark used before.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import random
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness import percentile
@@ -354,7 +360,7 @@ class Report:
     truth: dict[str, Any]
 
 
-def make_report(number: int, *, min_tokens: int = 1500, max_tokens: int = 2400) -> Report:
+def make_report(number: int, *, min_tokens: int = 1500, max_tokens: int = 7500) -> Report:
     """A deterministic evaluation report of `min_tokens`-`max_tokens` tokens (fake counter)."""
     rng = random.Random(number)
     programme, outcome = rng.choice(PROGRAMMES), rng.choice(OUTCOMES)
@@ -475,6 +481,33 @@ def prompt_breakdown(
     }
 
 
+def planned_prompt_tokens(
+    document: DocumentInput, prompts: Sequence[VariablePrompt], options: ExtractionOptions
+) -> tuple[int, int]:
+    """(calls, prompt tokens) the app's plan makes for `document`, counted as the fake counts
+    them, without calling anything."""
+    calls = plan_calls(document, prompts, options)
+    mode = options.context.unit.mode
+    tokens = 0
+    for call in calls:
+        system, user = build_messages(call, len(calls), options.context)
+        tokens += fake_prompt_tokens(system, user, call_schema(call.prompts, mode))
+    return len(calls), tokens
+
+
+def ratio_by_band(per_document: Sequence[tuple[int, int]], start: int, width: int) -> list[str]:
+    """Prompt ÷ document tokens over the documents in each `width`-token band of length (the
+    first band starts at `start`; a report a little shorter than its target falls in it)."""
+    bands: dict[int, list[tuple[int, int]]] = {}
+    for document, prompt in per_document:
+        bands.setdefault(max(0, document - start) // width, []).append((document, prompt))
+    return [
+        f"{start + band * width}-{start + (band + 1) * width} tokens: "
+        f"{sum(p for _, p in rows) / sum(d for d, _ in rows):.3f} ({len(rows)} documents)"
+        for band, rows in sorted(bands.items())
+    ]
+
+
 @dataclass(frozen=True)
 class RateFigures:
     """How fast the client turned over the fake's window, from accepted arrival times."""
@@ -524,6 +557,7 @@ class Tally:
     correct: int = 0
     exact_quotes: int = 0
     seconds: list[float] = field(default_factory=list)
+    per_document: list[tuple[int, int]] = field(default_factory=list)  # (document, prompt) tokens
 
     def add(
         self, report: Report, outcome: DocumentExtraction, seconds: float, names: dict[Any, str]
@@ -533,6 +567,7 @@ class Tally:
         self.prompt_tokens += outcome.prompt_tokens
         self.completion_tokens += outcome.completion_tokens
         self.document_tokens += count_tokens(report.text)
+        self.per_document.append((count_tokens(report.text), outcome.prompt_tokens))
         self.document_tokens_chunker += chunker.count_tokens(report.text)
         self.failures += len(outcome.failures)
         self.seconds.append(seconds)
@@ -581,11 +616,16 @@ async def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=300.0)
     parser.add_argument("--concurrency", type=int, default=32, help="documents in flight")
     parser.add_argument("--max-concurrency", type=int, default=16, help="LLM calls in flight")
+    parser.add_argument("--min-tokens", type=int, default=1500, help="shortest report")
+    parser.add_argument("--max-tokens", type=int, default=7500, help="longest report")
     args = parser.parse_args()
     quota = round(args.rpm * args.window_seconds / 60)
     burst = max(1, math.ceil(args.rpm / 60))  # paced like the app's client (`from_settings`)
 
-    reports = [make_report(i) for i in range(args.documents)]
+    reports = [
+        make_report(i, min_tokens=args.min_tokens, max_tokens=args.max_tokens)
+        for i in range(args.documents)
+    ]
     context = project_context()
     prompts = variable_prompts(context)
     options = ExtractionOptions(context=context)
@@ -595,6 +635,11 @@ async def main() -> None:
         for r in reports
     ]
     sizes = [count_tokens(r.text) for r in reports]
+    former = replace(options, chunk_tokens=2500)  # the default before CHUNK_TOKENS=8000
+    former_plans = [
+        planned_prompt_tokens(DocumentInput(uuid.uuid4(), "", r.text, [0]), prompts, former)
+        for r in reports
+    ]
 
     fake = spawn_fake_llm(
         "--latency-ms", str(args.latency_ms), "--rpm", str(quota),
@@ -668,6 +713,14 @@ async def main() -> None:
         f"({tally.prompt_tokens / tally.documents:.0f} ÷ "
         f"{tally.document_tokens / tally.documents:.0f}; target ≤ {TARGET_PROMPT_RATIO}) "
         f"{status(prompt_ratio <= TARGET_PROMPT_RATIO)}"
+    )
+    for line in ratio_by_band(tally.per_document, args.min_tokens, 1500):
+        print(f"    {line}")
+    former_calls = sum(calls for calls, _ in former_plans) / len(former_plans)
+    former_ratio = sum(tokens for _, tokens in former_plans) / sum(sizes)
+    print(
+        f"    the same corpus with the former 2,500-token chunks (planned, not called): "
+        f"{former_calls:.3f} calls and a ratio of {former_ratio:.3f} per document"
     )
     rate_met = rate.ratio >= TARGET_RATE_RATIO and stats.rejected_rate_limit == 0
     print(

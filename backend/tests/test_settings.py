@@ -27,3 +27,20 @@ def test_environment_overrides_and_secrets_stay_secret(monkeypatch: pytest.Monke
     assert settings.llm_configured
     assert "sk-secret" not in repr(settings)
     assert settings.files_dir == settings.data_dir / "files"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"CHUNK_TOKENS": "8"},
+        {"ENTITY_CHUNK_TOKENS": "400", "CHUNK_OVERLAP_TOKENS": "250"},
+        {"CHUNK_OVERLAP_TOKENS": "-1"},
+    ],
+)
+def test_chunk_settings_the_chunker_would_refuse_stop_the_start(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match="CHUNK_OVERLAP_TOKENS"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

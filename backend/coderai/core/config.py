@@ -2,8 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,7 +27,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
 
     # --- documents ------------------------------------------------------------------------
-    chunk_tokens: int = 2500
+    # Documents up to ~10 pages (about 5,000 words) take one call; ENTITY mode chunks are
+    # smaller because a call's output grows with the records in its chunk.
+    chunk_tokens: int = 8000
+    entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
 
     # --- LLM ------------------------------------------------------------------------------
@@ -61,6 +65,17 @@ class Settings(BaseSettings):
     # --- exports --------------------------------------------------------------------------
     export_link_ttl_seconds: int = 3600
     secret_key: SecretStr = SecretStr("change-me-in-production")
+
+    @model_validator(mode="after")
+    def _chunks_fit(self) -> Self:
+        """Refuse chunk settings the chunker would refuse, at start-up rather than mid-job."""
+        smallest = min(self.chunk_tokens, self.entity_chunk_tokens)
+        if smallest < 16 or not 0 <= self.chunk_overlap_tokens <= smallest // 2:
+            raise ValueError(
+                "CHUNK_TOKENS and ENTITY_CHUNK_TOKENS must be at least 16, and "
+                "CHUNK_OVERLAP_TOKENS between 0 and half of the smaller of them"
+            )
+        return self
 
     @property
     def files_dir(self) -> Path:

@@ -39,7 +39,10 @@ class ExtractionOptions:
     context: ProjectContext
     # "combined": one call per chunk for all variables; "per_variable": one call per variable.
     call_mode: str = "combined"
-    chunk_tokens: int = 2500
+    # A chunk's size in DOCUMENT mode, where a call's output does not grow with its length,
+    # and in ENTITY mode, where it grows with the records the chunk holds.
+    chunk_tokens: int = 8000
+    entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
     ungrounded_confidence_cap: float = 0.3
     fuzzy_threshold: float = 90.0

@@ -58,11 +58,13 @@ async def load_prompts(session: AsyncSession, snapshot: dict[str, str]) -> list[
     ]
 
 
-def options_for(project: Project, job: ProcessingJob, settings: Settings) -> ExtractionOptions:
+def extraction_options(project: Project, call_mode: str, settings: Settings) -> ExtractionOptions:
+    """How a project's documents are extracted under these settings (jobs and previews)."""
     return ExtractionOptions(
         context=context_of(project),
-        call_mode=str(job.options.get("callMode", "combined")),
+        call_mode=call_mode,
         chunk_tokens=settings.chunk_tokens,
+        entity_chunk_tokens=settings.entity_chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
     )
@@ -82,7 +84,8 @@ async def load_job_inputs(
     job = await session.get_one(ProcessingJob, job_id)
     project = await session.get_one(Project, job.project_id)
     prompts = await load_prompts(session, job.prompt_snapshot)
-    return JobInputs(prompts, options_for(project, job, settings))
+    call_mode = str(job.options.get("callMode", "combined"))
+    return JobInputs(prompts, extraction_options(project, call_mode, settings))
 
 
 class JobInputsCache:

@@ -19,9 +19,8 @@ from coderai.services.extraction_types import (
     ExtractionOptions,
     VariablePrompt,
 )
-from coderai.services.item_processor import load_prompts
+from coderai.services.item_processor import extraction_options, load_prompts
 from coderai.services.llm_client import LLMClient
-from coderai.services.prompt_service import context_of
 
 
 @dataclass(frozen=True)
@@ -72,13 +71,7 @@ async def plan_preview(
             or [{"field": "variableIds", "message": "the project has no variables"}],
         )
     prompts = await load_prompts(session, snapshot)
-    options = ExtractionOptions(
-        context=context_of(project),
-        call_mode=call_mode,
-        chunk_tokens=settings.chunk_tokens,
-        chunk_overlap_tokens=settings.chunk_overlap_tokens,
-        ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
-    )
+    options = extraction_options(project, call_mode, settings)
     doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
     return PreviewPlan(doc, prompts, options)
 

@@ -170,17 +170,24 @@ def _rules_section(var: VariableFields) -> list[str]:
     lines += [f"If {case.situation.strip()}: {case.action.strip()}" for case in var.edge_cases]
     rules = var.validation_rules
     if rules:
-        if rules.min is not None or rules.max is not None:
-            low = "-∞" if rules.min is None else f"{rules.min:g}"
-            high = "∞" if rules.max is None else f"{rules.max:g}"
-            lines.append(f"Valid values: {low} to {high}.")
-        if rules.min_date or rules.max_date:
-            lines.append(f"Valid dates: {rules.min_date or 'any'} to {rules.max_date or 'any'}.")
+        low = None if rules.min is None else f"{rules.min:g}"
+        high = None if rules.max is None else f"{rules.max:g}"
+        lines += _range_line(low, high, "At least", "At most")
+        lines += _range_line(rules.min_date, rules.max_date, "Not before", "Not after")
         if rules.pattern:
             lines.append(f"The value must match the regular expression {rules.pattern}")
         if rules.max_length:
             lines.append(f"At most {rules.max_length} characters.")
     return lines
+
+
+def _range_line(low: str | None, high: str | None, above: str, below: str) -> list[str]:
+    """ "From 0 to 100." / "At least 1." / "Not after 2020-12-31.", or nothing."""
+    if low is not None and high is not None:
+        return [f"From {low} to {high}."]
+    if low is not None:
+        return [f"{above} {low}."]
+    return [] if high is None else [f"{below} {high}."]
 
 
 def value_schema(var: VariableFields) -> dict[str, Any]:

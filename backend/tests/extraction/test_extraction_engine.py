@@ -227,7 +227,7 @@ async def test_entity_mode_records_merge_by_identifier(
     assert arm_c["charStart"] == text.index("Arm C") + len("Arm C: ")
 
 
-@pytest.mark.runner(chunk_tokens=120, chunk_overlap_tokens=20)
+@pytest.mark.runner(entity_chunk_tokens=120, chunk_overlap_tokens=20)
 async def test_entity_split_across_chunks_is_one_record(
     runner_client: httpx.AsyncClient, fake_llm: FakeLLM
 ) -> None:

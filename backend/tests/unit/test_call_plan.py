@@ -2,14 +2,20 @@
 (pure functions; the engine tests check the same requests end to end over HTTP)."""
 
 import json
+import uuid
 from dataclasses import replace
 from typing import Any
 
 from coderai.models.enums import ObservationMode
 from coderai.schemas.project import UnitOfObservation
 from coderai.schemas.variable import VariableFields
-from coderai.services.extraction_service import answer_value_schema, call_schema, combined_questions
-from coderai.services.extraction_types import VariablePrompt
+from coderai.services.extraction_service import (
+    answer_value_schema,
+    call_schema,
+    combined_questions,
+    plan_calls,
+)
+from coderai.services.extraction_types import DocumentInput, ExtractionOptions, VariablePrompt
 from coderai.services.prompt_generator import (
     TYPE_GUIDANCE,
     ProjectContext,
@@ -35,6 +41,7 @@ def prompt_for(name: str, type_: str = "TEXT", **fields: Any) -> VariablePrompt:
     return generated_prompt(CONTEXT, definition)
 
 
+UNSURE_EMPTY = {"confidenceThreshold": 0.6, "ifUncertain": "LEAVE_EMPTY"}
 DESIGN = {"classificationRules": {"categories": ["RCT", "Cohort"]}}
 
 
@@ -69,8 +76,8 @@ def test_one_kind_of_value_keeps_its_type_and_mixed_values_take_the_union() -> N
 
 def test_answer_formats_and_shared_rules_are_stated_once() -> None:
     prompts = [
-        prompt_for("a", "NUMBER", validationRules={"min": 0}),
-        prompt_for("b", "NUMBER", validationRules={"min": 0}),
+        prompt_for("a", "NUMBER", uncertaintyHandling=UNSURE_EMPTY),
+        prompt_for("b", "NUMBER", uncertaintyHandling=UNSURE_EMPTY),
         prompt_for("c", "CATEGORY", **DESIGN),
     ]
     preamble = shared_preamble(CONTEXT)
@@ -79,8 +86,9 @@ def test_answer_formats_and_shared_rules_are_stated_once() -> None:
     )
     assert text.count(TYPE_GUIDANCE[prompts[0].definition.type]) == 1
     assert text.count(TYPE_GUIDANCE[prompts[2].definition.type]) == 1
-    assert text.count("Valid values: 0 to ∞.") == 1
-    assert "### Rules for every variable except c\nValid values: 0 to ∞." in text
+    rule = "Below 0.60 confidence, answer null rather than guess."
+    assert text.count(rule) == 1
+    assert f"### Rules for every variable except c\n{rule}" in text
     for heading in ("### a: number", "### b: number", "### c: category"):
         assert heading in text
     assert "- RCT" in text and "The c of the trial." in text
@@ -106,3 +114,41 @@ def test_prompts_stored_when_values_came_as_lists_keep_their_list() -> None:
             {"type": "array", "items": {"type": ["string", "number"]}},
         ]
     }
+
+
+def test_document_mode_sends_a_ten_page_report_in_one_call_and_entity_mode_splits_it() -> None:
+    """A call's answer grows with the records in its chunk only in ENTITY mode, so only there
+    are chunks small; in DOCUMENT mode a 5,000-word report is asked about once."""
+    paragraph = "The trial enrolled patients at several sites across the region. " * 10
+    text = "\n\n".join([paragraph] * 40)  # 4,000 words, 6,500 tokens by the chunker's count
+    report = DocumentInput(uuid.uuid4(), "report", text, [0])
+    prompts = [prompt_for("design", "CATEGORY", **DESIGN), prompt_for("n", "NUMBER")]
+    entity = replace(
+        CONTEXT,
+        unit=UnitOfObservation(mode=ObservationMode.ENTITY, entity_identification_pattern="Arm"),
+    )
+
+    document_calls = plan_calls(report, prompts, ExtractionOptions(CONTEXT))
+    entity_calls = plan_calls(report, prompts, ExtractionOptions(entity))
+    per_variable = plan_calls(report, prompts, ExtractionOptions(CONTEXT, "per_variable"))
+
+    assert [call.chunk.text for call in document_calls] == [text]
+    assert len(entity_calls) == 3
+    assert all(call.chunk.token_count <= 2500 for call in entity_calls)
+    assert [(c.chunk.text, c.prompts[0].name) for c in per_variable] == [
+        (text, "design"),
+        (text, "n"),
+    ]
+
+
+def test_validity_ranges_read_as_bounds_the_model_can_use() -> None:
+    def rules_text(type_: str, **rules: Any) -> str:
+        return prompt_for("v", type_, validationRules=rules).prompt_text
+
+    assert "From 0 to 100." in rules_text("NUMBER", min=0, max=100)
+    assert "At least 1." in rules_text("NUMBER", min=1)
+    assert "At most 2.5." in rules_text("NUMBER", max=2.5)
+    assert "Not before 1990-01-01." in rules_text("DATE", minDate="1990-01-01")
+    assert "Not after 2020-12." in rules_text("DATE", maxDate="2020-12")
+    assert "From 1990 to 2020-12-31." in rules_text("DATE", minDate="1990", maxDate="2020-12-31")
+    assert "∞" not in rules_text("NUMBER", min=1) + rules_text("DATE", minDate="1990")
