@@ -27,8 +27,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
 
     # --- documents ------------------------------------------------------------------------
-    # Documents up to ~10 pages (about 5,000 words) take one call; ENTITY mode chunks are
-    # smaller because a call's output grows with the records in its chunk.
+    # Documents up to ~10 pages (about 5,000 words) take one call. CHUNK_TOKENS caps every
+    # chunk; ENTITY projects take at most ENTITY_CHUNK_TOKENS, because there a call's answer
+    # grows with the records in its chunk.
     chunk_tokens: int = 8000
     entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250

@@ -77,11 +77,10 @@ def plan_calls(
     document: DocumentInput, prompts: Sequence[VariablePrompt], options: ExtractionOptions
 ) -> list[PlannedCall]:
     """One call per chunk for all variables (combined), or per chunk and variable."""
-    entity_mode = options.context.unit.mode is ObservationMode.ENTITY
     chunks = chunk_text(
         document.text,
         document.page_offsets,
-        max_tokens=options.entity_chunk_tokens if entity_mode else options.chunk_tokens,
+        max_tokens=options.chunk_size(options.context.unit.mode),
         overlap_tokens=options.chunk_overlap_tokens,
     )
     if options.call_mode == "per_variable":

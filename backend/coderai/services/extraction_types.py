@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from coderai.models.enums import GroundingKind
+from coderai.models.enums import GroundingKind, ObservationMode
 from coderai.schemas.variable import VariableFields
 from coderai.services.prompt_generator import ProjectContext
 
@@ -39,13 +39,18 @@ class ExtractionOptions:
     context: ProjectContext
     # "combined": one call per chunk for all variables; "per_variable": one call per variable.
     call_mode: str = "combined"
-    # A chunk's size in DOCUMENT mode, where a call's output does not grow with its length,
-    # and in ENTITY mode, where it grows with the records the chunk holds.
+    # The largest chunk; ENTITY mode, where a call's answer grows with the records its chunk
+    # holds, takes at most `entity_chunk_tokens` of it.
     chunk_tokens: int = 8000
     entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
     ungrounded_confidence_cap: float = 0.3
     fuzzy_threshold: float = 90.0
+
+    def chunk_size(self, mode: ObservationMode) -> int:
+        if mode is ObservationMode.ENTITY:
+            return min(self.chunk_tokens, self.entity_chunk_tokens)
+        return self.chunk_tokens
 
 
 @dataclass

@@ -485,7 +485,8 @@ class LLMClient:
             exc.attempts = attempts[0]
             raise
         except RequestTooLargeError as exc:
-            raise LLMCallError("bad_request", str(exc), attempts=attempts[0]) from exc
+            hint = "; raise LLM_TOKENS_PER_MINUTE or lower CHUNK_TOKENS"
+            raise LLMCallError("bad_request", f"{exc}{hint}", attempts=attempts[0]) from exc
         except Exception as exc:
             if _rejects_method(exc, method):
                 raise _MethodRejectedError(str(exc)) from exc

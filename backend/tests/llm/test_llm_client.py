@@ -386,6 +386,7 @@ async def test_a_request_larger_than_the_token_window_is_refused(fake_llm: FakeL
         await ask(client)
 
     assert caught.value.kind == "bad_request"
+    assert "raise LLM_TOKENS_PER_MINUTE or lower CHUNK_TOKENS" in str(caught.value)
     assert fake_llm.stats.total_requests == 0
 
 

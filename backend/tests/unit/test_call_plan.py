@@ -76,8 +76,8 @@ def test_one_kind_of_value_keeps_its_type_and_mixed_values_take_the_union() -> N
 
 def test_answer_formats_and_shared_rules_are_stated_once() -> None:
     prompts = [
-        prompt_for("a", "NUMBER", uncertaintyHandling=UNSURE_EMPTY),
-        prompt_for("b", "NUMBER", uncertaintyHandling=UNSURE_EMPTY),
+        prompt_for("a", "NUMBER", uncertaintyHandling=UNSURE_EMPTY, validationRules={"min": 0}),
+        prompt_for("b", "NUMBER", uncertaintyHandling=UNSURE_EMPTY, validationRules={"min": 0}),
         prompt_for("c", "CATEGORY", **DESIGN),
     ]
     preamble = shared_preamble(CONTEXT)
@@ -89,6 +89,8 @@ def test_answer_formats_and_shared_rules_are_stated_once() -> None:
     rule = "Below 0.60 confidence, answer null rather than guess."
     assert text.count(rule) == 1
     assert f"### Rules for every variable except c\n{rule}" in text
+    # A rule shorter than a "Rules for …" heading stays with each variable: cheaper that way.
+    assert text.count("At least 0.") == 2
     for heading in ("### a: number", "### b: number", "### c: category"):
         assert heading in text
     assert "- RCT" in text and "The c of the trial." in text
@@ -132,9 +134,13 @@ def test_document_mode_sends_a_ten_page_report_in_one_call_and_entity_mode_split
     entity_calls = plan_calls(report, prompts, ExtractionOptions(entity))
     per_variable = plan_calls(report, prompts, ExtractionOptions(CONTEXT, "per_variable"))
 
+    capped = plan_calls(report, prompts, ExtractionOptions(entity, chunk_tokens=1000))
+
     assert [call.chunk.text for call in document_calls] == [text]
     assert len(entity_calls) == 3
     assert all(call.chunk.token_count <= 2500 for call in entity_calls)
+    # A CHUNK_TOKENS lowered for a short-context model caps ENTITY chunks too.
+    assert len(capped) > 6 and all(call.chunk.token_count <= 1000 for call in capped)
     assert [(c.chunk.text, c.prompts[0].name) for c in per_variable] == [
         (text, "design"),
         (text, "n"),
