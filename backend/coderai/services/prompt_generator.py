@@ -182,7 +182,7 @@ def _rules_section(var: VariableFields) -> list[str]:
 
 
 def _range_line(low: str | None, high: str | None, above: str, below: str) -> list[str]:
-    """ "From 0 to 100." / "At least 1." / "Not after 2020-12-31.", or nothing."""
+    """A bound as the model reads it ("From 0 to 100.", "At least 1."), or nothing."""
     if low is not None and high is not None:
         return [f"From {low} to {high}."]
     if low is not None:
