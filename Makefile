@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check backend
 	$(VENV)/bin/ruff format --check backend
 	$(VENV)/bin/mypy backend/coderai
+	cd backend && $(abspath $(VENV))/bin/lint-imports --config ../pyproject.toml
 
 openapi: $(STAMP)
 	$(VENV)/bin/coderai openapi --output specs/openapi.json

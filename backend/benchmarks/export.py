@@ -30,12 +30,12 @@ from harness import api_server, scratch_database
 
 from coderai.core.config import Settings
 from coderai.core.database import Database, create_engine
+from coderai.exports import data as export_data
+from coderai.exports.frames import build_frame
+from coderai.exports.grid import FrameOptions, resolve_grid
+from coderai.exports.schemas import ExportLayout
 from coderai.models import ProcessingJob, Project
 from coderai.models.enums import ObservationMode
-from coderai.schemas.export import ExportLayout
-from coderai.services import export_data
-from coderai.services.export_frames import build_frame
-from coderai.services.export_grid import FrameOptions, resolve_grid
 from tests.support.seed import Answer, seed_documents, seed_job
 
 CSV_TARGET_SECONDS = 3.0

@@ -24,8 +24,8 @@ import pymupdf
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "backend"))
 
+from coderai.documents.parsers import parse_document  # noqa: E402
 from coderai.models.enums import ContentType  # noqa: E402
-from coderai.services.document_processor import parse_document  # noqa: E402
 
 TARGET_RATIO = 1.3
 mupdf: Any = pymupdf  # PyMuPDF's annotations are partial; untyped calls would fail mypy --strict

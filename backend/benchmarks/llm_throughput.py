@@ -46,24 +46,19 @@ from typing import Any
 
 from harness import percentile
 
-from coderai.models.enums import GroundingKind
-from coderai.schemas.project import UnitOfObservation
-from coderai.schemas.variable import VariableFields
-from coderai.services import chunker
-from coderai.services.extraction_service import (
-    build_messages,
-    call_schema,
-    extract_document,
-    plan_calls,
-)
-from coderai.services.extraction_types import (
+from coderai.extraction import chunker
+from coderai.extraction.engine import build_messages, call_schema, extract_document, plan_calls
+from coderai.extraction.types import (
     DocumentExtraction,
     DocumentInput,
     ExtractionOptions,
     VariablePrompt,
 )
-from coderai.services.llm_client import LLMClient
-from coderai.services.prompt_generator import ProjectContext
+from coderai.llm.client import LLMClient
+from coderai.models.enums import GroundingKind
+from coderai.projects.unit import UnitOfObservation
+from coderai.prompts.generator import ProjectContext
+from coderai.variables.definition import VariableFields
 from tests.support.factories import generated_prompt
 from tests.support.fake_llm import FakeLLMRemote, count_tokens, spawn_fake_llm
 

@@ -36,8 +36,8 @@ def _worker(args: argparse.Namespace) -> None:
     import signal
 
     from coderai.core.database import Database, create_engine
+    from coderai.llm.client import LLMClient
     from coderai.main import resolve_database_url, start_runner
-    from coderai.services.llm_client import LLMClient
 
     settings = get_settings()
     if args.concurrency:

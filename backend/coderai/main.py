@@ -12,8 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from coderai import __version__
-from coderai.api.routes import documents, exports, extractions, health, jobs, projects, variables
-from coderai.core import migrations
+from coderai.core import health, migrations
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
     Database,
@@ -23,11 +22,18 @@ from coderai.core.database import (
 )
 from coderai.core.errors import install_error_handlers
 from coderai.core.logging import configure_logging
-from coderai.schemas.base import PROBLEM_RESPONSES
-from coderai.services.extraction_service import extract_document
-from coderai.services.file_store import FileStore
-from coderai.services.llm_client import LLMClient
-from coderai.workers.task_runner import JobRunner
+from coderai.core.schemas import PROBLEM_RESPONSES
+from coderai.documents import routes as documents
+from coderai.documents.file_store import FileStore
+from coderai.exports import routes as exports
+from coderai.extraction.engine import extract_document
+from coderai.jobs import routes as jobs
+from coderai.jobs.runner import JobRunner
+from coderai.llm.client import LLMClient
+from coderai.projects import routes as projects
+from coderai.prompts import routes as prompts
+from coderai.review import routes as review
+from coderai.variables import routes as variables
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger(__name__)
@@ -106,9 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         projects.router,
         variables.router,
+        prompts.router,
         documents.router,
         jobs.router,
-        extractions.router,
+        review.router,
         exports.router,
         health.router,
     ):

@@ -1,8 +1,8 @@
 """Async engine and sessions; the embedded PostgreSQL used when DATABASE_URL is unset."""
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,44 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
+_AFTER_COMMIT = "coderai.after_commit"
+_ON_ROLLBACK = "coderai.on_rollback"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction has committed (notify the runner, delete
+    a file nothing refers to any more). See docs/ARCHITECTURE.md, "Transactions"."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def on_rollback(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` if the session's transaction rolls back (remove a file just stored)."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(callback)
+
+
+def _run_callbacks(session: AsyncSession, key: str) -> None:
+    session.info.pop(_ON_ROLLBACK if key == _AFTER_COMMIT else _AFTER_COMMIT, None)
+    for callback in session.info.pop(key, []):
+        callback()
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block ends, roll back on any error, then run the
+    callbacks registered for that outcome. Requests, the runner and the CLI all use this."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            _run_callbacks(session, _ON_ROLLBACK)
+            raise
+        _run_callbacks(session, _AFTER_COMMIT)
+
+
 @dataclass
 class Database:
     """The engine and session factory of one process (held on `app.state.db`)."""
@@ -74,16 +112,9 @@ class Database:
     def __post_init__(self) -> None:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A short session that commits on success and rolls back on error (runner, CLI)."""
-        async with self.sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A short unit of work (see `transaction`)."""
+        return transaction(self.sessionmaker)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

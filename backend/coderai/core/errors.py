@@ -58,18 +58,6 @@ class PayloadTooLarge(CoderAIError):
     title = "Payload Too Large"
 
 
-class UnsupportedMediaType(CoderAIError):
-    status_code = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported Media Type"
-
-
-class ServiceUnavailable(CoderAIError):
-    status_code = 503
-    slug = "service-unavailable"
-    title = "Service Unavailable"
-
-
 def problem_response(
     request: Request,
     *,

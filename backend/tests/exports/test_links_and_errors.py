@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from coderai.core.config import Settings
+from coderai.exports.service import sign_link
 from coderai.main import create_app
 from coderai.models.enums import JobType
-from coderai.services.export_service import sign_link
 from tests.exports.conftest import Trials, create_trial_variables
 from tests.support.factories import create_project
 from tests.support.seed import seed_documents, seed_job

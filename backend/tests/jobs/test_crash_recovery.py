@@ -25,20 +25,20 @@ from sqlalchemy import func, select, text, update
 
 from coderai.core.config import Settings
 from coderai.core.database import Database
-from coderai.main import create_app
-from coderai.models import Document, Extraction, JobItem, ProcessingJob, ProcessingLog, Variable
-from coderai.models.enums import JobItemStatus, JobStatus
-from coderai.services.extraction_service import extract_document
-from coderai.services.extraction_types import (
+from coderai.extraction.engine import extract_document
+from coderai.extraction.types import (
     DocumentExtraction,
     DocumentInput,
     ExtractionOptions,
     VariablePrompt,
 )
-from coderai.services.item_processor import ExtractFn
-from coderai.services.llm_client import LLMClient
-from coderai.workers.queue_manager import ClaimedItem, claim_items
-from coderai.workers.task_runner import JobRunner
+from coderai.jobs.runner.claims import ClaimedItem, claim_items
+from coderai.jobs.runner.items import ExtractFn
+from coderai.jobs.runner.runner import JobRunner
+from coderai.llm.client import LLMClient
+from coderai.main import create_app
+from coderai.models import Document, Extraction, JobItem, ProcessingJob, ProcessingLog, Variable
+from coderai.models.enums import JobItemStatus, JobStatus
 from tests.conftest import empty_database, runner_settings
 from tests.jobs.test_jobs import setup_trials, wait_for
 from tests.support.llm_calls import LLMCall, RecordingFakeLLM

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from coderai.core.config import Settings
-from coderai.services.llm_client import (
+from coderai.llm.client import (
     LLMCallError,
     LLMClient,
     LLMNotConfiguredError,
@@ -19,7 +19,7 @@ from coderai.services.llm_client import (
     cost_usd,
     retry_after_seconds,
 )
-from coderai.services.rate_limiter import RateLimiter
+from coderai.llm.rate_limiter import RateLimiter
 from tests.support.fake_llm import FakeLLM
 from tests.support.fake_llm.schemas import document_schema, entity_schema, user_prompt
 

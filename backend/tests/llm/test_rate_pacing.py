@@ -7,8 +7,8 @@ import time
 from pydantic import SecretStr
 
 from coderai.core.config import Settings
-from coderai.services.llm_client import LLMClient
-from coderai.services.rate_limiter import RateLimiter
+from coderai.llm.client import LLMClient
+from coderai.llm.rate_limiter import RateLimiter
 from tests.support.fake_llm import FakeLLM
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from coderai.schemas.variable import VariableFields
-from coderai.services.extraction_types import VariablePrompt
-from coderai.services.prompt_generator import ProjectContext, generate_prompt
+from coderai.extraction.types import VariablePrompt
+from coderai.prompts.generator import ProjectContext, generate_prompt
+from coderai.variables.definition import VariableFields
 
 
 def project_payload(**overrides: Any) -> dict[str, Any]:

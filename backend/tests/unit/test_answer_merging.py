@@ -5,18 +5,18 @@ engine tests send real ones over HTTP)."""
 import uuid
 from typing import Any
 
-from coderai.models.enums import GroundingKind, ObservationMode
-from coderai.schemas.project import UnitOfObservation
-from coderai.schemas.variable import VariableFields
-from coderai.services.extraction_service import AnswerCollector, plan_calls
-from coderai.services.extraction_types import (
+from coderai.extraction.engine import AnswerCollector, plan_calls
+from coderai.extraction.grounding import DocumentIndex
+from coderai.extraction.types import (
     DocumentInput,
     ExtractionOptions,
     ExtractionResult,
     VariablePrompt,
 )
-from coderai.services.grounding import DocumentIndex
-from coderai.services.prompt_generator import ProjectContext
+from coderai.models.enums import GroundingKind, ObservationMode
+from coderai.projects.unit import UnitOfObservation
+from coderai.prompts.generator import ProjectContext
+from coderai.variables.definition import VariableFields
 from tests.support.factories import generated_prompt
 
 TEXT = (

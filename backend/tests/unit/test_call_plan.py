@@ -6,22 +6,17 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from coderai.models.enums import ObservationMode
-from coderai.schemas.project import UnitOfObservation
-from coderai.schemas.variable import VariableFields
-from coderai.services.extraction_service import (
+from coderai.extraction.engine import (
     answer_value_schema,
     call_schema,
     combined_questions,
     plan_calls,
 )
-from coderai.services.extraction_types import DocumentInput, ExtractionOptions, VariablePrompt
-from coderai.services.prompt_generator import (
-    TYPE_GUIDANCE,
-    ProjectContext,
-    question_of,
-    shared_preamble,
-)
+from coderai.extraction.types import DocumentInput, ExtractionOptions, VariablePrompt
+from coderai.models.enums import ObservationMode
+from coderai.projects.unit import UnitOfObservation
+from coderai.prompts.generator import TYPE_GUIDANCE, ProjectContext, question_of, shared_preamble
+from coderai.variables.definition import VariableFields
 from tests.support.factories import generated_prompt
 
 CONTEXT = ProjectContext(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coderai.services.chunker import Chunk, chunk_text, count_tokens, page_of
+from coderai.extraction.chunker import Chunk, chunk_text, count_tokens, page_of
 
 WORDS = [
     *("the", "court", "held", "that", "municipal", "budget", "of", "2024"),

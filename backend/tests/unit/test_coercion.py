@@ -8,19 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coderai.models.enums import MultiValueAction, UncertainAction, VariableType
-from coderai.schemas.variable_config import (
-    Category,
-    ClassificationRules,
-    UncertaintyHandling,
-    ValidationRules,
-)
-from coderai.services.coercion import (
+from coderai.extraction.coercion.values import (
     Coerced,
     apply_multi_value,
     apply_uncertainty,
     coerce_value,
     coerce_values,
+)
+from coderai.models.enums import MultiValueAction, UncertainAction, VariableType
+from coderai.variables.config import (
+    Category,
+    ClassificationRules,
+    UncertaintyHandling,
+    ValidationRules,
 )
 
 N, D, B, C, T = (

@@ -20,16 +20,16 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from coderai.models.enums import ContentType
-from coderai.services import table_rows
-from coderai.services.document_processor import DocumentParseError, parse_document
-from coderai.services.file_type import TableKind, detect, detect_content_type
-from coderai.services.table_rows import (
+from coderai.documents import table_rows
+from coderai.documents.file_type import TableKind, detect, detect_content_type
+from coderai.documents.parsers import DocumentParseError, parse_document
+from coderai.documents.table_rows import (
     TableBatch,
     UnknownColumnError,
     inspect_table,
     iter_table_rows,
 )
+from coderai.models.enums import ContentType
 
 PAGES = [
     "Minutes of the council meeting.\nThe council approved the budget.",

@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
+from coderai.extraction.coercion.values import JsonValue
 from coderai.models.enums import GroundingKind, VariableType, Verdict
-from coderai.services.coercion import JsonValue
-from coderai.services.feedback_analyzer import (
+from coderai.review.analysis import (
     ErrorKind,
     ReviewedItem,
     analyse,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from coderai.documents.file_type import TableKind, detect
+from coderai.documents.parsers import DocumentParseError
 from coderai.models.enums import ContentType
-from coderai.services.document_processor import DocumentParseError
-from coderai.services.file_type import TableKind, detect
 
 
 class TestDetection:

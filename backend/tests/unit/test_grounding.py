@@ -9,14 +9,14 @@ import time
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from coderai.models.enums import GroundingKind
-from coderai.services.grounding import (
+from coderai.extraction.grounding import (
     DocumentIndex,
     Grounding,
     document_index,
     ground_quote,
-    normalize_for_match,
+    normalise_for_match,
 )
+from coderai.models.enums import GroundingKind
 
 TEXT = (
     "Annual report 2023.\n"
@@ -163,9 +163,9 @@ def test_an_index_is_reused_for_many_quotes() -> None:
     assert index.ground("Annual report").page == 1
 
 
-def test_normalize_for_match() -> None:
+def test_normalise_for_match() -> None:
     raw = "  \u201cSmart\u201d  quotes\u2014and \ufb01ne-\n tuning\u00a0 "
-    assert normalize_for_match(raw) == '"smart" quotesand finetuning'
+    assert normalise_for_match(raw) == '"smart" quotesand finetuning'
 
 
 # --- properties ----------------------------------------------------------------------------
@@ -207,10 +207,10 @@ def test_a_normalised_rendering_maps_back_to_an_equivalent_span(data: st.DataObj
     # plain quotes, other case.
     quote = text[start:end].replace("-\n", "").replace("\u00ad\n", "")
     quote = " ".join(quote.split()).upper().replace("\u201c", '"')
-    assume(normalize_for_match(quote))
+    assume(normalise_for_match(quote))
     grounding = ground_quote(text, quote, [0])
     assert grounding.kind in (GroundingKind.EXACT, GroundingKind.NORMALIZED)
-    found, wanted = normalize_for_match(_slice(text, grounding)), normalize_for_match(quote)
+    found, wanted = normalise_for_match(_slice(text, grounding)), normalise_for_match(quote)
     # Equal, except that a match may begin or end inside one expanding character (the "i"
     # of "\ufb01"): the span then covers that whole character.
     assert wanted in found

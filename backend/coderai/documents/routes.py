@@ -1,0 +1,151 @@
+"""Document upload (one file, many files, or a table whose rows become documents), listing,
+detail with text, original download, deletion."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse, JSONResponse
+
+from coderai.core.dependencies import SessionDep, SettingsDep
+from coderai.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from coderai.core.schemas import MAX_OFFSET
+from coderai.documents import service as document_service
+from coderai.documents.dependencies import DocumentDep, FileStoreDep
+from coderai.documents.schemas import (
+    DocumentDetail,
+    DocumentPage,
+    DocumentRead,
+    UploadOutcome,
+    UploadReport,
+)
+from coderai.documents.service import TableOptions, Upload
+from coderai.models.enums import DocumentStatus
+from coderai.projects.dependencies import ProjectDep
+
+router = APIRouter(tags=["documents"])
+
+MAX_FILES_PER_REQUEST = 100
+
+
+@router.post(
+    "/projects/{projectId}/documents",
+    operation_id="documents-upload",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentRead | UploadReport,
+    responses={
+        200: {"model": DocumentRead, "description": "The file was already in the project"},
+        413: {"description": "File larger than MAX_UPLOAD_BYTES"},
+    },
+)
+async def upload_documents(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    store: FileStoreDep,
+    project: ProjectDep,
+    file: Annotated[UploadFile | None, File(description="One document (contract)")] = None,
+    files: Annotated[list[UploadFile] | None, File(description="Several documents")] = None,
+    text_column: Annotated[str | None, Form(alias="textColumn")] = None,
+    id_column: Annotated[str | None, Form(alias="idColumn")] = None,
+    title_column: Annotated[str | None, Form(alias="titleColumn")] = None,
+) -> DocumentRead | UploadReport | JSONResponse:
+    """Upload with `file` (one document → the Document) or `files` (several → a report of each
+    file's outcome). A CSV/TSV/JSON/JSONL/Parquet file needs `textColumn`: each row becomes a
+    document. A file already in the project is not stored again: the existing document is
+    answered with 200 (single file) or reported as DUPLICATE."""
+    uploads = [f for f in ([file] if file else []) + (files or [])]
+    if not uploads:
+        raise InvalidInput(
+            "No file in the request: send multipart field `file` or `files`.",
+            errors=[{"field": "file", "message": "required"}],
+        )
+    if len(uploads) > MAX_FILES_PER_REQUEST:
+        raise InvalidInput(
+            f"At most {MAX_FILES_PER_REQUEST} files per request.",
+            errors=[{"field": "files", "message": "too many files"}],
+        )
+    table = TableOptions(text_column, id_column, title_column)
+    results = []
+    single = file is not None and not files
+    for upload in uploads:
+        result, document = await document_service.ingest_file(
+            session,
+            store,
+            project,
+            Upload(upload.filename or "upload", upload.file),
+            max_bytes=settings.max_upload_bytes,
+            table=table,
+            strict_columns=single,
+        )
+        if single:
+            if result.error_code == "TOO_LARGE":
+                raise PayloadTooLarge(result.error or "file too large")
+            if result.outcome is UploadOutcome.FAILED:
+                raise InvalidInput(
+                    result.error or "The file could not be read.",
+                    errors=[{"field": "file", "message": result.error or "unreadable"}],
+                )
+            if document is not None:
+                body = DocumentRead.model_validate(document)
+                if result.outcome is UploadOutcome.DUPLICATE:
+                    return JSONResponse(body.model_dump(mode="json"), status_code=200)
+                return body
+        results.append(result)
+    created = sum(r.rows_imported or (r.outcome is UploadOutcome.CREATED) for r in results)
+    failed = sum(
+        r.status is DocumentStatus.FAILED or r.outcome is UploadOutcome.FAILED for r in results
+    )
+    return UploadReport(files=results, documents_created=created, documents_failed=failed)
+
+
+@router.get(
+    "/projects/{projectId}/documents", operation_id="documents-list", response_model=DocumentPage
+)
+async def list_documents(
+    session: SessionDep,
+    project: ProjectDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    status: DocumentStatus | None = None,
+) -> DocumentPage:
+    documents, total = await document_service.list_documents(
+        session, project.id, offset=offset, limit=limit, status=status
+    )
+    return DocumentPage(
+        items=[DocumentRead.model_validate(d) for d in documents],
+        total=total,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get("/documents/{documentId}", operation_id="documents-get", response_model=DocumentDetail)
+async def get_document(document: DocumentDep) -> DocumentDetail:
+    return DocumentDetail.model_validate(document)
+
+
+@router.get(
+    "/documents/{documentId}/file",
+    operation_id="documents-download",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_original(document: DocumentDep, store: FileStoreDep) -> FileResponse:
+    """The original file as uploaded (for a row: the table it came from)."""
+    path = store.path_for(document.storage_key) if document.storage_key else None
+    if path is None or not path.exists():
+        raise NotFound(f"The original file of document '{document.id}' is not stored.")
+    filename = str(document.source_metadata.get("filename") or document.name)
+    return FileResponse(path, filename=filename, media_type="application/octet-stream")
+
+
+@router.delete(
+    "/documents/{documentId}",
+    operation_id="documents-delete",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def delete_document(
+    session: SessionDep, store: FileStoreDep, document: DocumentDep
+) -> Response:
+    await document_service.delete_document(session, store, document)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

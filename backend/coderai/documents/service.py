@@ -1,0 +1,346 @@
+"""Documents: ingest uploads once (store the original, parse to text in a thread), list, read,
+delete. Tables become one document per row, inserted in batches."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import anyio
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderai.core.database import after_commit, on_rollback
+from coderai.core.errors import InvalidInput, NotFound
+from coderai.documents.file_store import FileStore, FileTooLarge, StoredFile
+from coderai.documents.file_type import Detection, detect
+from coderai.documents.parsers import DocumentParseError, ParsedDocument, parse_document
+from coderai.documents.schemas import FileResult, UploadOutcome
+from coderai.documents.table_rows import (
+    NAME_CHARS,
+    UnknownColumnError,
+    inspect_table,
+    iter_table_rows,
+)
+from coderai.models import Document, Project
+from coderai.models.enums import ContentType, DocumentStatus
+
+ROW_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    text_column: str | None = None
+    id_column: str | None = None
+    title_column: str | None = None
+
+
+class ColumnProblem(Exception):
+    """A table upload names no text column, or a column the file does not have."""
+
+    def __init__(self, code: str, message: str, available: list[str]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.available = available
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    stream: BinaryIO
+
+
+async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Document:
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"Document '{document_id}' not found.")
+    return document
+
+
+async def list_documents(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    offset: int,
+    limit: int,
+    status: DocumentStatus | None = None,
+) -> tuple[Sequence[Document], int]:
+    statement = select(Document).where(Document.project_id == project_id)
+    if status is not None:
+        statement = statement.where(Document.status == status)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    page = await session.scalars(
+        statement.order_by(Document.created_at, Document.row_index, Document.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return page.all(), total or 0
+
+
+async def _existing(session: AsyncSession, project_id: uuid.UUID, sha256: str) -> Document | None:
+    return await session.scalar(
+        select(Document)
+        .where(Document.project_id == project_id, Document.sha256 == sha256)
+        .order_by(Document.row_index.nulls_first())
+        .limit(1)
+    )
+
+
+def _describe_parse(path: Path, filename: str) -> tuple[Detection | None, str | None]:
+    try:
+        return detect(path, filename), None
+    except DocumentParseError as exc:
+        return None, str(exc)
+
+
+def _parse(path: Path, content_type: ContentType) -> ParsedDocument | str:
+    try:
+        return parse_document(path, content_type)
+    except DocumentParseError as exc:
+        return str(exc)
+
+
+async def ingest_file(
+    session: AsyncSession,
+    store: FileStore,
+    project: Project,
+    upload: Upload,
+    *,
+    max_bytes: int,
+    table: TableOptions,
+    strict_columns: bool = True,
+) -> tuple[FileResult, Document | None]:
+    """Store one upload and turn it into documents; a bad file is reported, never raised.
+    With `strict_columns` a table whose named columns do not exist is a 422 for the request
+    (one file sent); otherwise that file alone is reported FAILED with its columns."""
+    try:
+        stored = await anyio.to_thread.run_sync(
+            lambda: store.put(upload.stream, max_bytes=max_bytes)
+        )
+    except FileTooLarge as exc:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code="TOO_LARGE",
+            error=f"The file is larger than the {exc.limit // (1024 * 1024)} MB limit.",
+        ), None
+    if stored.created:
+        on_rollback(session, lambda: store.delete(stored.key))
+
+    existing = await _existing(session, project.id, stored.key)
+    if existing is not None:
+        return _duplicate(upload, existing), existing
+
+    detection, error = await anyio.to_thread.run_sync(_describe_parse, stored.path, upload.filename)
+    if detection is not None and detection.table_kind is not None:
+        # A savepoint per table: a file that breaks halfway leaves none of its rows behind.
+        try:
+            async with session.begin_nested() as savepoint:
+                result = await _ingest_table(session, project, upload, stored, detection, table)
+                if result.outcome is UploadOutcome.FAILED:
+                    await savepoint.rollback()
+        except ColumnProblem as problem:
+            if strict_columns:
+                raise InvalidInput(
+                    problem.message,
+                    errors=[{"field": "textColumn", "message": problem.message}],
+                    availableColumns=problem.available,
+                ) from problem
+            result = FileResult(
+                filename=upload.filename,
+                outcome=UploadOutcome.FAILED,
+                error_code=problem.code,
+                error=problem.message,
+                content_type=detection.content_type,
+                available_columns=problem.available,
+            )
+        if result.outcome is UploadOutcome.FAILED and stored.created:
+            await anyio.to_thread.run_sync(store.delete, stored.key)
+        return result, None
+
+    document = Document(
+        project_id=project.id,
+        name=upload.filename[:NAME_CHARS],
+        content_type=detection.content_type if detection else _guess_type(upload.filename),
+        status=DocumentStatus.UPLOADED,
+        size_bytes=stored.size,
+        sha256=stored.key,
+        storage_key=stored.key,
+        source_metadata={"filename": upload.filename},
+    )
+    if detection is not None:
+        parsed = await anyio.to_thread.run_sync(_parse, stored.path, detection.content_type)
+        if isinstance(parsed, str):
+            error = parsed
+        else:
+            document.text = parsed.text
+            document.page_offsets = parsed.page_offsets
+            document.page_count = parsed.page_count
+            document.word_count = parsed.word_count
+            document.source_metadata = {**document.source_metadata, **parsed.metadata}
+    document.status = DocumentStatus.FAILED if error else DocumentStatus.READY
+    document.error = error
+    try:
+        async with session.begin_nested():
+            session.add(document)
+            await session.flush()
+    except IntegrityError:
+        # The same file, uploaded at the same moment by another request, got there first.
+        existing = await _existing(session, project.id, stored.key)
+        if existing is None:
+            raise
+        return _duplicate(upload, existing), existing
+    return FileResult(
+        filename=upload.filename,
+        outcome=UploadOutcome.CREATED,
+        content_type=document.content_type,
+        document_id=document.id,
+        status=document.status,
+        error_code="UNREADABLE" if error else None,
+        error=error,
+    ), document
+
+
+def _duplicate(upload: Upload, existing: Document) -> FileResult:
+    return FileResult(
+        filename=upload.filename,
+        outcome=UploadOutcome.DUPLICATE,
+        content_type=existing.content_type,
+        document_id=existing.id,
+        status=existing.status,
+    )
+
+
+def _guess_type(filename: str) -> ContentType:
+    # Only for the record of a file that could not be read at all.
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    return {
+        "pdf": ContentType.PDF,
+        "docx": ContentType.DOCX,
+        "md": ContentType.MD,
+        "html": ContentType.HTML,
+        "htm": ContentType.HTML,
+    }.get(suffix, ContentType.TXT)
+
+
+async def _ingest_table(
+    session: AsyncSession,
+    project: Project,
+    upload: Upload,
+    stored: StoredFile,
+    detection: Detection,
+    table: TableOptions,
+) -> FileResult:
+    kind = detection.table_kind
+    assert kind is not None
+    if not table.text_column:
+        columns = await anyio.to_thread.run_sync(inspect_table, stored.path, kind)
+        raise ColumnProblem(
+            "TEXT_COLUMN_REQUIRED",
+            f"'{upload.filename}' is a table: name its text column (textColumn) so each row "
+            "becomes a document.",
+            columns,
+        )
+    text_column = table.text_column
+    imported = skipped = duplicate = 0
+    try:
+        # Opening checks the named columns and reads the header: blocking, so in a thread.
+        batches = await anyio.to_thread.run_sync(
+            lambda: iter_table_rows(
+                stored.path, kind, text_column, table.id_column, table.title_column, ROW_BATCH
+            )
+        )
+        while (batch := await anyio.to_thread.run_sync(next, batches, None)) is not None:
+            skipped += batch.skipped
+            if not batch.rows:
+                continue
+            values = [
+                {
+                    "id": uuid.uuid4(),
+                    "project_id": project.id,
+                    "name": row.title
+                    or row.external_id
+                    or f"{upload.filename[: NAME_CHARS - 20]} row {row.row_number}",
+                    "content_type": kind.content_type,
+                    "status": DocumentStatus.READY,
+                    "size_bytes": stored.size,
+                    "sha256": stored.key,
+                    "storage_key": stored.key,
+                    "row_index": row.row_number,
+                    "external_id": row.external_id,
+                    "text": row.text,
+                    "page_offsets": [0],
+                    "page_count": 1,
+                    "word_count": len(row.text.split()),
+                    "source_metadata": _row_metadata(row.metadata, upload.filename),
+                }
+                for row in batch.rows
+            ]
+            result = await session.execute(
+                insert(Document).on_conflict_do_nothing().returning(Document.id), values
+            )
+            inserted = len(result.all())
+            imported += inserted
+            duplicate += len(values) - inserted
+    except UnknownColumnError as exc:
+        raise ColumnProblem("UNKNOWN_COLUMN", str(exc), exc.available) from exc
+    except DocumentParseError as exc:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code="UNREADABLE",
+            content_type=kind.content_type,
+            error=str(exc),
+            rows_imported=0,
+        )
+    if not imported and not duplicate:
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code="NO_ROWS",
+            content_type=kind.content_type,
+            error=f"No row of the table has text in its '{text_column}' column.",
+            rows_imported=0,
+            rows_skipped=skipped,
+        )
+    return FileResult(
+        filename=upload.filename,
+        outcome=UploadOutcome.CREATED if imported else UploadOutcome.DUPLICATE,
+        content_type=kind.content_type,
+        status=DocumentStatus.READY,
+        rows_imported=imported,
+        rows_skipped=skipped,
+        rows_duplicate=duplicate,
+    )
+
+
+def _row_metadata(metadata: dict[str, Any], filename: str) -> dict[str, Any]:
+    return {"filename": filename, "columns": metadata}
+
+
+async def delete_document(session: AsyncSession, store: FileStore, document: Document) -> None:
+    """Delete the document; its original goes too once no document refers to it."""
+    key = document.storage_key
+    await session.delete(document)
+    await session.flush()
+    if key is not None:
+        await release_files(session, store, {key})
+
+
+async def release_files(session: AsyncSession, store: FileStore, keys: set[str]) -> None:
+    """After documents were deleted: remove the originals no document refers to any more
+    (after commit: if the transaction fails the rows stay, and so must their files)."""
+    if not keys:
+        return
+    used = set(
+        await session.scalars(
+            select(Document.storage_key).where(Document.storage_key.in_(keys)).distinct()
+        )
+    )
+    for key in keys - used:
+        after_commit(session, partial(store.delete, key))

@@ -1,0 +1,427 @@
+"""Stream the rows of a tabular file (CSV, TSV, JSON, JSON Lines, Parquet) as future documents.
+
+Nothing here loads a whole file: CSV/TSV go through pyarrow's streaming CSV reader, Parquet
+through `ParquetFile.iter_batches`, JSON Lines line by line, and a JSON array element by element
+with the standard library's `JSONDecoder.raw_decode` over a sliding buffer (pyarrow.json and
+pandas.read_json only stream JSON Lines, so either would hold the whole array in memory).
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import datetime as dt
+import decimal
+import itertools
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from coderai.documents.file_type import TableKind, sniff_delimiter
+from coderai.documents.parsers import (
+    DocumentParseError,
+    bom_encoding,
+    normalise_text,
+    utf16_without_bom,
+)
+
+_READ_CHUNK = 1 << 20
+_INSPECT_ROWS = 1000  # JSON rows read to list the column names
+_SNIFF_CHARS = 64 * 1024
+
+
+class UnknownColumnError(DocumentParseError):
+    """A column named by the user is not in the file."""
+
+    def __init__(self, column: str, available: list[str]) -> None:
+        self.column = column
+        self.available = available
+        listed = ", ".join(repr(name) for name in available) or "none"
+        super().__init__(f"The file has no column {column!r}; its columns are: {listed}.")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    row_number: int  # 1-based position among the file's data rows (the header is not counted)
+    text: str
+    external_id: str | None
+    title: str | None
+    metadata: dict[str, Any]  # every column except the text column, as JSON-safe values
+
+
+@dataclass(frozen=True, slots=True)
+class TableBatch:
+    rows: list[TableRow]
+    skipped: int  # rows in this stretch of the file left out because their text was blank
+
+
+def inspect_table(path: Path, kind: TableKind) -> list[str]:
+    """The column names of a tabular file (for JSON, the keys of its first 1,000 records)."""
+    if kind is TableKind.PARQUET:
+        return list(_open_parquet(path).schema_arrow.names)
+    if kind in (TableKind.CSV, TableKind.TSV):
+        return list(_open_csv(path, _csv_dialect(path, kind)).schema.names)
+    names: dict[str, None] = {}
+    for _, record in zip(range(_INSPECT_ROWS), _iter_json_records(path, kind), strict=False):
+        names.update(dict.fromkeys(record))
+    return list(names)
+
+
+def iter_table_rows(
+    path: Path,
+    kind: TableKind,
+    text_column: str,
+    id_column: str | None = None,
+    title_column: str | None = None,
+    batch_size: int = 2000,
+) -> Iterator[TableBatch]:
+    """Check the named columns, then yield the file's rows in batches of up to `batch_size`.
+
+    Rows whose text is empty or blank are left out and counted in `TableBatch.skipped`.
+    CSV cells stay strings: CSV carries no types, and guessing them from the first block can
+    fail further down the file and strips leading zeros from codes such as "00123".
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    is_csv = kind in (TableKind.CSV, TableKind.TSV)
+    dialect = _csv_dialect(path, kind) if is_csv else None
+    available = (
+        list(_open_csv(path, dialect).schema.names) if dialect else inspect_table(path, kind)
+    )
+    for column in (text_column, id_column, title_column):
+        if column is not None and column not in available:
+            raise UnknownColumnError(column, available)
+    spec = _RowSpec(text_column, id_column, title_column)
+    if kind is TableKind.PARQUET:
+        parquet = _open_parquet(path)
+        records = _rows_from_arrow(parquet.iter_batches(batch_size=batch_size), spec)
+    elif dialect:
+        # Every column is read as a string (see the docstring); "" is the only null.
+        convert = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(available, pa.string()),
+            strings_can_be_null=True,
+            null_values=[""],
+        )
+        records = _rows_from_arrow(_open_csv(path, dialect, convert), spec)
+    else:
+        records = _rows_from_json(_iter_json_records(path, kind), spec)
+    return _rebatch(records, batch_size)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowSpec:
+    text_column: str
+    id_column: str | None
+    title_column: str | None
+
+
+# Rows in file order, with None standing for a row skipped because its text is blank.
+_RowStream = Iterator[TableRow | None]
+
+
+def _rebatch(records: _RowStream, batch_size: int) -> Iterator[TableBatch]:
+    rows: list[TableRow] = []
+    skipped = 0
+    for row in records:
+        if row is None:
+            skipped += 1
+            continue
+        rows.append(row)
+        if len(rows) >= batch_size:
+            yield TableBatch(rows, skipped)
+            rows, skipped = [], 0
+    if rows or skipped:
+        yield TableBatch(rows, skipped)
+
+
+def _cell_text(value: Any) -> str | None:
+    """The stripped text of a cell, or None when it is missing or blank."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = (
+            json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+        )
+    text = normalise_text(value).strip()
+    return text or None
+
+
+# The longest identifier or title kept (the document name and external id columns' size).
+NAME_CHARS = 1024
+
+
+def _make_row(number: int, text: str, metadata: dict[str, Any], spec: _RowSpec) -> TableRow:
+    def cell(column: str | None) -> str | None:
+        if column is None:
+            return None
+        value = text if column == spec.text_column else _cell_text(metadata.get(column))
+        return value[:NAME_CHARS] if value else value
+
+    return TableRow(number, text, cell(spec.id_column), cell(spec.title_column), metadata)
+
+
+# ----------------------------------------------------------------------------- Arrow (CSV, Parquet)
+
+
+def _open_parquet(path: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DocumentParseError(f"The Parquet file could not be read ({exc}).") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _CsvDialect:
+    encoding: str
+    delimiter: str
+
+
+def _csv_dialect(path: Path, kind: TableKind) -> _CsvDialect:
+    encoding = _file_encoding(path)
+    if kind is TableKind.TSV:
+        return _CsvDialect(encoding, "\t")
+    with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        head = fh.read(_SNIFF_CHARS)
+    return _CsvDialect(encoding, sniff_delimiter(head, len(head) == _SNIFF_CHARS) or ",")
+
+
+def _open_csv(
+    path: Path, dialect: _CsvDialect, convert: pacsv.ConvertOptions | None = None
+) -> pacsv.CSVStreamingReader:
+    # pyarrow skips a UTF-8 BOM itself and transcodes other encodings through Python codecs.
+    encoding = "utf8" if dialect.encoding == "utf-8-sig" else dialect.encoding
+    try:
+        return pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=_READ_CHUNK, encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True),
+            convert_options=convert,
+        )
+    except (pa.ArrowException, OSError) as exc:
+        raise DocumentParseError(f"The CSV file could not be read ({exc}).") from exc
+
+
+def _rows_from_arrow(batches: Iterable[pa.RecordBatch], spec: _RowSpec) -> _RowStream:
+    number = 0
+    iterator = iter(batches)
+    while True:
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise DocumentParseError(
+                f"The file could not be read past row {number} ({exc})."
+            ) from exc
+        names = batch.schema.names
+        columns = [_json_safe_column(batch.column(i)) for i in range(batch.num_columns)]
+        text_index = names.index(spec.text_column)
+        texts = columns[text_index]
+        other_names = [name for i, name in enumerate(names) if i != text_index]
+        others = [values for i, values in enumerate(columns) if i != text_index]
+        # zip(*others) would be empty when the text column is the file's only column.
+        other_rows = zip(*others, strict=True) if others else itertools.repeat(())
+        for raw_text, values in zip(texts, other_rows, strict=bool(others)):
+            number += 1
+            text = _cell_text(raw_text)
+            if text is None:
+                yield None
+                continue
+            yield _make_row(number, text, dict(zip(other_names, values, strict=True)), spec)
+
+
+def _json_safe_column(array: pa.Array) -> list[Any]:
+    """A column as Python values that JSON (and PostgreSQL JSONB) accepts."""
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        return _json_safe_column(array.dictionary_decode())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        # JSONB cannot store \u0000; the vectorised replace is far cheaper than a Python pass.
+        values: list[Any] = pc.replace_substring(array, "\x00", "").to_pylist()
+        return values
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_null(kind):
+        values = array.to_pylist()
+        return values
+    return [_json_safe(value) for value in array.to_pylist()]
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value  # JSONB rejects \u0000
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None  # JSON has no NaN or infinity
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return str(value)
+
+
+# ------------------------------------------------------------------------------- JSON, JSON Lines
+
+
+def _rows_from_json(records: Iterator[dict[str, Any]], spec: _RowSpec) -> _RowStream:
+    for number, record in enumerate(records, start=1):
+        text = _cell_text(record.get(spec.text_column))
+        if text is None:
+            yield None
+            continue
+        # Values from json are JSON-safe already except for NUL characters, which JSONB rejects.
+        metadata = {
+            key: _json_safe(value) for key, value in record.items() if key != spec.text_column
+        }
+        yield _make_row(number, text, metadata, spec)
+
+
+def _non_finite(constant: str) -> None:
+    return None  # NaN, Infinity and -Infinity (accepted by Python's json) become null
+
+
+_DECODER = json.JSONDecoder(parse_constant=_non_finite)
+
+
+def _iter_json_records(path: Path, kind: TableKind) -> Iterator[dict[str, Any]]:
+    encoding = _file_encoding(path)
+    with path.open("r", encoding=encoding, newline=None) as fh:
+        if kind is TableKind.JSONL:
+            yield from _jsonl_records(fh)
+        else:
+            yield from _json_array_records(fh)
+
+
+def _jsonl_records(fh: IO[str]) -> Iterator[dict[str, Any]]:
+    for line_number, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = _DECODER.decode(line)
+        except ValueError as exc:
+            raise DocumentParseError(f"Line {line_number} is not valid JSON ({exc}).") from exc
+        if not isinstance(record, dict):
+            raise DocumentParseError(f"Line {line_number} is not a JSON object.")
+        yield record
+
+
+class _JsonArrayReader:
+    """Reads `[ {...}, {...} ]` one element at a time, keeping only a bounded buffer in memory."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self._fh = fh
+        self._buffer = ""
+        self._pos = 0
+        self._eof = False
+
+    def _fill(self, at_least: int = _READ_CHUNK) -> bool:
+        if self._eof:
+            return False
+        chunk = self._fh.read(max(at_least, _READ_CHUNK))
+        self._eof = not chunk
+        self._buffer = self._buffer[self._pos :] + chunk
+        self._pos = 0
+        return bool(chunk)
+
+    def _next_char(self) -> str:
+        """The next non-whitespace character (not consumed), or "" at the end of the file."""
+        while True:
+            while self._pos < len(self._buffer) and self._buffer[self._pos].isspace():
+                self._pos += 1
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._fill():
+                return ""
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        if self._next_char() != "[":
+            raise DocumentParseError("The JSON file must be an array of records ([{...}, ...]).")
+        self._pos += 1
+        index = 0
+        while True:
+            char = self._next_char()
+            if char == "]":
+                return
+            if index:
+                if char != ",":
+                    raise DocumentParseError(
+                        f"The JSON array is malformed after record {index} (expected ',' or ']')."
+                    )
+                self._pos += 1
+                self._next_char()
+            index += 1
+            record = self._decode_element(index)
+            if not isinstance(record, dict):
+                raise DocumentParseError(f"Element {index} of the JSON array is not an object.")
+            yield record
+
+    def _decode_element(self, index: int) -> Any:
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self._buffer, self._pos)
+            except json.JSONDecodeError as exc:
+                # Either the element is cut by the buffer's end (read more) or it is invalid.
+                if self._fill(at_least=len(self._buffer)):
+                    continue
+                raise DocumentParseError(
+                    f"Record {index} of the JSON array is not valid JSON ({exc.msg})."
+                ) from exc
+            except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
+                raise DocumentParseError(
+                    f"Record {index} of the JSON array cannot be read ({exc})."
+                ) from exc
+            self._pos = end
+            return value
+
+
+def _json_array_records(fh: IO[str]) -> Iterator[dict[str, Any]]:
+    return _JsonArrayReader(fh).records()
+
+
+# ------------------------------------------------------------------------------------- Encoding
+
+
+def _file_encoding(path: Path) -> str:
+    """The text encoding of a whole file: its BOM or BOM-less UTF-16, else UTF-8 if every byte
+    decodes, else cp1252 (then latin-1), the same order as `document_processor.decode_text`."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+        declared = bom_encoding(head[:4]) or utf16_without_bom(head)
+        if declared is not None:
+            return declared
+        fh.seek(0)
+        # Validate incrementally so a large file is never held in memory at once.
+        for encoding in ("utf-8", "cp1252"):
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                for chunk in iter(lambda: fh.read(_READ_CHUNK), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+                return encoding
+            except UnicodeDecodeError:
+                fh.seek(0)
+    return "latin-1"
+
+
+__all__ = [
+    "TableBatch",
+    "TableRow",
+    "UnknownColumnError",
+    "inspect_table",
+    "iter_table_rows",
+]

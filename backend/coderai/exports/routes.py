@@ -1,0 +1,60 @@
+"""Exports: build a dataset file from a job's results, download it through a signed link."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from coderai.core.dependencies import SessionDep, SettingsDep
+from coderai.exports import service as export_service
+from coderai.exports.schemas import ExportConfig, ExportRead
+from coderai.projects.dependencies import ProjectDep
+
+router = APIRouter(tags=["exports"])
+
+
+@router.post(
+    "/projects/{projectId}/export",
+    operation_id="exports-create",
+    response_model=ExportRead,
+    responses={
+        404: {"description": "Unknown project, or a jobId not in this project"},
+        409: {"description": "The project has no results to export yet"},
+    },
+)
+async def create_export(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    project: ProjectDep,
+    body: ExportConfig,
+) -> ExportRead:
+    """Build CSV, Excel, JSON, Parquet or Stata from a job (default: the latest complete one)
+    and answer a download link that expires after EXPORT_LINK_TTL_SECONDS."""
+    export = await export_service.create_export(session, settings, project, body)
+    return ExportRead(
+        download_url=str(request.url_for("exports-download", token=export.token)),
+        codebook_url=str(request.url_for("exports-download", token=export.codebook_token)),
+        file_size=export.size,
+        expires_at=export.expires_at,
+        filename=export.filename,
+        format=export.format,
+        layout=export.layout,
+        job_id=export.job_id,
+        row_count=export.rows,
+        column_count=export.columns,
+    )
+
+
+@router.get(
+    "/exports/{token}",
+    operation_id="exports-download",
+    name="exports-download",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        404: {"description": "Invalid or expired link"},
+    },
+)
+async def download_export(settings: SettingsDep, token: str) -> FileResponse:
+    """The export file (streamed, as an attachment) while its signed link is valid."""
+    file = await export_service.resolve_download(settings, token)
+    return FileResponse(file.path, media_type=file.media_type, filename=file.filename)

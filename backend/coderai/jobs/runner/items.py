@@ -1,0 +1,309 @@
+"""One job item end to end: load its inputs, run the extraction engine (holding no database
+session), then store every extraction and the item's outcome in one transaction."""
+
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderai.core.config import Settings
+from coderai.core.database import Database
+from coderai.extraction.types import (
+    DocumentExtraction,
+    DocumentInput,
+    ExtractionOptions,
+    VariablePrompt,
+)
+from coderai.jobs import service as job_service
+from coderai.jobs.runner.claims import ClaimedItem
+from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
+from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
+from coderai.prompts.service import context_of, definition_of
+
+ExtractFn = Callable[
+    [DocumentInput, list[VariablePrompt], ExtractionOptions], Awaitable[DocumentExtraction]
+]
+
+
+async def load_prompts(session: AsyncSession, snapshot: dict[str, str]) -> list[VariablePrompt]:
+    """The variables and prompt versions a job was created with, in schema order."""
+    prompt_ids = [uuid.UUID(p) for p in snapshot.values()]
+    rows = await session.execute(
+        select(Variable, Prompt)
+        .join(Prompt, Prompt.variable_id == Variable.id)
+        .where(Prompt.id.in_(prompt_ids))
+        .order_by(Variable.order)
+    )
+    return [
+        VariablePrompt(
+            variable_id=variable.id,
+            definition=definition_of(variable),
+            prompt_id=prompt.id,
+            prompt_version=prompt.version,
+            prompt_text=prompt.prompt_text,
+            llm_config=prompt.llm_config,
+            response_schema=prompt.response_schema,
+        )
+        for variable, prompt in rows
+    ]
+
+
+def extraction_options(project: Project, call_mode: str, settings: Settings) -> ExtractionOptions:
+    """How a project's documents are extracted under these settings (jobs and previews)."""
+    return ExtractionOptions(
+        context=context_of(project),
+        call_mode=call_mode,
+        chunk_tokens=settings.chunk_tokens,
+        entity_chunk_tokens=settings.entity_chunk_tokens,
+        chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
+    )
+
+
+@dataclass(frozen=True)
+class JobInputs:
+    """What every item of a job runs with: its snapshot's prompts and the extraction options."""
+
+    prompts: list[VariablePrompt]
+    options: ExtractionOptions
+
+
+async def load_job_inputs(
+    session: AsyncSession, job_id: uuid.UUID, settings: Settings
+) -> JobInputs:
+    job = await session.get_one(ProcessingJob, job_id)
+    project = await session.get_one(Project, job.project_id)
+    prompts = await load_prompts(session, job.prompt_snapshot)
+    call_mode = str(job.options.get("callMode", "combined"))
+    return JobInputs(prompts, extraction_options(project, call_mode, settings))
+
+
+class JobInputsCache:
+    """Job inputs loaded once per job and runner rather than once per item (three queries and
+    the variables' validation): a job runs with its prompt snapshot, so they do not change
+    while it runs. The most recently used jobs are kept."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._jobs: OrderedDict[uuid.UUID, JobInputs] = OrderedDict()
+
+    async def get(self, session: AsyncSession, job_id: uuid.UUID, settings: Settings) -> JobInputs:
+        inputs = self._jobs.get(job_id)
+        if inputs is None:
+            inputs = await load_job_inputs(session, job_id, settings)
+            self._jobs[job_id] = inputs
+            while len(self._jobs) > self.size:
+                self._jobs.popitem(last=False)
+        self._jobs.move_to_end(job_id)
+        return inputs
+
+
+async def process_item(
+    db: Database,
+    settings: Settings,
+    extract: ExtractFn,
+    item: ClaimedItem,
+    owner: str,
+    inputs: JobInputsCache | None = None,
+) -> None:
+    started = time.monotonic()
+    async with db.sessionmaker() as session:
+        document = (
+            await session.execute(
+                select(Document.id, Document.name, Document.text, Document.page_offsets).where(
+                    Document.id == item.document_id
+                )
+            )
+        ).one_or_none()
+        cache = inputs or JobInputsCache(size=1)
+        job_inputs = await cache.get(session, item.job_id, settings)
+        prompts, options = job_inputs.prompts, job_inputs.options
+
+    if item.attempts > settings.runner_max_attempts:
+        # Taken again after its process died too often: a document that crashes workers.
+        await _record_failure(
+            db, settings, item, owner, f"gave up after {item.attempts - 1} attempts"
+        )
+        return
+    if document is None or document.text is None:
+        await _record_failure(db, settings, item, owner, "the document has no text", final=True)
+        return
+    doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
+    try:
+        outcome = await extract(doc, prompts, options)
+    except Exception as exc:  # the engine's own errors are per call; this is everything else
+        await _record_failure(db, settings, item, owner, f"{type(exc).__name__}: {exc}")
+        return
+    # Failed calls: retry the whole document; on the last attempt keep what did come back.
+    if outcome.failures and (not outcome.results or item.attempts < settings.runner_max_attempts):
+        reasons = "; ".join(f"{f.kind}: {f.message}" for f in outcome.failures[:3])
+        await _record_failure(db, settings, item, owner, reasons, usage=outcome)
+        return
+    await _store_success(db, item, owner, outcome, int((time.monotonic() - started) * 1000))
+
+
+async def _lock_if_ours(session: AsyncSession, item: ClaimedItem, owner: str) -> JobItem | None:
+    row = await session.scalar(select(JobItem).where(JobItem.id == item.id).with_for_update())
+    if row is None or row.status is not JobItemStatus.PROCESSING or row.lease_owner != owner:
+        return None  # cancelled, or our lease expired and another runner took it
+    return row
+
+
+def _add_usage(job: ProcessingJob, outcome: DocumentExtraction) -> None:
+    job.llm_calls += outcome.llm_calls
+    job.prompt_tokens += outcome.prompt_tokens
+    job.completion_tokens += outcome.completion_tokens
+    job.cached_tokens += outcome.cached_tokens
+    job.cost_usd += Decimal(str(round(outcome.cost_usd, 6)))
+
+
+class _NotOurs(Exception):
+    """The item was cancelled, or our lease expired and another runner took it."""
+
+
+async def _store_success(
+    db: Database, item: ClaimedItem, owner: str, outcome: DocumentExtraction, duration_ms: int
+) -> None:
+    """Store the extractions, then update the job row and the item last. Every item of a job
+    goes through the job row, so its lock is held only for those two updates and the commit
+    (not for the extraction writes, nor for counting open items but at the last item); and it
+    is taken before the item's, in the order `cancel_job` takes them, so that a cancel cannot
+    deadlock with a store."""
+    try:
+        async with db.transaction() as session:
+            await session.execute(
+                delete(Extraction).where(
+                    Extraction.job_id == item.job_id, Extraction.document_id == item.document_id
+                )
+            )
+            if outcome.results:
+                await session.execute(
+                    insert(Extraction),
+                    [
+                        {
+                            "id": uuid.uuid4(),
+                            "job_id": item.job_id,
+                            "document_id": item.document_id,
+                            **asdict(result),
+                        }
+                        for result in outcome.results
+                    ],
+                )
+            for failure in outcome.failures:
+                await job_service.log(
+                    session,
+                    item.job_id,
+                    LogLevel.WARNING,
+                    "call_failed",
+                    f"Chunk {failure.chunk_index} ({', '.join(failure.variables)}): "
+                    f"{failure.kind}: {failure.message}",
+                    document_id=item.document_id,
+                )
+            job = await session.scalar(
+                update(ProcessingJob)
+                .where(ProcessingJob.id == item.job_id)
+                .values(
+                    done_items=ProcessingJob.done_items + 1,
+                    flagged_items=ProcessingJob.flagged_items + int(outcome.flagged),
+                    consecutive_failures=0,
+                    llm_calls=ProcessingJob.llm_calls + outcome.llm_calls,
+                    prompt_tokens=ProcessingJob.prompt_tokens + outcome.prompt_tokens,
+                    completion_tokens=ProcessingJob.completion_tokens + outcome.completion_tokens,
+                    cached_tokens=ProcessingJob.cached_tokens + outcome.cached_tokens,
+                    cost_usd=ProcessingJob.cost_usd + Decimal(str(round(outcome.cost_usd, 6))),
+                )
+                .returning(ProcessingJob)
+            )
+            ours = await session.scalar(
+                update(JobItem)
+                .where(
+                    JobItem.id == item.id,
+                    JobItem.status == JobItemStatus.PROCESSING,
+                    JobItem.lease_owner == owner,
+                )
+                .values(
+                    status=JobItemStatus.DONE,
+                    flagged=outcome.flagged,
+                    error=None,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    llm_calls=outcome.llm_calls,
+                    finished_at=job_service.now(),
+                    duration_ms=duration_ms,
+                )
+                .returning(JobItem.id)
+            )
+            if job is None or ours is None:
+                raise _NotOurs  # roll back the extractions and the job's counts
+            if job.done_items + job.failed_items >= job.total_items:
+                # The job's last item (the count in `finish_if_done` makes sure). A job whose
+                # items vanished with their documents never gets here: the runner's sweep
+                # (`queue_manager.finish_drained_jobs`) closes it.
+                await job_service.finish_if_done(session, job)
+    except _NotOurs:
+        return
+
+
+async def _record_failure(
+    db: Database,
+    settings: Settings,
+    item: ClaimedItem,
+    owner: str,
+    reason: str,
+    *,
+    final: bool = False,
+    usage: DocumentExtraction | None = None,
+) -> None:
+    """Retry the item later, or fail it for good after the last attempt; pause the job after
+    too many failures in a row."""
+    async with db.transaction() as session:
+        # Job row first, then the item: the same order as cancel_job, so they cannot deadlock.
+        job = await job_service.get_job(session, item.job_id, for_update=True)
+        row = await _lock_if_ours(session, item, owner)
+        if row is None:
+            return
+        if usage is not None:
+            _add_usage(job, usage)
+        row.lease_owner = None
+        row.lease_expires_at = None
+        row.error = reason
+        if not final and item.attempts < settings.runner_max_attempts:
+            row.status = JobItemStatus.PENDING
+            await job_service.log(
+                session,
+                job.id,
+                LogLevel.WARNING,
+                "item_retry",
+                f"Attempt {item.attempts} failed, will retry: {reason}",
+                document_id=item.document_id,
+            )
+            return
+        row.status = JobItemStatus.FAILED
+        row.finished_at = job_service.now()
+        job.failed_items += 1
+        job.consecutive_failures += 1
+        await job_service.log(
+            session,
+            job.id,
+            LogLevel.ERROR,
+            "item_failed",
+            f"Document failed after {item.attempts} attempt(s): {reason}",
+            document_id=item.document_id,
+        )
+        limit = settings.runner_auto_pause_after_failures
+        if job.consecutive_failures >= limit and job.status is JobStatus.PROCESSING:
+            job.status = JobStatus.PAUSED
+            job.status_reason = (
+                f"paused automatically after {job.consecutive_failures} documents failed in a "
+                f"row; last error: {reason}"
+            )
+            await job_service.log(
+                session, job.id, LogLevel.ERROR, "job_auto_paused", job.status_reason
+            )
+        await job_service.finish_if_done(session, job)

@@ -1,0 +1,226 @@
+"""Job, progress, log and extraction models on the wire."""
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, model_validator
+
+from coderai.core.schemas import CamelModel, InputModel
+
+if TYPE_CHECKING:
+    from coderai.models import Extraction
+from coderai.models.enums import GroundingKind, JobStatus, JobType, LogLevel
+
+
+class JobCreate(InputModel):
+    job_type: JobType
+    # The contract's way: exactly these documents. Otherwise SAMPLE draws `documentCount`
+    # (seeded, reproducible with `sampleSeed`) and FULL takes every READY document.
+    document_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=100_000)
+    document_count: int | None = Field(default=None, ge=1, le=10_000)
+    sample_seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    call_mode: Literal["combined", "per_variable"] = "combined"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "JobCreate":
+        if self.job_type is JobType.EVALUATION:
+            raise ValueError("EVALUATION jobs are started from a prompt draft, not created here")
+        if self.document_ids and self.document_count:
+            raise ValueError("give documentIds or documentCount, not both")
+        if self.document_ids and self.sample_seed is not None:
+            raise ValueError("sampleSeed draws a sample; with documentIds there is nothing to draw")
+        if self.job_type is JobType.FULL and self.document_count:
+            raise ValueError("documentCount applies to SAMPLE jobs; a FULL job takes all documents")
+        return self
+
+
+class JobLog(CamelModel):
+    id: uuid.UUID
+    level: LogLevel
+    event: str
+    message: str
+    document_id: uuid.UUID | None
+    variable_id: uuid.UUID | None
+    details: dict[str, Any] = Field(serialization_alias="metadata")
+    created_at: datetime
+
+
+class JobPrompt(CamelModel):
+    """A prompt version a job runs with (frozen when the job was created)."""
+
+    variable_id: uuid.UUID
+    variable_name: str
+    prompt_id: uuid.UUID
+    version: int
+
+
+class JobRead(CamelModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    job_type: JobType
+    status: JobStatus
+    status_reason: str | None
+    document_ids: list[uuid.UUID]
+    progress: int = Field(ge=0, le=100)
+    total_items: int
+    done_items: int
+    failed_items: int
+    flagged_items: int
+    sample_seed: int | None
+    prompt_versions: dict[str, int] = Field(description="Variable name → prompt version")
+    prompts: list[JobPrompt]
+    llm_model: str | None
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class JobDetail(JobRead):
+    recent_logs: list[JobLog]
+
+
+class JobProgress(CamelModel):
+    job_id: uuid.UUID
+    status: JobStatus
+    status_reason: str | None
+    total: int
+    done: int
+    failed: int
+    in_flight: int
+    pending: int
+    cancelled: int  # items a cancel stopped: total = done + failed + inFlight + pending + this
+    percentage: float
+    flagged: int
+    success_rate: float | None
+    mean_seconds_per_document: float | None
+    throughput_per_minute: float | None
+    eta_seconds: float | None
+    current_documents: list[str]
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    cost_usd: float
+
+
+class ExtractionRead(CamelModel):
+    id: uuid.UUID
+    job_id: uuid.UUID
+    document_id: uuid.UUID
+    variable_id: uuid.UUID
+    variable_name: str
+    document_name: str | None = None
+    external_id: str | None = None
+    entity_index: int
+    entity_key: str | None
+    value: str | None = Field(description="The value as text (lists joined with '; ')")
+    typed_value: Any = Field(description="The value as typed JSON: number, boolean, ISO date, list")
+    unit: str | None
+    confidence: float | None
+    source_text: str | None
+    char_start: int | None
+    char_end: int | None
+    page: int | None
+    grounding: GroundingKind
+    flags: list[str]
+    needs_review: bool
+    prompt_version: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        extraction: "Extraction",
+        variable_name: str,
+        document_name: str | None = None,
+        external_id: str | None = None,
+    ) -> "ExtractionRead":
+        """The wire form of a stored extraction."""
+        return cls(
+            document_name=document_name,
+            external_id=external_id,
+            id=extraction.id,
+            job_id=extraction.job_id,
+            document_id=extraction.document_id,
+            variable_id=extraction.variable_id,
+            variable_name=variable_name,
+            entity_index=extraction.entity_index,
+            entity_key=extraction.entity_key,
+            value=extraction.display_value,
+            typed_value=extraction.value,
+            unit=extraction.unit,
+            confidence=extraction.confidence,
+            source_text=extraction.source_text,
+            char_start=extraction.char_start,
+            char_end=extraction.char_end,
+            page=extraction.page,
+            grounding=extraction.grounding,
+            flags=extraction.flags,
+            needs_review=extraction.needs_review,
+            prompt_version=extraction.prompt_version,
+            created_at=extraction.created_at,
+        )
+
+
+class VariableStatistics(CamelModel):
+    variable_id: uuid.UUID
+    variable_name: str
+    extractions: int
+    filled: int
+    filled_rate: float | None
+    mean_confidence: float | None
+    flagged: int
+    ungrounded: int
+    reviewed: int = 0
+    accuracy: float | None = None
+
+
+class JobStatistics(CamelModel):
+    job_id: uuid.UUID
+    documents: int
+    variables: list[VariableStatistics]
+
+
+class PreviewRequest(InputModel):
+    document_id: uuid.UUID
+    # Omitted: the whole schema. Nothing is stored; the active prompts are used.
+    variable_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=200)
+    call_mode: Literal["combined", "per_variable"] = "combined"
+
+
+class PreviewValue(CamelModel):
+    variable_id: uuid.UUID
+    variable_name: str
+    entity_index: int
+    entity_key: str | None
+    value: str | None
+    typed_value: Any
+    unit: str | None
+    confidence: float | None
+    source_text: str | None
+    char_start: int | None
+    char_end: int | None
+    page: int | None
+    reasoning: str | None
+    grounding: GroundingKind
+    flags: list[str]
+    needs_review: bool
+    prompt_version: int
+
+
+class PreviewFailure(CamelModel):
+    chunk_index: int
+    variables: list[str]
+    kind: str
+    message: str
+
+
+class PreviewResult(CamelModel):
+    document_id: uuid.UUID
+    values: list[PreviewValue]
+    failures: list[PreviewFailure]
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float

@@ -1,0 +1,147 @@
+"""Projects and their schema document."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from coderai.core.dependencies import SessionDep, SettingsDep
+from coderai.core.schemas import MAX_OFFSET
+from coderai.documents.dependencies import FileStoreDep
+from coderai.models.enums import ProjectStatus
+from coderai.projects import schema_transfer
+from coderai.projects import service as project_service
+from coderai.projects.dependencies import ProjectDep
+from coderai.projects.schema_document import SchemaDocument, SchemaImportResult
+from coderai.projects.schemas import (
+    ProjectCreate,
+    ProjectDetail,
+    ProjectPage,
+    ProjectRead,
+    ProjectUpdate,
+)
+from coderai.variables import service as variable_service
+from coderai.variables.schemas import VariableRead
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+async def _read(session: SessionDep, project: ProjectDep) -> ProjectRead:
+    counts = (await project_service.count_related(session, [project.id]))[project.id]
+    return ProjectRead.model_validate(project).model_copy(
+        update={"variable_count": counts.variables, "document_count": counts.documents}
+    )
+
+
+@router.get("", operation_id="projects-list", response_model=ProjectPage)
+async def list_projects(
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    status: ProjectStatus | None = None,
+) -> ProjectPage:
+    projects, total = await project_service.list_projects(
+        session, offset=offset, limit=limit, status=status
+    )
+    counts = await project_service.count_related(session, [p.id for p in projects])
+    items = [
+        ProjectRead.model_validate(p).model_copy(
+            update={
+                "variable_count": counts[p.id].variables,
+                "document_count": counts[p.id].documents,
+            }
+        )
+        for p in projects
+    ]
+    return ProjectPage(items=items, total=total, offset=offset, limit=limit)
+
+
+@router.post(
+    "",
+    operation_id="projects-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProjectRead,
+)
+async def create_project(session: SessionDep, body: ProjectCreate) -> ProjectRead:
+    project = await project_service.create_project(session, body)
+    return ProjectRead.model_validate(project)
+
+
+@router.get("/{projectId}", operation_id="projects-get", response_model=ProjectDetail)
+async def get_project(session: SessionDep, project: ProjectDep) -> ProjectDetail:
+    summary = await _read(session, project)
+    variables = await variable_service.list_variables(session, project.id)
+    return ProjectDetail(
+        **summary.model_dump(),
+        variables=[VariableRead.model_validate(v) for v in variables],
+    )
+
+
+@router.put("/{projectId}", operation_id="projects-update", response_model=ProjectRead)
+async def update_project(
+    session: SessionDep, settings: SettingsDep, project: ProjectDep, body: ProjectUpdate
+) -> ProjectRead:
+    await project_service.update_project(session, project, body, model=settings.llm_model)
+    return await _read(session, project)
+
+
+@router.delete(
+    "/{projectId}", operation_id="projects-delete", status_code=status.HTTP_204_NO_CONTENT
+)
+async def delete_project(session: SessionDep, store: FileStoreDep, project: ProjectDep) -> Response:
+    await project_service.delete_project(session, store, project)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{projectId}/schema",
+    operation_id="projects-schema-export",
+    response_model=SchemaDocument,
+    responses={200: {"content": {"application/yaml": {}}}},
+)
+async def export_schema(
+    session: SessionDep,
+    project: ProjectDep,
+    format: Annotated[str, Query(pattern="^(json|yaml)$")] = "json",
+) -> SchemaDocument | PlainTextResponse:
+    document = await schema_transfer.export_schema(session, project)
+    if format == "yaml":
+        return PlainTextResponse(
+            schema_transfer.render_yaml(document), media_type="application/yaml"
+        )
+    return document
+
+
+@router.post(
+    "/{projectId}/schema",
+    operation_id="projects-schema-import",
+    response_model=SchemaImportResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SchemaDocument"}},
+                "application/yaml": {"schema": {"$ref": "#/components/schemas/SchemaDocument"}},
+            },
+        }
+    },
+)
+async def import_schema(
+    session: SessionDep,
+    settings: SettingsDep,
+    project: ProjectDep,
+    request: Request,
+    replace: bool = False,
+) -> SchemaImportResult:
+    """Validate a whole schema (JSON or YAML) and apply it all or nothing; variables are matched
+    by name, and with `replace=true` variables missing from the document are deleted."""
+    document = schema_transfer.parse_schema_document(
+        await request.body(), request.headers.get("content-type", "")
+    )
+    outcome = await schema_transfer.import_schema(
+        session, project, document, replace=replace, model=settings.llm_model
+    )
+    exported = await schema_transfer.export_schema(session, project)
+    return SchemaImportResult(
+        created=outcome.created, updated=outcome.updated, deleted=outcome.deleted, schema=exported
+    )
