@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check backend
 	$(VENV)/bin/ruff format --check backend
 	$(VENV)/bin/mypy backend/coderai
-	cd backend && $(abspath $(VENV))/bin/lint-imports --config ../pyproject.toml
+	cd backend && $(abspath $(VENV))/bin/lint-imports --no-cache ../pyproject.toml
 
 openapi: $(STAMP)
 	$(VENV)/bin/coderai openapi --output specs/openapi.json

@@ -47,14 +47,16 @@ from typing import Any
 from harness import percentile
 
 from coderai.extraction import chunker
-from coderai.extraction.engine import build_messages, call_schema, extract_document, plan_calls
+from coderai.extraction.engine import extract_document
+from coderai.extraction.messages import build_messages
+from coderai.extraction.plan import call_schema, plan_calls
 from coderai.extraction.types import (
     DocumentExtraction,
     DocumentInput,
     ExtractionOptions,
     VariablePrompt,
 )
-from coderai.llm.client import LLMClient
+from coderai.llm import LLMClient
 from coderai.models.enums import GroundingKind
 from coderai.projects.unit import UnitOfObservation
 from coderai.prompts.generator import ProjectContext

@@ -36,7 +36,7 @@ def _worker(args: argparse.Namespace) -> None:
     import signal
 
     from coderai.core.database import Database, create_engine
-    from coderai.llm.client import LLMClient
+    from coderai.llm import LLMClient
     from coderai.main import resolve_database_url, start_runner
 
     settings = get_settings()

@@ -29,7 +29,7 @@ from coderai.exports import routes as exports
 from coderai.extraction.engine import extract_document
 from coderai.jobs import routes as jobs
 from coderai.jobs.runner import JobRunner
-from coderai.llm.client import LLMClient
+from coderai.llm import LLMClient
 from coderai.projects import routes as projects
 from coderai.prompts import routes as prompts
 from coderai.review import routes as review

@@ -1,4 +1,5 @@
-"""Locate a model's verbatim quote in the document text (DESIGN §5 step 4).
+"""Locate a model's verbatim quote in the document text (docs/ARCHITECTURE.md,
+"The path of a job", step 4).
 
 A quote is looked for exactly, then in a normalised view of the text (case, whitespace,
 typographic quotes, dashes, ligatures, accents, soft hyphens and hyphenated line breaks folded

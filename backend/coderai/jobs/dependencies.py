@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from coderai.core.dependencies import SessionDep
 from coderai.jobs import service as job_service
 from coderai.jobs.runner import JobRunner
-from coderai.llm.client import LLMClient
+from coderai.llm import LLMClient
 from coderai.models import ProcessingJob
 
 

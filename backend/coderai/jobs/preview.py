@@ -18,7 +18,7 @@ from coderai.extraction.types import (
     VariablePrompt,
 )
 from coderai.jobs.runner.items import extraction_options, load_prompts
-from coderai.llm.client import LLMClient
+from coderai.llm import LLMClient
 from coderai.models import Project, Prompt, Variable
 from coderai.models.enums import DocumentStatus
 

@@ -1,4 +1,18 @@
-"""The LLM client: LangChain's OpenAI-compatible chat model with structured-output
-fallbacks, retries honouring Retry-After, a per-call timeout, one rate limiter for requests and
-tokens (`rate_limiter`), and token/cost accounting. No database and no web code.
+"""The LLM client: LangChain's chat models (`providers`) behind one `LLMClient` with
+structured-output fallbacks, retries honouring Retry-After (`errors`), one rate limiter for
+requests and tokens (`rate_limiter`), and token/cost accounting (`pricing`). No database and no
+web code. What the rest of the app uses is exported here.
 """
+
+from coderai.llm.client import LLMClient, LLMResult
+from coderai.llm.errors import LLMCallError, LLMNotConfiguredError, LLMOutputError
+from coderai.llm.pricing import TokenUsage
+
+__all__ = [
+    "LLMCallError",
+    "LLMClient",
+    "LLMNotConfiguredError",
+    "LLMOutputError",
+    "LLMResult",
+    "TokenUsage",
+]

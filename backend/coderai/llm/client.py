@@ -1,73 +1,54 @@
-"""The one door to the LLM: structured calls with fallbacks, retries, rate limits and costs.
-
-A chat model comes from LangChain (`ChatOpenAI` for OpenAI and any OpenAI-compatible server,
-other providers by name when their integration is installed). The SDK's own retries are off:
-tenacity retries here, and every attempt goes through the process-wide `RateLimiter`.
+"""The one door to the LLM: structured calls with output-method fallbacks, retries (policy in
+`errors`), rate limits (`rate_limiter`) and costs (`pricing`); the chat model comes from
+`providers`. Every attempt goes through the process-wide `RateLimiter`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import math
-import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import openai
 from langchain_core.exceptions import (
-    ModelAPIError,
-    ModelConnectionError,
     ModelError,
-    ModelRateLimitError,
-    ModelTimeoutError,
 )
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_base, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from coderai.llm.rate_limiter import RateLimiter, RequestTooLargeError
 
 if TYPE_CHECKING:
     from coderai.core.config import Settings
 
+from coderai.llm.errors import (
+    LLMCallError,
+    LLMNotConfiguredError,
+    LLMOutputError,
+    RetryAfterOrBackoff,
+    classify,
+    is_transient,
+    log_retry,
+    retry_after_seconds,
+    status_code_of,
+)
+from coderai.llm.pricing import TokenUsage, cost_usd, estimate_prompt_tokens, price_for
+from coderai.llm.providers import OPENAI_COMPATIBLE_PROVIDERS, build_chat_model
+
 logger = logging.getLogger(__name__)
 
 StructuredMethod = Literal["json_schema", "function_calling", "json_mode"]
-OutputErrorKind = Literal["malformed", "truncated"]
-CallErrorKind = Literal["rate_limited", "server_error", "timeout", "connection", "bad_request"]
 
 # Tried in this order; a server that rejects one is asked the next way from then on.
 METHODS: tuple[StructuredMethod, ...] = ("json_schema", "function_calling", "json_mode")
-OPENAI_COMPATIBLE_PROVIDERS = frozenset({"openai", "openai_compatible", "openai-compatible"})
-# Local servers ignore the key, but the OpenAI SDK insists on having one.
-_PLACEHOLDER_API_KEY = "not-needed"
-# Budget estimate: 3 characters per token is pessimistic for real tokenizers (~4 for English),
-# so the limiter errs on the safe side until the provider's reported usage is credited back.
-_ESTIMATE_CHARS_PER_TOKEN = 3
-_ESTIMATE_TOKENS_PER_MESSAGE = 8
 _JSON_FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.S)
-
-
-@dataclass(frozen=True)
-class TokenUsage:
-    """Tokens of one call as the provider reported them (cached ⊆ prompt)."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass(frozen=True)
@@ -83,143 +64,13 @@ class LLMResult:
     method: StructuredMethod
 
 
-class LLMNotConfiguredError(RuntimeError):
-    """No LLM provider is configured, or its LangChain integration is not installed."""
-
-
-class LLMOutputError(Exception):
-    """The model answered, but not with a usable JSON object (the caller may re-ask once)."""
-
-    def __init__(
-        self,
-        kind: OutputErrorKind,
-        raw_text: str,
-        *,
-        message: str | None = None,
-        usage: TokenUsage | None = None,
-        cost_usd: float = 0.0,
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(message or f"model output is {kind}")
-        self.kind: OutputErrorKind = kind
-        self.raw_text = raw_text
-        self.usage = usage or TokenUsage()
-        self.cost_usd = cost_usd
-        self.attempts = attempts
-
-
-class LLMCallError(Exception):
-    """The call failed for good (after retries where retrying made sense)."""
-
-    def __init__(
-        self,
-        kind: CallErrorKind,
-        message: str,
-        *,
-        status_code: int | None = None,
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(message)
-        self.kind: CallErrorKind = kind
-        self.message = message
-        self.status_code = status_code
-        self.attempts = attempts
-
-
 class _MethodRejectedError(Exception):
     """The server refused this structured-output method; try the next one."""
 
 
-def estimate_prompt_tokens(*texts: str) -> int:
-    """A deliberately generous token estimate for rate budgeting (3 characters per token)."""
-    chars = sum(len(text) for text in texts)
-    return math.ceil(chars / _ESTIMATE_CHARS_PER_TOKEN) + _ESTIMATE_TOKENS_PER_MESSAGE * len(texts)
-
-
-def price_for(model: str, prices: Mapping[str, Mapping[str, float]]) -> Mapping[str, float] | None:
-    """The price entry of `model`, else of the longest name it starts with (dated snapshots)."""
-    if model in prices:
-        return prices[model]
-    candidates = [name for name in prices if model.startswith(name)]
-    return prices[max(candidates, key=len)] if candidates else None
-
-
-def cost_usd(usage: TokenUsage, price: Mapping[str, float] | None) -> float:
-    """Dollars for `usage` at USD-per-million-token prices (input, cached_input, output)."""
-    if not price:
-        return 0.0
-    input_price = price.get("input", 0.0)
-    cached_price = price.get("cached_input", input_price)
-    fresh = max(0, usage.prompt_tokens - usage.cached_tokens)
-    total = (
-        fresh * input_price
-        + usage.cached_tokens * cached_price
-        + usage.completion_tokens * price.get("output", 0.0)
-    )
-    return total / 1_000_000
-
-
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The wait a provider asked for in `retry-after-ms` / `Retry-After`, if any."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
-    seconds = headers.get("retry-after")
-    if not seconds:
-        return None
-    try:
-        return max(0.0, float(seconds))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(seconds)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _status_code(exc: BaseException) -> int | None:
-    status = getattr(exc, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth another try: rate limits, server errors, timeouts, connection failures."""
-    if isinstance(exc, ModelError):
-        return exc.is_retryable
-    if isinstance(exc, openai.APIConnectionError | TimeoutError):
-        return True
-    status = _status_code(exc)
-    return status is not None and (status in (408, 409, 429) or status >= 500)
-
-
-def classify(exc: BaseException) -> CallErrorKind | None:
-    """The `LLMCallError` kind of a provider exception, or None for an unexpected one."""
-    status = _status_code(exc)
-    if isinstance(exc, ModelRateLimitError | openai.RateLimitError) or status == 429:
-        return "rate_limited"
-    # Timeouts before connection errors: the SDK's timeout is a kind of connection error.
-    if isinstance(exc, ModelTimeoutError | openai.APITimeoutError | TimeoutError) or status == 408:
-        return "timeout"
-    if isinstance(exc, ModelConnectionError | openai.APIConnectionError):
-        return "connection"
-    if isinstance(exc, ModelAPIError) or (status is not None and status >= 500):
-        return "server_error"
-    if isinstance(exc, ModelError) or status is not None:
-        return "bad_request"
-    return None
-
-
 def _rejects_method(exc: BaseException, method: StructuredMethod) -> bool:
     """Whether a 400-style error says the server cannot do `method` (not that we erred)."""
-    if _status_code(exc) not in (400, 404, 422) and not isinstance(exc, ModelError):
+    if status_code_of(exc) not in (400, 404, 422) and not isinstance(exc, ModelError):
         return False
     if classify(exc) != "bad_request":
         return False
@@ -230,88 +81,6 @@ def _rejects_method(exc: BaseException, method: StructuredMethod) -> bool:
         "json_mode": ("response_format", "json_object", "json mode"),
     }[method]
     return any(hint in text for hint in hints)
-
-
-class _RetryAfterOrBackoff(wait_base):
-    """Honour the provider's Retry-After when given, else exponential backoff with jitter."""
-
-    def __init__(self, initial: float, maximum: float, max_retry_after: float) -> None:
-        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
-        self._max_retry_after = max_retry_after
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome is not None else None
-        hint = retry_after_seconds(exc) if exc is not None else None
-        if hint is None:
-            return float(self._backoff(retry_state))
-        # A little jitter on top, so callers told the same instant do not return together.
-        return min(hint, self._max_retry_after) + random.uniform(0, min(0.1 * hint, 1.0))
-
-
-def _log_retry(retry_state: RetryCallState) -> None:
-    outcome = retry_state.outcome
-    exc = outcome.exception() if outcome is not None else None
-    wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
-    logger.warning(
-        "LLM call attempt %d failed (%s: %s); retrying in %.2fs",
-        retry_state.attempt_number,
-        classify(exc) if exc else "?",
-        exc,
-        wait,
-    )
-
-
-def build_chat_model(
-    *,
-    provider: str,
-    model: str,
-    base_url: str | None,
-    api_key: SecretStr | None,
-    timeout_seconds: float,
-    temperature: float,
-    max_tokens: int,
-    http_client: openai.DefaultAsyncHttpxClient | None = None,
-) -> BaseChatModel:
-    """A LangChain chat model with the SDK's retries off and a per-request timeout."""
-    if provider.lower() in OPENAI_COMPATIBLE_PROVIDERS:
-        from langchain_openai import ChatOpenAI
-
-        key = api_key or SecretStr(_PLACEHOLDER_API_KEY)
-        return ChatOpenAI(
-            model=model,
-            base_url=base_url,
-            api_key=key,
-            timeout=timeout_seconds,
-            max_retries=0,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            use_responses_api=False,  # chat completions: what OpenAI-compatible servers speak
-            http_async_client=http_client,
-        )
-    try:
-        chat_models = importlib.import_module("langchain.chat_models")
-    except ImportError as exc:
-        raise LLMNotConfiguredError(
-            f"LLM provider {provider!r} needs the `langchain` package and its "
-            f"`langchain-{provider}` integration; install them or use provider 'openai' "
-            "with LLM_BASE_URL for an OpenAI-compatible server"
-        ) from exc
-    options: dict[str, Any] = {
-        "model_provider": provider,
-        "timeout": timeout_seconds,
-        "max_retries": 0,
-        "temperature": temperature,
-        "max_tokens": max_tokens,
-    }
-    if base_url:
-        options["base_url"] = base_url
-    if api_key:
-        options["api_key"] = api_key.get_secret_value()
-    try:
-        return cast(BaseChatModel, chat_models.init_chat_model(model, **options))
-    except ImportError as exc:
-        raise LLMNotConfiguredError(f"LLM provider {provider!r} is not installed: {exc}") from exc
 
 
 class LLMClient:
@@ -355,7 +124,7 @@ class LLMClient:
             assume_arrival_within_seconds=assume_arrival_within_seconds,
             burst_requests=burst_requests,
         )
-        self._wait = _RetryAfterOrBackoff(
+        self._wait = RetryAfterOrBackoff(
             backoff_initial_seconds, backoff_max_seconds, max_retry_after_seconds
         )
         self._method: StructuredMethod = METHODS[0]
@@ -436,7 +205,7 @@ class LLMClient:
                     raise LLMCallError(
                         "bad_request",
                         f"the server rejected every structured-output method: {rejected}",
-                        status_code=_status_code(rejected.__cause__ or rejected),
+                        status_code=status_code_of(rejected.__cause__ or rejected),
                         attempts=attempts[0],
                     ) from rejected
                 logger.warning(
@@ -473,7 +242,7 @@ class LLMClient:
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
             retry=retry_if_exception(is_transient),
-            before_sleep=_log_retry,
+            before_sleep=log_retry,
             reraise=True,
         )
         try:
@@ -494,7 +263,7 @@ class LLMClient:
             if kind is None:
                 raise
             raise LLMCallError(
-                kind, str(exc), status_code=_status_code(exc), attempts=attempts[0]
+                kind, str(exc), status_code=status_code_of(exc), attempts=attempts[0]
             ) from exc
         return self._result(raw, method, attempts[0])
 

@@ -236,20 +236,53 @@ def shared_preamble(ctx: ProjectContext) -> str:
     return "\n\n".join("\n".join(section) for section in sections)
 
 
-def variable_block(var: VariableFields) -> str:
-    """The variable's own question: definition, instructions, categories and rules."""
-    return "\n".join(_variable_section(var) + _rules_section(var))
+_HEADING_PREFIX = "Variable "
 
 
-def question_of(prompt_text: str, preamble: str) -> str:
-    """A stored prompt without the project preamble (the whole text if it was edited away)."""
-    head = preamble + "\n\n"
-    return prompt_text[len(head) :] if prompt_text.startswith(head) else prompt_text
+@dataclass(frozen=True)
+class PromptText:
+    """A variable's prompt in its parts: the project's preamble, the variable's heading
+    ("x (Pupils): number.") and its question (definition, instructions, categories, rules and
+    any lessons from review). The generator renders it; the extraction engine parses stored
+    prompts back into it, so a call covering several variables sends the preamble once."""
+
+    name: str
+    heading: str
+    question: str
+    preamble: str = ""
+
+    def render(self) -> str:
+        return f"{self.preamble}\n\n{_HEADING_PREFIX}{self.heading}\n{self.question}"
+
+    @classmethod
+    def parse(cls, name: str, prompt_text: str, preamble: str) -> "PromptText":
+        """A stored prompt's parts. An edited prompt that lost the preamble keeps its whole
+        text as the question; one that lost its heading line is headed by the name."""
+        head = preamble + "\n\n"
+        if prompt_text.startswith(head):
+            text, kept_preamble = prompt_text[len(head) :], preamble
+        else:
+            text, kept_preamble = prompt_text, ""
+        first, _, rest = text.partition("\n")
+        if first.startswith((f"{_HEADING_PREFIX}{name}:", f"{_HEADING_PREFIX}{name} (")):
+            return cls(name, first.removeprefix(_HEADING_PREFIX), rest, kept_preamble)
+        return cls(name, name, text, kept_preamble)
+
+
+def prompt_text_of(ctx: ProjectContext, var: VariableFields) -> PromptText:
+    """The variable's prompt: the shared preamble, then its own heading and question."""
+    heading, *question = _variable_section(var) + _rules_section(var)
+    return PromptText(
+        var.name,
+        heading.removeprefix(_HEADING_PREFIX),
+        "\n".join(question),
+        shared_preamble(ctx),
+    )
 
 
 def generate_prompt(ctx: ProjectContext, var: VariableFields, *, model: str) -> GeneratedPrompt:
     """Build the prompt text, model config and answer schema for one variable."""
-    prompt_text = shared_preamble(ctx) + "\n\n" + variable_block(var)
+    prompt_text = prompt_text_of(ctx, var).render()
     config = model_config_for(var, model)
     schema = response_schema(var)
     return GeneratedPrompt(prompt_text, config, schema, content_hash(prompt_text, config, schema))

@@ -3,7 +3,7 @@
 A refinement is kept twice: rendered as a "lessons" block at the end of a prompt (what the model
 reads) and as JSON in `Prompt.note` (what lets a regenerated prompt get the same lessons back).
 The block is appended after the variable's question, so the shared project preamble stays the
-prompt's prefix and the extraction engine's `question_of` still finds it.
+prompt's prefix and `PromptText.parse` still finds it.
 """
 
 import difflib

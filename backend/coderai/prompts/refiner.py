@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderai.core.database import Database
 from coderai.core.errors import Conflict, NotFound
 from coderai.jobs import service as job_service
-from coderai.llm.client import LLMCallError, LLMClient, LLMOutputError
+from coderai.llm import LLMCallError, LLMClient, LLMOutputError
 from coderai.models import Project, Prompt, Variable
 from coderai.models.enums import LogLevel, PromptOrigin, Verdict
 from coderai.prompts import service as prompt_service

@@ -35,7 +35,7 @@ from coderai.extraction.types import (
 from coderai.jobs.runner.claims import ClaimedItem, claim_items
 from coderai.jobs.runner.items import ExtractFn
 from coderai.jobs.runner.runner import JobRunner
-from coderai.llm.client import LLMClient
+from coderai.llm import LLMClient
 from coderai.main import create_app
 from coderai.models import Document, Extraction, JobItem, ProcessingJob, ProcessingLog, Variable
 from coderai.models.enums import JobItemStatus, JobStatus

@@ -10,15 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from coderai.core.config import Settings
-from coderai.llm.client import (
-    LLMCallError,
-    LLMClient,
-    LLMNotConfiguredError,
-    LLMOutputError,
-    TokenUsage,
-    cost_usd,
-    retry_after_seconds,
-)
+from coderai.llm import LLMCallError, LLMClient, LLMNotConfiguredError, LLMOutputError, TokenUsage
+from coderai.llm.errors import retry_after_seconds
+from coderai.llm.pricing import cost_usd
 from coderai.llm.rate_limiter import RateLimiter
 from tests.support.fake_llm import FakeLLM
 from tests.support.fake_llm.schemas import document_schema, entity_schema, user_prompt

@@ -7,7 +7,7 @@ import time
 from pydantic import SecretStr
 
 from coderai.core.config import Settings
-from coderai.llm.client import LLMClient
+from coderai.llm import LLMClient
 from coderai.llm.rate_limiter import RateLimiter
 from tests.support.fake_llm import FakeLLM
 

@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from coderai.core.database import Database
 from coderai.models import Document
-from tests.review.conftest import Scenario, give_feedback
+from tests.support.review_scenario import Scenario, give_feedback
 
 
 async def test_detail_shows_value_quote_context_and_provenance(

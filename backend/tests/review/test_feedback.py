@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from coderai.core.database import Database
-from tests.review.conftest import Scenario, give_feedback, review_everything
 from tests.support.factories import create_project, create_variable
+from tests.support.review_scenario import Scenario, give_feedback, review_everything
 from tests.support.seed import seed_documents, seed_job
 
 

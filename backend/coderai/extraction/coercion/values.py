@@ -1,4 +1,5 @@
-"""Turn a model's raw answer into a typed value of the variable's type (DESIGN §5 step 5).
+"""Turn a model's raw answer into a typed value of the variable's type (docs/ARCHITECTURE.md,
+"The path of a job", step 4).
 
 Nothing here raises on bad input: problems become stable UPPER_SNAKE flags plus an error text,
 so one odd answer never fails a document. Numbers and dates live in their own modules.

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.review.conftest import Scenario, give_feedback, review_everything
+from tests.support.review_scenario import Scenario, give_feedback, review_everything
 
 
 async def _prompts(client: httpx.AsyncClient, variable_id: str) -> list[dict[str, Any]]:

@@ -5,8 +5,9 @@ engine tests send real ones over HTTP)."""
 import uuid
 from typing import Any
 
-from coderai.extraction.engine import AnswerCollector, plan_calls
 from coderai.extraction.grounding import DocumentIndex
+from coderai.extraction.merge import AnswerCollector
+from coderai.extraction.plan import plan_calls
 from coderai.extraction.types import (
     DocumentInput,
     ExtractionOptions,

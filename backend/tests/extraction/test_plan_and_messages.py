@@ -6,16 +6,12 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from coderai.extraction.engine import (
-    answer_value_schema,
-    call_schema,
-    combined_questions,
-    plan_calls,
-)
+from coderai.extraction.messages import combined_questions
+from coderai.extraction.plan import answer_value_schema, call_schema, plan_calls
 from coderai.extraction.types import DocumentInput, ExtractionOptions, VariablePrompt
 from coderai.models.enums import ObservationMode
 from coderai.projects.unit import UnitOfObservation
-from coderai.prompts.generator import TYPE_GUIDANCE, ProjectContext, question_of, shared_preamble
+from coderai.prompts.generator import TYPE_GUIDANCE, ProjectContext, PromptText, shared_preamble
 from coderai.variables.definition import VariableFields
 from tests.support.factories import generated_prompt
 
@@ -77,7 +73,7 @@ def test_answer_formats_and_shared_rules_are_stated_once() -> None:
     ]
     preamble = shared_preamble(CONTEXT)
     text = "\n".join(
-        combined_questions([(p.name, question_of(p.prompt_text, preamble)) for p in prompts])
+        combined_questions([PromptText.parse(p.name, p.prompt_text, preamble) for p in prompts])
     )
     assert text.count(TYPE_GUIDANCE[prompts[0].definition.type]) == 1
     assert text.count(TYPE_GUIDANCE[prompts[2].definition.type]) == 1
@@ -93,7 +89,11 @@ def test_answer_formats_and_shared_rules_are_stated_once() -> None:
 
 def test_an_edited_prompt_keeps_its_own_text() -> None:
     edited = "Count every arm separately and report the largest."
-    text = "\n".join(combined_questions([("arms", edited), ("b", "Variable b: text\nThe b.")]))
+    questions = [
+        PromptText.parse("arms", edited, preamble=""),
+        PromptText.parse("b", "Variable b: text\nThe b.", preamble=""),
+    ]
+    text = "\n".join(combined_questions(questions))
     assert "### arms\nCount every arm separately and report the largest." in text
     assert "### b: text\nThe b." in text
 

@@ -1,0 +1,97 @@
+"""The messages of one call: the shared preamble, the document chunk, and the variables'
+questions with the rules several of them share stated once.
+"""
+
+import re
+from collections.abc import Sequence
+
+from coderai.extraction.plan import ANSWERS_KEY, ENTITIES_KEY, ENTITY_KEY, PlannedCall
+from coderai.models.enums import ObservationMode
+from coderai.prompts.generator import (
+    TYPE_GUIDANCE,
+    ProjectContext,
+    PromptText,
+    shared_preamble,
+)
+
+REPLY_FORMAT = "Reply in JSON as the schema asks."
+
+
+def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext) -> tuple[str, str]:
+    """System and user messages: the document first and the questions last, so providers'
+    prefix caching covers the document across the calls made on it."""
+    preamble = shared_preamble(context)
+    system = preamble + "\n" + REPLY_FORMAT
+    parts = ["<document>", call.chunk.text, "</document>"]
+    if chunk_count > 1:
+        parts.append(
+            f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
+            "this part only (null where this part does not say)."
+        )
+    parts += combined_questions(
+        [PromptText.parse(p.name, p.prompt_text, preamble) for p in call.prompts]
+    )
+    answers = (
+        f"`{ANSWERS_KEY}`: at least one per variable above, and one per value where a "
+        "variable's rules ask for each value"
+    )
+    if context.unit.mode is ObservationMode.ENTITY:
+        closing = (
+            f"List every entity in `{ENTITIES_KEY}` with its identifier as the document writes "
+            f"it in `{ENTITY_KEY}` and its {answers}."
+        )
+    else:
+        closing = f"Give {answers}."
+    return system, "\n".join([*parts, "", closing])
+
+
+# Shortest line worth stating once for several variables (shorter ones are labels and the like).
+_SHARED_RULE_MIN_CHARS = 20
+
+
+_ANSWER_FORMATS = frozenset(TYPE_GUIDANCE.values())
+
+
+def _shareable(line: str) -> bool:
+    """A whole sentence standing on its own line: not a heading, list item or lessons marker."""
+    return len(line) >= _SHARED_RULE_MIN_CHARS and line[0].isupper() and line.endswith(".")
+
+
+def combined_questions(questions: Sequence[PromptText]) -> list[str]:
+    """The variables' questions of one call, as lines. The answer format of each type ("Number
+    answers: …") is stated once at the top; any other rule line that several questions repeat
+    word for word is stated once, above them, for exactly the variables whose prompt carries
+    it; everything else stays in its variable's section, so no rule is lost and edited prompts
+    keep theirs."""
+    owners: dict[str, list[str]] = {}
+    for prompt in questions:
+        for line in dict.fromkeys(prompt.question.splitlines()):
+            if _shareable(line):
+                owners.setdefault(line, []).append(prompt.name)
+    formats = [line for line in owners if line in _ANSWER_FORMATS]
+    shared = {
+        line: names for line, names in owners.items() if len(names) > 1 or line in _ANSWER_FORMATS
+    }
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for line, names in shared.items():
+        if line not in _ANSWER_FORMATS:
+            groups.setdefault(tuple(names), []).append(line)
+    everyone = [prompt.name for prompt in questions]
+    parts: list[str] = ["", *formats] if formats else []
+    for owned_by, lines in groups.items():
+        others = [name for name in everyone if name not in owned_by]
+        if not others:
+            heading = "all variables"
+        elif len(others) < len(owned_by):
+            heading = "every variable except " + ", ".join(others)
+        else:
+            heading = ", ".join(owned_by)
+        parts += ["", f"### Rules for {heading}", *lines]
+    for prompt in questions:
+        body = prompt.question
+        kept = [line for line in body.splitlines() if line not in shared]
+        text = "\n".join(kept)
+        if len(kept) < len(body.splitlines()):
+            text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        parts += ["", f"### {prompt.heading}", *([text] if text else [])]
+    return parts
