@@ -1,13 +1,22 @@
-"""`coderai serve | worker | migrate | openapi` — one entry point for operators."""
+"""`coderai serve | worker | migrate | users | tokens | openapi` — one entry point for operators."""
+
+from __future__ import annotations
 
 import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from coderai.core.config import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -61,6 +70,85 @@ def _worker(args: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
+async def _with_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on the configured (or embedded) database, migrated."""
+    from coderai.core import migrations
+    from coderai.core.database import Database, create_engine
+    from coderai.main import resolve_database_url
+
+    settings = get_settings()
+    async with AsyncExitStack() as stack:
+        url = await resolve_database_url(settings, stack)
+        if settings.migrate_on_start:
+            await asyncio.to_thread(migrations.upgrade, url)
+        database = Database(create_engine(url, settings))
+        stack.push_async_callback(database.dispose)
+        async with database.transaction() as session:
+            return await work(session)
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"coderai: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _users_create(args: argparse.Namespace) -> None:
+    """Create an account; the password is read from standard input (never an argument, so it
+    stays out of shell history and process lists)."""
+    from coderai.auth import service as auth_service
+    from coderai.auth.passwords import MIN_PASSWORD_CHARS
+    from coderai.core.errors import CoderAIError
+    from coderai.members import audit
+
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_CHARS:
+        _fail(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+
+    async def work(session: AsyncSession) -> str:
+        user = await auth_service.create_user(
+            session,
+            email=args.email,
+            password=password,
+            display_name=args.name,
+            is_admin=args.admin,
+        )
+        audit.record(
+            session, None, "users-create", target=("user", user.id), details={"via": "cli"}
+        )
+        return f"created {'admin ' if user.is_admin else ''}account {user.email} ({user.id})"
+
+    try:
+        print(asyncio.run(_with_database(work)))
+    except CoderAIError as exc:
+        _fail(exc.detail)
+
+
+def _tokens_create(args: argparse.Namespace) -> None:
+    """Create an API token for an account and print it alone on stdout (for scripts)."""
+    from coderai.auth import service as auth_service
+    from coderai.members import audit
+
+    async def work(session: AsyncSession) -> str | None:
+        user = await auth_service.find_user(session, args.email)
+        if user is None:
+            return None
+        row, token = await auth_service.create_api_token(session, user, args.name)
+        audit.record(
+            session, user, "auth-tokens-create", target=("token", row.id), details={"via": "cli"}
+        )
+        return token
+
+    token = asyncio.run(_with_database(work))
+    if token is None:
+        _fail(f"no account has the email {args.email!r}")
+    print(token)
+
+
 def _openapi(args: argparse.Namespace) -> None:
     from coderai.main import create_app
 
@@ -87,6 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run the job runner without the HTTP API")
     worker.add_argument("--concurrency", type=int, default=None)
     worker.set_defaults(func=_worker)
+
+    users = commands.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    create_user = users.add_parser("create", help="create an account (password on stdin)")
+    create_user.add_argument("email")
+    create_user.add_argument("--admin", action="store_true", help="an instance admin")
+    create_user.add_argument("--name", default=None, help="display name")
+    create_user.set_defaults(func=_users_create)
+
+    tokens = commands.add_parser("tokens", help="manage API tokens").add_subparsers(
+        dest="tokens_command", required=True
+    )
+    create_token = tokens.add_parser("create", help="create an API token; prints it alone")
+    create_token.add_argument("email")
+    create_token.add_argument("--name", required=True, help="what the token is for")
+    create_token.set_defaults(func=_tokens_create)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default="specs/openapi.json")

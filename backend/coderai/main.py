@@ -10,8 +10,12 @@ from functools import partial
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 
 from coderai import __version__
+from coderai.auth import routes as auth
+from coderai.auth.dependencies import AuthoriseDep
+from coderai.auth.policy import POLICY
 from coderai.core import health, migrations
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
@@ -30,6 +34,7 @@ from coderai.extraction.engine import extract_document
 from coderai.jobs import routes as jobs
 from coderai.jobs.runner import JobRunner
 from coderai.llm import LLMClient
+from coderai.members import routes as members
 from coderai.projects import routes as projects
 from coderai.prompts import routes as prompts
 from coderai.review import routes as review
@@ -110,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     for router in (
+        auth.router,
+        members.router,
         projects.router,
         variables.router,
         prompts.router,
@@ -119,7 +126,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports.router,
         health.router,
     ):
-        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+        app.include_router(
+            router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES, dependencies=[AuthoriseDep]
+        )
     # Probes usually look at the root path.
-    app.include_router(health.router, include_in_schema=False)
+    app.include_router(health.router, include_in_schema=False, dependencies=[AuthoriseDep])
+    _check_policies(app)
     return app
+
+
+def _check_policies(app: FastAPI) -> None:
+    """Every route must have an entry in the access policy (docs/ARCHITECTURE.md,
+    "Identity and access"): a route nobody decided about does not start."""
+    missing = sorted(
+        f"{route.operation_id or route.name} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.operation_id not in POLICY
+    )
+    if missing:
+        raise RuntimeError(f"routes without an access policy: {', '.join(missing)}")

@@ -18,6 +18,7 @@ from coderai.main import create_app
 from coderai.models import Base
 from tests.support.database import reset_schema, server_url
 from tests.support.fake_llm import FakeLLM
+from tests.support.identity import bearer, user_with_token
 
 pytest_plugins = ["tests.support.fake_llm.fixtures"]
 
@@ -74,8 +75,12 @@ async def empty_database(db: Database, settings: Settings) -> None:
 async def client(
     app: FastAPI, db: Database, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin's API client (tests of who may do what make their own accounts)."""
+    _, token = await user_with_token(db, "admin@example.org", admin=True, name="Ada Admin")
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test/api/v1", headers=bearer(token)
+    ) as http:
         yield http
     await empty_database(db, settings)
 
@@ -109,8 +114,11 @@ async def runner_client(
     application = create_app(
         runner_settings(settings, fake_llm, **(marker.kwargs if marker else {}))
     )
+    _, token = await user_with_token(db, "admin@example.org", admin=True, name="Ada Admin")
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test/api/v1", headers=bearer(token)
+        ) as http:
             yield http
     await empty_database(db, settings)

@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     runner_max_attempts: int = 3
     runner_auto_pause_after_failures: int = 10
 
+    # --- identity -------------------------------------------------------------------------
+    # A browser session lasts SESSION_TTL_HOURS from its last use (sliding renewal).
+    session_ttl_hours: float = 24 * 14
+    session_cookie_name: str = "coderai_session"
+    # Set true behind HTTPS so the session cookie is never sent in clear.
+    session_cookie_secure: bool = False
+    # Failed logins allowed per account and per client address within the window.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_failure_window_seconds: int = 900
+
     # --- exports --------------------------------------------------------------------------
     export_link_ttl_seconds: int = 3600
     secret_key: SecretStr = SecretStr("change-me-in-production")

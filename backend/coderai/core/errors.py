@@ -25,11 +25,42 @@ class CoderAIError(Exception):
     slug = "bad-request"
     title = "Bad Request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None, **extra: Any):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = headers
         self.extra = extra
+
+
+class Unauthorized(CoderAIError):
+    """No valid credentials: no session cookie or API token, or one that expired or was
+    revoked."""
+
+    status_code = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(CoderAIError):
+    """The caller can see the resource but may not do this to it."""
+
+    status_code = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(CoderAIError):
+    status_code = 429
+    slug = "too-many-requests"
+    title = "Too Many Requests"
 
 
 class NotFound(CoderAIError):
@@ -110,6 +141,7 @@ async def _coderai_error(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         errors=exc.errors,
         extra=exc.extra,
+        headers=exc.headers,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderai.auth.dependencies import UserDep
 from coderai.core.database import after_commit
 from coderai.core.dependencies import DatabaseDep, SessionDep, SettingsDep
 from coderai.core.errors import Conflict
@@ -80,6 +81,7 @@ async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
 async def create_job(
     runner: RunnerDep,
     session: SessionDep,
+    user: UserDep,
     settings: SettingsDep,
     project: ProjectDep,
     body: JobCreate,
@@ -98,6 +100,7 @@ async def create_job(
         sample_seed=body.sample_seed,
         options={"callMode": body.call_mode},
         llm_model=settings.llm_model,
+        created_by=user,
     )
     _notify_runner_after_commit(session, runner)
     return await job_read(session, job)

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import Conflict, InvalidInput, NotFound
+from coderai.members import audit
 from coderai.models import (
     Document,
     JobItem,
@@ -18,6 +19,7 @@ from coderai.models import (
     ProcessingLog,
     Project,
     Prompt,
+    User,
     Variable,
 )
 from coderai.models.enums import (
@@ -143,6 +145,7 @@ async def create_job(
     sample_seed: int | None,
     options: dict[str, Any],
     llm_model: str,
+    created_by: User | None,
     prompt_snapshot: dict[str, str] | None = None,
 ) -> ProcessingJob:
     """Create a job and one PENDING item per document; refuses what cannot run (409)."""
@@ -186,9 +189,11 @@ async def create_job(
         sample_seed=seed,
         llm_model=llm_model,
         total_items=len(chosen),
+        created_by_id=created_by.id if created_by else None,
     )
     session.add(job)
     await session.flush()
+    audit.note(session, target=("job", job.id), jobType=job_type.value, items=len(chosen))
     await session.execute(
         insert(JobItem),
         [

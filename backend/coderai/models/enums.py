@@ -3,6 +3,23 @@
 from enum import StrEnum
 
 
+class ProjectRole(StrEnum):
+    """A member's role in a project, from most to least power (see `ROLE_RANK`)."""
+
+    OWNER = "OWNER"
+    EDITOR = "EDITOR"
+    CODER = "CODER"
+    VIEWER = "VIEWER"
+
+
+ROLE_RANK = {
+    ProjectRole.VIEWER: 1,
+    ProjectRole.CODER: 2,
+    ProjectRole.EDITOR: 3,
+    ProjectRole.OWNER: 4,
+}
+
+
 class ProjectStatus(StrEnum):
     CREATED = "CREATED"
     SCHEMA_DEFINED = "SCHEMA_DEFINED"

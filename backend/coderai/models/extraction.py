@@ -71,4 +71,9 @@ class ExtractionFeedback(UUIDPrimaryKey, Timestamps, Base):
     is_correct: Mapped[bool] = mapped_column(Boolean)
     corrected_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
     note: Mapped[str | None] = mapped_column(Text)
+    # The extraction's effective verdict (the latest from any reviewer); each reviewer's own
+    # current verdict is their latest row. Older rows stay as history.
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )

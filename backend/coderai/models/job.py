@@ -38,6 +38,10 @@ class ProcessingJob(UUIDPrimaryKey, Timestamps, Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     sample_seed: Mapped[int | None] = mapped_column(BigInteger)
     llm_model: Mapped[str | None] = mapped_column(String(200))
+    # Who started it: the runner acts as this user (audit entries of the job name them).
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     total_items: Mapped[int] = mapped_column(Integer, default=0)
     done_items: Mapped[int] = mapped_column(Integer, default=0)
     failed_items: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,9 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
+from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep, SettingsDep
 from coderai.core.schemas import MAX_OFFSET
 from coderai.documents.dependencies import FileStoreDep
+from coderai.models import Project, User
 from coderai.models.enums import ProjectStatus
 from coderai.projects import schema_transfer
 from coderai.projects import service as project_service
@@ -26,29 +28,37 @@ from coderai.variables.schemas import VariableRead
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
-async def _read(session: SessionDep, project: ProjectDep) -> ProjectRead:
+async def _read(session: SessionDep, user: User, project: Project) -> ProjectRead:
     counts = (await project_service.count_related(session, [project.id]))[project.id]
+    roles = await project_service.roles_in(session, user, [project.id])
     return ProjectRead.model_validate(project).model_copy(
-        update={"variable_count": counts.variables, "document_count": counts.documents}
+        update={
+            "variable_count": counts.variables,
+            "document_count": counts.documents,
+            "my_role": roles.get(project.id),
+        }
     )
 
 
 @router.get("", operation_id="projects-list", response_model=ProjectPage)
 async def list_projects(
     session: SessionDep,
+    user: UserDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     status: ProjectStatus | None = None,
 ) -> ProjectPage:
     projects, total = await project_service.list_projects(
-        session, offset=offset, limit=limit, status=status
+        session, user, offset=offset, limit=limit, status=status
     )
     counts = await project_service.count_related(session, [p.id for p in projects])
+    roles = await project_service.roles_in(session, user, [p.id for p in projects])
     items = [
         ProjectRead.model_validate(p).model_copy(
             update={
                 "variable_count": counts[p.id].variables,
                 "document_count": counts[p.id].documents,
+                "my_role": roles.get(p.id),
             }
         )
         for p in projects
@@ -62,14 +72,14 @@ async def list_projects(
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
 )
-async def create_project(session: SessionDep, body: ProjectCreate) -> ProjectRead:
-    project = await project_service.create_project(session, body)
-    return ProjectRead.model_validate(project)
+async def create_project(session: SessionDep, user: UserDep, body: ProjectCreate) -> ProjectRead:
+    project = await project_service.create_project(session, body, user)
+    return await _read(session, user, project)
 
 
 @router.get("/{projectId}", operation_id="projects-get", response_model=ProjectDetail)
-async def get_project(session: SessionDep, project: ProjectDep) -> ProjectDetail:
-    summary = await _read(session, project)
+async def get_project(session: SessionDep, user: UserDep, project: ProjectDep) -> ProjectDetail:
+    summary = await _read(session, user, project)
     variables = await variable_service.list_variables(session, project.id)
     return ProjectDetail(
         **summary.model_dump(),
@@ -79,10 +89,14 @@ async def get_project(session: SessionDep, project: ProjectDep) -> ProjectDetail
 
 @router.put("/{projectId}", operation_id="projects-update", response_model=ProjectRead)
 async def update_project(
-    session: SessionDep, settings: SettingsDep, project: ProjectDep, body: ProjectUpdate
+    session: SessionDep,
+    settings: SettingsDep,
+    user: UserDep,
+    project: ProjectDep,
+    body: ProjectUpdate,
 ) -> ProjectRead:
     await project_service.update_project(session, project, body, model=settings.llm_model)
-    return await _read(session, project)
+    return await _read(session, user, project)
 
 
 @router.delete(

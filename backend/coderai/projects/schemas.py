@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from coderai.core.schemas import CamelModel, InputModel
-from coderai.models.enums import ProjectScale, ProjectStatus
+from coderai.models.enums import ProjectRole, ProjectScale, ProjectStatus
 from coderai.projects.unit import UnitOfObservation
 from coderai.variables.schemas import VariableRead
 
@@ -55,6 +55,9 @@ class ProjectRead(CamelModel):
     unit_of_observation: UnitOfObservation
     variable_count: int = 0
     document_count: int = 0
+    my_role: ProjectRole | None = Field(
+        default=None, description="The caller's role here (null: not a member, e.g. an admin)"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderai.core.errors import NotFound
 from coderai.documents import service as document_service
 from coderai.documents.file_store import FileStore
-from coderai.models import Document, Project, Variable
-from coderai.models.enums import ProjectStatus
+from coderai.members import audit
+from coderai.members import service as member_service
+from coderai.models import Document, Membership, Project, User, Variable
+from coderai.models.enums import ProjectRole, ProjectStatus
 from coderai.projects.schemas import ProjectCreate, ProjectUpdate
 from coderai.prompts import service as prompt_service
 
@@ -61,9 +63,13 @@ async def _document_counts(
 
 
 async def list_projects(
-    session: AsyncSession, *, offset: int, limit: int, status: ProjectStatus | None
+    session: AsyncSession, user: User, *, offset: int, limit: int, status: ProjectStatus | None
 ) -> tuple[Sequence[Project], int]:
+    """The projects `user` may see (every one for an admin), newest first."""
     statement = select(Project)
+    visible = member_service.visible_project_ids(user)
+    if visible is not None:
+        statement = statement.where(Project.id.in_(visible))
     if status is not None:
         statement = statement.where(Project.status == status)
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
@@ -73,7 +79,20 @@ async def list_projects(
     return page.all(), total or 0
 
 
-async def create_project(session: AsyncSession, data: ProjectCreate) -> Project:
+async def roles_in(
+    session: AsyncSession, user: User, project_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ProjectRole]:
+    """The caller's role in each of these projects (absent: not a member)."""
+    rows = await session.execute(
+        select(Membership.project_id, Membership.role).where(
+            Membership.user_id == user.id, Membership.project_id.in_(project_ids)
+        )
+    )
+    return {project_id: role for project_id, role in rows}
+
+
+async def create_project(session: AsyncSession, data: ProjectCreate, owner: User) -> Project:
+    """A new project; its creator is its first OWNER."""
     project = Project(
         name=data.name,
         description=data.description,
@@ -86,6 +105,8 @@ async def create_project(session: AsyncSession, data: ProjectCreate) -> Project:
     )
     session.add(project)
     await session.flush()
+    await member_service.add_owner(session, project, owner)
+    audit.note(session, project_id=project.id, target=("project", project.id), name=project.name)
     await session.refresh(project)
     return project
 

@@ -20,6 +20,7 @@ from coderai.models import (
     ProcessingJob,
     Project,
     Prompt,
+    User,
     Variable,
 )
 from coderai.models.enums import JobItemStatus, JobType, Verdict
@@ -87,6 +88,7 @@ async def start_evaluation(
     *,
     source_job_id: uuid.UUID | None,
     settings: Settings,
+    created_by: User | None,
 ) -> EvaluationRead:
     """Create the EVALUATION job of a prompt version on the documents reviewed (for its
     variable) in a job; the caller commits and wakes the runner."""
@@ -121,6 +123,7 @@ async def start_evaluation(
             },
         },
         llm_model=settings.llm_model,
+        created_by=created_by,
         prompt_snapshot=snapshot,
     )
     return await evaluation_of(session, prompt.id, job.id)

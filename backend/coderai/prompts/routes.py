@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, status
 
+from coderai.auth.dependencies import UserDep
 from coderai.core.database import after_commit
 from coderai.core.dependencies import DatabaseDep, SessionDep, SettingsDep
 from coderai.jobs.dependencies import LLMDep, RunnerDep
@@ -105,6 +106,7 @@ async def refine(
 )
 async def evaluate_prompt(
     session: SessionDep,
+    user: UserDep,
     runner: RunnerDep,
     settings: SettingsDep,
     prompt_id: PromptId,
@@ -114,7 +116,7 @@ async def evaluate_prompt(
     EVALUATION job; poll GET /prompts/{promptId}/evaluation for old vs new accuracy."""
     body = body or EvaluateRequest()
     evaluation = await prompt_evaluation.start_evaluation(
-        session, prompt_id, source_job_id=body.job_id, settings=settings
+        session, prompt_id, source_job_id=body.job_id, settings=settings, created_by=user
     )
     if runner is not None:  # told once the job is committed, so it can see it
         after_commit(session, runner.notify)

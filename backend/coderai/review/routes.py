@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
 from coderai.core.schemas import MAX_OFFSET
 from coderai.jobs.schemas import ExtractionRead
@@ -46,6 +47,8 @@ def feedback_read(view: FeedbackView) -> FeedbackRead:
         has_corrected_value=view.has_corrected_value,
         note=feedback.note,
         is_current=feedback.is_current,
+        reviewer_id=feedback.reviewer_id,
+        reviewer_name=view.reviewer_name,
     )
 
 
@@ -101,10 +104,11 @@ async def get_extraction(
     response_model=FeedbackRead,
 )
 async def create_feedback(
-    session: SessionDep, extraction_id: ExtractionId, body: FeedbackCreate
+    session: SessionDep, reviewer: UserDep, extraction_id: ExtractionId, body: FeedbackCreate
 ) -> FeedbackRead:
     """Record a verdict (it replaces the current one, which stays in the history)."""
-    return feedback_read(await review_service.submit_feedback(session, extraction_id, body))
+    view = await review_service.submit_feedback(session, extraction_id, body, reviewer)
+    return feedback_read(view)
 
 
 @router.get(

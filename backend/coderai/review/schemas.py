@@ -49,6 +49,8 @@ class FeedbackRead(CamelModel):
     )
     note: str | None
     is_current: bool
+    reviewer_id: uuid.UUID | None = Field(description="Who gave the verdict")
+    reviewer_name: str | None
 
 
 class JobFeedbackRead(FeedbackRead):

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, func, select, update
+from sqlalchemy import JSON, ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import InvalidInput, NotFound
 from coderai.extraction.coercion.dates import AMBIGUOUS_DATE
 from coderai.extraction.coercion.values import JsonScalar, JsonValue, coerce_value, is_null_answer
 from coderai.jobs import service as job_service
-from coderai.models import Document, Extraction, ExtractionFeedback, ProcessingJob, Variable
+from coderai.members import audit
+from coderai.models import Document, Extraction, ExtractionFeedback, ProcessingJob, User, Variable
 from coderai.models.enums import JobType, MultiValueAction, Verdict
 from coderai.prompts import service as prompt_service
 from coderai.review.analysis import ReviewAnalysis, ReviewedItem, analyse, same_value
@@ -37,6 +38,7 @@ class FeedbackView:
 
     feedback: ExtractionFeedback
     has_corrected_value: bool
+    reviewer_name: str | None
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,12 @@ async def _context(
 async def _current_feedback(session: AsyncSession, extraction_id: uuid.UUID) -> FeedbackView | None:
     row = (
         await session.execute(
-            select(ExtractionFeedback, _has_correction()).where(
+            select(ExtractionFeedback, _has_correction(), _reviewer_name()).where(
                 ExtractionFeedback.extraction_id == extraction_id, ExtractionFeedback.is_current
             )
         )
     ).first()
-    return None if row is None else FeedbackView(row[0], row[1])
+    return None if row is None else FeedbackView(row[0], row[1], row[2])
 
 
 async def extraction_detail(
@@ -223,10 +225,10 @@ def _typed_one(definition: VariableFields, raw: object) -> JsonValue:
 
 
 async def submit_feedback(
-    session: AsyncSession, extraction_id: uuid.UUID, data: FeedbackCreate
+    session: AsyncSession, extraction_id: uuid.UUID, data: FeedbackCreate, reviewer: User
 ) -> FeedbackView:
-    """Record a verdict; it becomes the extraction's current one and the previous current one
-    is kept as history."""
+    """Record `reviewer`'s verdict; it becomes the extraction's current one (and the
+    reviewer's own latest), and the previous current one is kept as history."""
     row = (
         await session.execute(
             select(Extraction, Variable)
@@ -264,11 +266,19 @@ async def submit_feedback(
         corrected_value=stored,
         note=_note(data),
         is_current=True,
+        reviewer_id=reviewer.id,
     )
     session.add(feedback)
     await session.flush()
     await session.refresh(feedback)
-    return FeedbackView(feedback, has_correction)
+    audit.note(session, verdict=verdict.value, variable=variable.name)
+    return FeedbackView(feedback, has_correction, reviewer.display_name)
+
+
+def _reviewer_name() -> ScalarSelect[str]:
+    return (
+        select(User.display_name).where(User.id == ExtractionFeedback.reviewer_id).scalar_subquery()
+    )
 
 
 async def feedback_history(session: AsyncSession, extraction_id: uuid.UUID) -> list[FeedbackView]:
@@ -276,11 +286,11 @@ async def feedback_history(session: AsyncSession, extraction_id: uuid.UUID) -> l
     if await session.get(Extraction, extraction_id) is None:
         raise NotFound(f"Extraction '{extraction_id}' not found.")
     rows = await session.execute(
-        select(ExtractionFeedback, _has_correction())
+        select(ExtractionFeedback, _has_correction(), _reviewer_name())
         .where(ExtractionFeedback.extraction_id == extraction_id)
         .order_by(ExtractionFeedback.created_at.desc(), ExtractionFeedback.is_current.desc())
     )
-    return [FeedbackView(feedback, has) for feedback, has in rows]
+    return [FeedbackView(feedback, has, name) for feedback, has, name in rows]
 
 
 async def job_feedback(
@@ -297,6 +307,7 @@ async def job_feedback(
         select(
             ExtractionFeedback,
             _has_correction(),
+            _reviewer_name(),
             Extraction.variable_id,
             Extraction.document_id,
             Extraction.entity_index,
@@ -313,8 +324,8 @@ async def job_feedback(
         .limit(limit)
     )
     return [
-        JobFeedbackView(feedback, has, variable, document, entity)
-        for feedback, has, variable, document, entity in rows
+        JobFeedbackView(feedback, has, name, variable, document, entity)
+        for feedback, has, name, variable, document, entity in rows
     ], total or 0
 
 

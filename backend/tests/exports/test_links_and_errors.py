@@ -43,7 +43,9 @@ async def test_link_expires_with_the_configured_ttl(
     app: FastAPI = create_app(settings.model_copy(update={"export_link_ttl_seconds": 0}))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test/api/v1", headers=client.headers
+        ) as http:
             info = await create(http, trials.project_id, format="CSV_WIDE")
             assert info["fileSize"] > 0
             body = assert_problem(await http.get(info["downloadUrl"]), 404)

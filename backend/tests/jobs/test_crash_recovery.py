@@ -41,6 +41,7 @@ from coderai.models import Document, Extraction, JobItem, ProcessingJob, Process
 from coderai.models.enums import JobItemStatus, JobStatus
 from tests.conftest import empty_database, runner_settings
 from tests.jobs.test_jobs import setup_trials, wait_for
+from tests.support.identity import bearer, user_with_token
 from tests.support.llm_calls import LLMCall, RecordingFakeLLM
 from tests.support.processes import ChildProcess, ChildProcesses, child_env, wait_until_logged
 
@@ -80,13 +81,18 @@ def children(tmp_path: Path) -> Iterator[ChildProcesses]:
 
 
 @pytest.fixture
-async def api(settings: Settings, fake: RecordingFakeLLM) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    settings: Settings, fake: RecordingFakeLLM, db: Database
+) -> AsyncIterator[httpx.AsyncClient]:
     """The API in this process with an LLM configured and no runner: jobs it creates wait for
     the runners the test starts."""
     application = create_app(runner_settings(settings, fake, runner_enabled=False))
+    _, token = await user_with_token(db, "admin@example.org", admin=True)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test/api/v1", headers=bearer(token)
+        ) as http:
             yield http
 
 
@@ -287,7 +293,10 @@ async def test_api_killed_three_times_mid_job_still_codes_every_document_once(
     models = [f"fake-model-run-{n}" for n in range(len(KILL_WINDOWS) + 1)]
     started = time.monotonic()
     server = children.start_api("api-0", process_env(database_url, fake, tmp_path, models[0]))
-    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30) as http:
+    _, token = await user_with_token(db, "admin@example.org", admin=True)
+    async with httpx.AsyncClient(
+        base_url=f"{server.url}/api/v1", timeout=30, headers=bearer(token)
+    ) as http:
         job_id = await create_full_job(http, await setup_trials(http, fake, documents))
 
     kills: list[Kill] = []
@@ -301,7 +310,9 @@ async def test_api_killed_three_times_mid_job_still_codes_every_document_once(
         server = children.start_api(
             f"api-{n + 1}", process_env(database_url, fake, tmp_path, models[n + 1])
         )
-    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=f"{server.url}/api/v1", timeout=30, headers=bearer(token)
+    ) as http:
         job = await wait_for(http, str(job_id), FINISHED, timeout=60)
     elapsed = time.monotonic() - started
 
