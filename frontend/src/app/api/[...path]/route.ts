@@ -2,6 +2,10 @@
  * Same-origin proxy: the browser calls /api/… here and this forwards to the CoderAI API.
  * A route handler (not a next.config rewrite) because rewrites are fixed at build time and
  * API_URL must be settable when the built app starts.
+ *
+ * Sign-in rides on this: the browser's Cookie and Origin go up as they came, with
+ * x-forwarded-host/proto naming the origin the browser used (the API accepts an unsafe
+ * request whose Origin is that origin), and every Set-Cookie comes back intact.
  */
 import type { NextRequest } from "next/server";
 
@@ -63,8 +67,12 @@ async function proxy(
   }
   const responseHeaders = new Headers();
   upstream.headers.forEach((value, key) => {
-    if (!NOT_RETURNED.has(key.toLowerCase())) responseHeaders.set(key, value);
+    const name = key.toLowerCase();
+    if (!NOT_RETURNED.has(name) && name !== "set-cookie") responseHeaders.set(key, value);
   });
+  // Each Set-Cookie on its own line: joined with commas (what get() or set() would give) a
+  // browser cannot split them again, since cookie dates contain commas.
+  for (const cookie of upstream.headers.getSetCookie()) responseHeaders.append("set-cookie", cookie);
   return new Response(upstream.body, {
     status: upstream.status,
     statusText: upstream.statusText,
