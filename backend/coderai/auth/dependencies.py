@@ -65,16 +65,17 @@ def origin_allowed(request: Request, settings: Settings) -> bool:
     return normalised in set(settings.cors_origins) | _own_origins(request)
 
 
-def _check_origin(request: Request, settings: Settings, caller: Caller | None) -> None:
+def _check_origin(
+    request: Request, settings: Settings, caller: Caller | None, public: bool
+) -> None:
     """A browser request that changes state and rides on the session cookie must come from a
-    page of ours (CSRF); tokens in a header cannot be sent by another site."""
+    page of ours (CSRF); tokens in a header cannot be sent by another site. Public routes
+    (sign-in, first run) refuse only a foreign Origin, so scripts without one still work."""
     if request.method not in UNSAFE_METHODS:
         return
-    cookie_auth = caller is not None and caller.via == "session"
-    if cookie_auth and not origin_allowed(request, settings):
+    cookie_auth = not public and caller is not None and caller.via == "session"
+    if ("origin" in request.headers or cookie_auth) and not origin_allowed(request, settings):
         raise Forbidden("Cross-site request refused: the Origin is missing or not allowed.")
-    if caller is None and "origin" in request.headers and not origin_allowed(request, settings):
-        raise Forbidden("Cross-site request refused: the Origin is not allowed.")
 
 
 def _object_in_path(request: Request) -> tuple[str, uuid.UUID] | None:
@@ -109,7 +110,7 @@ async def authorise(
             bearer=_bearer(request),
             cookie=request.cookies.get(settings.session_cookie_name),
         )
-        _check_origin(request, settings, caller)
+        _check_origin(request, settings, caller, public=needed is Access.PUBLIC)
         if needed is not Access.PUBLIC:
             if caller is None:
                 raise Unauthorized(

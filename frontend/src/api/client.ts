@@ -23,7 +23,10 @@ async function settle<T>(request: Promise<Answer<T>>): Promise<Answer<T>> {
     throw new ApiError(networkProblem(error));
   }
   if (!answer.response.ok) {
-    throw new ApiError(toProblem(answer.error, answer.response.status));
+    const problem = toProblem(answer.error, answer.response.status);
+    const retryAfter = Number(answer.response.headers.get("retry-after") ?? Number.NaN);
+    if (Number.isFinite(retryAfter)) problem.retryAfter = retryAfter;
+    throw new ApiError(problem);
   }
   return answer;
 }

@@ -12,6 +12,8 @@ export interface Problem {
   errors: FieldError[];
   /** Set by a table upload whose text column is missing or unknown. */
   availableColumns?: string[];
+  /** Seconds to wait before trying again (a 429's Retry-After). */
+  retryAfter?: number;
 }
 
 /** Thrown by the API helpers so TanStack Query sees a failure with a readable problem. */
@@ -28,10 +30,13 @@ export class ApiError extends Error {
 const STATUS_WORDS: Record<number, string> = {
   400: "The request was not understood.",
   404: "It no longer exists — it may have been deleted.",
+  401: "Sign in to continue.",
+  403: "Your role in this project does not allow this.",
   409: "That conflicts with the current state.",
   413: "The file is too large.",
   415: "That kind of file or content is not supported.",
   422: "Some values are not valid.",
+  429: "Too many attempts: wait a moment and try again.",
   500: "The server failed unexpectedly. Try again; if it keeps happening, check the API logs.",
   502: "The CoderAI API is not reachable. Is it running?",
   503: "The service is unavailable right now. Try again in a moment.",

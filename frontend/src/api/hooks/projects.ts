@@ -1,5 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { NO_PERMISSIONS, permissionsFor, type Permissions } from "@/lib/permissions";
 import { api, unwrap, type Schemas } from "../client";
+import { useMe } from "./auth";
 
 export const projectKeys = {
   all: ["projects"] as const,
@@ -46,4 +48,13 @@ export function useDeleteProject() {
       unwrap(api.DELETE("/api/v1/projects/{projectId}", { params: { path: { projectId } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: projectKeys.all }),
   });
+}
+
+/** What the signed-in account may do in this project (its `myRole`, or everything for an
+ * instance admin). Nothing is allowed until both are known, so no control flashes by. */
+export function useProjectPermissions(projectId: string): Permissions & { known: boolean } {
+  const me = useMe();
+  const project = useProject(projectId);
+  if (!me.data || !project.data) return { ...NO_PERMISSIONS, known: false };
+  return { ...permissionsFor(project.data.myRole ?? null, me.data.isAdmin), known: true };
 }
