@@ -81,6 +81,9 @@ describe("plainMessage", () => {
     expect(plainMessage("Input should be a valid number, unable to parse string as a number")).toBe("Enter a number.");
     expect(plainMessage("Input should be less than or equal to 1")).toBe("Enter a number of at most 1.");
     expect(plainMessage("Input should be 'SMALL' or 'LARGE'")).toBe("Choose SMALL, LARGE.");
+    expect(plainMessage("String should match pattern '^[^@\\s]+@[^@\\s]+$'")).toBe("Enter an email address, like name@example.org.");
+    expect(plainMessage("String should match pattern '^[a-z]+$'")).toBe("This does not have the expected form.");
+    expect(plainMessage("Value should have at least 10 items after validation, not 1")).toBe("Write at least 10 characters.");
     expect(plainMessage("category 'RCT' is listed twice")).toBe("category 'RCT' is listed twice");
   });
 });

@@ -49,10 +49,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const PLAIN: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^(String should have at least 1 character|Field required)$/, () => "This is required."],
   [/^String should have at least (\d+) characters$/, (m) => `Write at least ${m[1]} characters.`],
+  // A password (a secret string) is measured in "items" by pydantic.
+  [/^Value should have at least (\d+) items? after validation, not \d+$/, (m) => `Write at least ${m[1]} characters.`],
   [/^String should have at most (\d+) characters$/, (m) => `Keep it to ${m[1]} characters or fewer.`],
   [/^Input should be a valid (number|integer).*$/, () => "Enter a number."],
   [/^Input should be (greater|less) than or equal to (\S+)$/, (m) => `Enter a number ${m[1] === "greater" ? "of at least" : "of at most"} ${m[2]}.`],
   [/^Input should be '(.+)'$/, (m) => `Choose ${(m[1] ?? "").replace(/', '|' or '/g, ", ")}.`],
+  [/^String should match pattern '\^\[\^@\\s\]\+@\[\^@\\s\]\+\$'$/, () => "Enter an email address, like name@example.org."],
+  [/^String should match pattern /, () => "This does not have the expected form."],
 ];
 
 /** Pydantic's wording, said plainly where we know a better phrase. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./problem";
-import { isPublicPath, isSessionEnded, loginHref, passwordProblem, retryAfterWords, safeNext } from "./session";
+import { generatePassword, isPublicPath, isSessionEnded, loginHref, passwordProblem, retryAfterWords, safeNext } from "./session";
 
 describe("safeNext", () => {
   it("keeps paths on this site", () => {
@@ -58,5 +58,20 @@ describe("retryAfterWords", () => {
     expect(retryAfterWords(61)).toBe("Try again in 2 minutes.");
     expect(retryAfterWords(60)).toBe("Try again in 1 minute.");
     expect(retryAfterWords(undefined)).toBe("Try again later.");
+  });
+});
+
+describe("generatePassword", () => {
+  it("draws 16 unambiguous characters from the bytes", () => {
+    const bytes = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
+    const password = generatePassword(bytes);
+    expect(password).toHaveLength(16);
+    expect(password).toMatch(/^[a-km-zA-HJ-NP-Z2-9]+$/);
+    expect(generatePassword(bytes)).toBe(password);
+  });
+
+  it("skips bytes that would bias the draw", () => {
+    // 56 characters: bytes from 224 up are skipped.
+    expect(generatePassword(Uint8Array.from([255, 224, 0, 1]), 2)).toBe("ab");
   });
 });

@@ -52,3 +52,18 @@ export function retryAfterWords(seconds: number | null | undefined): string {
   const minutes = Math.ceil(seconds / 60);
   return `Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
 }
+
+const PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/** A password to hand to a new account's owner: 16 characters without look-alikes (0/O,
+ * 1/l/I), from the random bytes given (crypto.getRandomValues in the browser). Rejection
+ * sampling keeps every character equally likely; too few bytes give a shorter password. */
+export function generatePassword(randomBytes: Uint8Array, length = 16): string {
+  const limit = 256 - (256 % PASSWORD_ALPHABET.length);
+  let password = "";
+  for (const byte of randomBytes) {
+    if (password.length === length) break;
+    if (byte < limit) password += PASSWORD_ALPHABET[byte % PASSWORD_ALPHABET.length];
+  }
+  return password;
+}

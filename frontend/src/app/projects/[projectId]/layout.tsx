@@ -3,9 +3,10 @@
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
 import type { ReactNode } from "react";
-import { useProject } from "@/api/hooks/projects";
+import { useProject, useProjectPermissions } from "@/api/hooks/projects";
 import { Badge, ProblemAlert } from "@/components/ui/Feedback";
 import { formatCount } from "@/lib/format";
+import { describeAccess } from "@/lib/permissions";
 
 const STEPS = [
   { slug: "setup", label: "1. Setup" },
@@ -16,10 +17,33 @@ const STEPS = [
   { slug: "results", label: "6. Results & export" },
 ];
 
+/** Beside the steps: who works on the project, and what they did. */
+const TEAM = [
+  { slug: "members", label: "Members" },
+  { slug: "activity", label: "Activity" },
+];
+
+function Tab({ href, label, current }: { href: string; label: string; current: boolean }) {
+  return (
+    <Link
+      href={href}
+      aria-current={current ? "page" : undefined}
+      className={`-mb-px inline-block border-b-2 px-3 py-2 text-sm font-medium ${
+        current
+          ? "border-indigo-600 text-indigo-700"
+          : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
+      }`}
+    >
+      {label}
+    </Link>
+  );
+}
+
 export default function ProjectLayout({ children }: { children: ReactNode }) {
   const { projectId } = useParams<{ projectId: string }>();
   const pathname = usePathname();
   const project = useProject(projectId);
+  const permissions = useProjectPermissions(projectId);
   return (
     <div className="space-y-5">
       <div className="flex flex-wrap items-center justify-between gap-3">
@@ -31,6 +55,11 @@ export default function ProjectLayout({ children }: { children: ReactNode }) {
         </div>
         {project.data && (
           <div className="flex items-center gap-3 text-sm text-slate-600">
+            {permissions.known && (
+              <span data-testid="my-role" className="rounded-full border border-slate-300 px-2 py-0.5 text-xs font-medium text-slate-700">
+                Your role: {describeAccess(permissions)}
+              </span>
+            )}
             <Badge value={project.data.status} />
             <span>{formatCount(project.data.documentCount)} documents</span>
             <span>{formatCount(project.data.variableCount)} variables</span>
@@ -38,28 +67,27 @@ export default function ProjectLayout({ children }: { children: ReactNode }) {
         )}
       </div>
       <ProblemAlert error={project.error} action="Loading the project" />
-      <nav aria-label="Project steps">
-        <ol className="flex flex-wrap gap-1 border-b border-slate-200">
+      <nav aria-label="Project steps" className="flex flex-wrap justify-between gap-1 border-b border-slate-200">
+        <ol className="flex flex-wrap gap-1">
           {STEPS.map((step) => {
             const href = `/projects/${projectId}/${step.slug}`;
-            const current = pathname === href;
             return (
               <li key={step.slug}>
-                <Link
-                  href={href}
-                  aria-current={current ? "page" : undefined}
-                  className={`-mb-px inline-block border-b-2 px-3 py-2 text-sm font-medium ${
-                    current
-                      ? "border-indigo-600 text-indigo-700"
-                      : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900"
-                  }`}
-                >
-                  {step.label}
-                </Link>
+                <Tab href={href} label={step.label} current={pathname === href} />
               </li>
             );
           })}
         </ol>
+        <ul className="flex flex-wrap gap-1" aria-label="Team">
+          {TEAM.map((tab) => {
+            const href = `/projects/${projectId}/${tab.slug}`;
+            return (
+              <li key={tab.slug}>
+                <Tab href={href} label={tab.label} current={pathname === href} />
+              </li>
+            );
+          })}
+        </ul>
       </nav>
       {children}
     </div>
