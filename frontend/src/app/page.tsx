@@ -6,6 +6,7 @@ import { CreateProjectForm } from "@/components/projects/CreateProjectForm";
 import { Spinner } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { formatCount, formatDateTime } from "@/lib/format";
+import { ROLE_LABELS } from "@/lib/permissions";
 
 export default function ProjectsPage() {
   const projects = useProjects();
@@ -27,6 +28,7 @@ export default function ProjectsPage() {
               <thead className="border-b border-slate-200 text-slate-500">
                 <tr>
                   <th scope="col" className="py-2 pr-3 font-medium">Name</th>
+                  <th scope="col" className="py-2 pr-3 font-medium">Your role</th>
                   <th scope="col" className="py-2 pr-3 font-medium">Status</th>
                   <th scope="col" className="py-2 pr-3 text-right font-medium">Documents</th>
                   <th scope="col" className="py-2 pr-3 text-right font-medium">Variables</th>
@@ -42,6 +44,7 @@ export default function ProjectsPage() {
                       </Link>
                       {project.description && <p className="text-xs text-slate-500">{project.description}</p>}
                     </td>
+                    <td className="py-2 pr-3 text-slate-700">{project.myRole ? ROLE_LABELS[project.myRole] : "—"}</td>
                     <td className="py-2 pr-3"><Badge value={project.status} /></td>
                     <td className="py-2 pr-3 text-right tabular-nums">{formatCount(project.documentCount)}</td>
                     <td className="py-2 pr-3 text-right tabular-nums">{formatCount(project.variableCount)}</td>

@@ -6,6 +6,7 @@ import { variableKeys } from "./variables";
 
 export const reviewKeys = {
   extraction: (extractionId: string) => ["review", "extraction", extractionId] as const,
+  extractionFeedback: (extractionId: string) => ["review", "extraction", extractionId, "feedback"] as const,
   jobFeedback: (jobId: string) => ["review", "feedback", jobId] as const,
   agreement: (jobId: string) => ["review", "agreement", jobId] as const,
 };
@@ -19,6 +20,20 @@ export function useExtraction(extractionId: string | undefined) {
       unwrap(
         api.GET("/api/v1/extractions/{extractionId}", {
           params: { path: { extractionId: extractionId! }, query: { context: 400 } },
+        }),
+      ),
+  });
+}
+
+/** Every verdict given on one value, the current one and those it replaced, with reviewers. */
+export function useExtractionFeedback(extractionId: string | undefined) {
+  return useQuery({
+    queryKey: reviewKeys.extractionFeedback(extractionId ?? ""),
+    enabled: Boolean(extractionId),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/extractions/{extractionId}/feedback", {
+          params: { path: { extractionId: extractionId! } },
         }),
       ),
   });
@@ -61,6 +76,7 @@ export function useSubmitFeedback(jobId: string) {
       ),
     onSuccess: (_feedback, { extractionId }) =>
       Promise.all([
+        // The value's detail and its verdict history (both under this key).
         client.invalidateQueries({ queryKey: reviewKeys.extraction(extractionId) }),
         client.invalidateQueries({ queryKey: reviewKeys.jobFeedback(jobId) }),
         client.invalidateQueries({ queryKey: reviewKeys.agreement(jobId) }),

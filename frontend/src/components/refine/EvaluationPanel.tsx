@@ -18,11 +18,13 @@ export function EvaluationPanel({
   variable,
   draft,
   jobId,
+  canEdit = true,
 }: {
   projectId: string;
   variable: Schemas["VariableRead"];
   draft: Schemas["PromptRead"];
   jobId?: string;
+  canEdit?: boolean;
 }) {
   const jobs = useJobs(projectId);
   // Only ask for a result that exists (a 404 would be logged by the browser as an error).
@@ -38,15 +40,17 @@ export function EvaluationPanel({
     <div className="space-y-2 rounded-md border border-slate-200 bg-white p-3" data-testid="evaluation-panel">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className="text-sm font-medium">Score on reviewed items</p>
-        <Button
-          size="sm"
-          busy={evaluate.isPending}
-          busyLabel="Starting…"
-          disabled={Boolean(result && !result.complete)}
-          onClick={() => evaluate.mutate({ promptId: draft.id, jobId })}
-        >
-          {result ? "Score again" : `Score version ${draft.version} on reviewed items`}
-        </Button>
+        {canEdit && (
+          <Button
+            size="sm"
+            busy={evaluate.isPending}
+            busyLabel="Starting…"
+            disabled={Boolean(result && !result.complete)}
+            onClick={() => evaluate.mutate({ promptId: draft.id, jobId })}
+          >
+            {result ? "Score again" : `Score version ${draft.version} on reviewed items`}
+          </Button>
+        )}
       </div>
       <ProblemAlert error={evaluate.error ?? evaluation.error} action="Scoring the version" />
       {result && !result.complete && (
@@ -55,6 +59,7 @@ export function EvaluationPanel({
           <ProgressBar value={result.progress} label="Scoring progress" />
         </div>
       )}
+      {!result && !canEdit && <p className="text-sm text-slate-600">Not scored yet: editors score proposals.</p>}
       {result?.complete && row && (
         <div className="space-y-2 text-sm" aria-live="polite">
           <p>

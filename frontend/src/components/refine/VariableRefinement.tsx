@@ -20,11 +20,14 @@ export function VariableRefinement({
   variable,
   analysis,
   jobId,
+  canEdit = true,
 }: {
   projectId: string;
   variable: Schemas["VariableRead"];
   analysis?: Analysis;
   jobId?: string;
+  /** Propose, score and activate versions (EDITOR and up); others read. */
+  canEdit?: boolean;
 }) {
   const history = usePromptHistory(variable.id);
   const refine = useRefineVariable();
@@ -49,14 +52,16 @@ export function VariableRefinement({
               : " · not reviewed yet"}
           </p>
         </div>
-        <Button
-          variant="primary"
-          busy={refine.isPending}
-          busyLabel="Analysing the corrections…"
-          onClick={() => refine.mutate({ variableId: variable.id, jobId }, { onSuccess: (r) => setShown(r.draft.id) })}
-        >
-          Propose a new version
-        </Button>
+        {canEdit && (
+          <Button
+            variant="primary"
+            busy={refine.isPending}
+            busyLabel="Analysing the corrections…"
+            onClick={() => refine.mutate({ variableId: variable.id, jobId }, { onSuccess: (r) => setShown(r.draft.id) })}
+          >
+            Propose a new version
+          </Button>
+        )}
       </div>
 
       {analysis && analysis.errors.length > 0 && (
@@ -90,9 +95,11 @@ export function VariableRefinement({
               <strong>Proposed version {draft.version}</strong> <Badge value={draft.origin} /> · {formatDateTime(draft.createdAt)}
               {noteSummary(draft.note) && <span className="block text-slate-600">{noteSummary(draft.note)}</span>}
             </p>
-            <Button variant="primary" busy={activate.isPending} busyLabel="Activating…" onClick={() => activate.mutate(draft.id)}>
-              Activate version {draft.version}
-            </Button>
+            {canEdit && (
+              <Button variant="primary" busy={activate.isPending} busyLabel="Activating…" onClick={() => activate.mutate(draft.id)}>
+                Activate version {draft.version}
+              </Button>
+            )}
           </div>
           {drafts.length > 1 && (
             <p className="text-xs text-slate-600">
@@ -105,7 +112,7 @@ export function VariableRefinement({
             </p>
           )}
           <DiffView before={active.promptText} after={draft.promptText} label={`Changes from version ${active.version} to ${draft.version}`} />
-          <EvaluationPanel projectId={projectId} variable={variable} draft={draft} jobId={jobId} />
+          <EvaluationPanel projectId={projectId} variable={variable} draft={draft} jobId={jobId} canEdit={canEdit} />
         </div>
       )}
       <ProblemAlert error={activate.error} action="Activating the version" />

@@ -51,7 +51,7 @@ export function ResultsTable({
               {variables.map((v) => {
                 const cell = row.cells[v.id];
                 if (!cell) return <td key={v.id} className="px-3 py-2 text-slate-400">—</td>;
-                const verdict = feedback?.get(cell.id)?.verdict;
+                const verdict = feedback?.get(cell.id);
                 const content = (
                   <>
                     <span className="block font-medium text-slate-900">{cell.value ?? <em className="font-normal text-slate-500">empty</em>}</span>
@@ -62,7 +62,12 @@ export function ResultsTable({
                       {cell.flags.filter((f) => f !== "LOW_CONFIDENCE").slice(0, 2).map((f) => (
                         <Badge key={f} value="PAUSED">{humanise(f)}</Badge>
                       ))}
-                      {verdict && <Badge value={verdict} />}
+                      {verdict && (
+                        <Badge value={verdict.verdict}>
+                          {humanise(verdict.verdict).toLowerCase()}
+                          {verdict.reviewerName ? ` · ${verdict.reviewerName}` : ""}
+                        </Badge>
+                      )}
                     </span>
                   </>
                 );
@@ -73,7 +78,9 @@ export function ResultsTable({
                         type="button"
                         onClick={() => onOpen(cell)}
                         className="w-full rounded px-2 py-1 text-left hover:bg-indigo-50"
-                        aria-label={`Review ${v.name} = ${cell.value ?? "empty"} in ${documentNames.get(row.documentId) ?? "document"}`}
+                        aria-label={`Review ${v.name} = ${cell.value ?? "empty"} in ${documentNames.get(row.documentId) ?? "document"}${
+                          verdict ? ` (${humanise(verdict.verdict).toLowerCase()}${verdict.reviewerName ? ` by ${verdict.reviewerName}` : ""})` : ""
+                        }`}
                         data-variable={v.name}
                       >
                         {content}

@@ -4,12 +4,12 @@ import * as Dialog from "@radix-ui/react-dialog";
 import { useEffect, useState, type FormEvent } from "react";
 import type { Schemas } from "@/api/client";
 import { useDocument } from "@/api/hooks/documents";
-import { useExtraction, useSubmitFeedback } from "@/api/hooks/review";
+import { useExtraction, useExtractionFeedback, useSubmitFeedback } from "@/api/hooks/review";
 import { DocumentText } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
 import { Checkbox, TextArea, TextField } from "@/components/ui/Field";
-import { formatConfidence, humanise } from "@/lib/format";
+import { formatConfidence, formatDateTime, humanise } from "@/lib/format";
 import { quoteSpan } from "@/lib/highlight";
 import { fieldError, problemOf } from "@/lib/problem";
 
@@ -21,15 +21,18 @@ const VERDICTS: { value: Verdict; label: string }[] = [
   { value: "PARTIALLY_CORRECT", label: "Partly correct" },
 ];
 
-/** One value in its document: the quote highlighted, the model's reasoning, and the verdict. */
+/** One value in its document: the quote highlighted, the model's reasoning, and the verdicts
+ * (who gave them); a role that may review (CODER and up) gives its own. */
 export function ReviewDialog({
   jobId,
   extractionId,
   onClose,
+  canReview,
 }: {
   jobId: string;
   extractionId: string | null;
   onClose: () => void;
+  canReview: boolean;
 }) {
   const extraction = useExtraction(extractionId ?? undefined);
   const x = extraction.data;
@@ -45,7 +48,9 @@ export function ReviewDialog({
                 {x ? `${x.variableDisplayName ?? x.variableName} — ${x.documentName}` : "Value"}
               </Dialog.Title>
               <Dialog.Description className="text-sm text-slate-600">
-                Check the value against the highlighted quote, then record your verdict.
+                {canReview
+                  ? "Check the value against the highlighted quote, then record your verdict."
+                  : "The value against the highlighted quote, and the verdicts reviewers gave on it."}
               </Dialog.Description>
             </div>
             <Dialog.Close className="rounded-md px-3 py-1 text-sm text-slate-700 hover:bg-slate-100">Close</Dialog.Close>
@@ -99,13 +104,72 @@ export function ReviewDialog({
                   <h3 className="text-sm font-semibold">Reasoning</h3>
                   <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
                 </div>
-                <VerdictForm key={x.id} jobId={jobId} extraction={x} />
+                <CurrentVerdict feedback={x.currentFeedback} />
+                {canReview ? (
+                  <VerdictForm key={x.id} jobId={jobId} extraction={x} />
+                ) : (
+                  <p className="text-sm text-slate-600">Coders, editors and owners give verdicts; your role reads them.</p>
+                )}
+                <VerdictHistory extractionId={x.id} />
               </div>
             </div>
           )}
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
+  );
+}
+
+type Feedback = Schemas["FeedbackRead"];
+
+function correctionText(feedback: Feedback): string | null {
+  if (!feedback.hasCorrectedValue) return null;
+  const value = feedback.correctedValue;
+  if (value == null) return "should be empty";
+  return `should be “${Array.isArray(value) ? value.join("; ") : String(value)}”`;
+}
+
+/** The verdict that counts now, and who gave it. */
+function CurrentVerdict({ feedback }: { feedback: Feedback | null | undefined }) {
+  if (!feedback) return <p className="text-sm text-slate-600">No verdict yet.</p>;
+  const correction = correctionText(feedback);
+  return (
+    <div className="rounded-md bg-slate-50 px-3 py-2 text-sm" data-testid="current-verdict">
+      <p className="flex flex-wrap items-center gap-2">
+        <span className="text-slate-500">Current verdict</span>
+        <Badge value={feedback.verdict} />
+        <span>
+          by <span className="font-medium">{feedback.reviewerName ?? "a former reviewer"}</span>, {formatDateTime(feedback.createdAt)}
+        </span>
+      </p>
+      {correction && <p className="mt-1 text-slate-700">Correction: {correction}</p>}
+      {feedback.note && <p className="mt-1 text-slate-700">Note: {feedback.note}</p>}
+    </div>
+  );
+}
+
+/** Earlier verdicts on this value, once there is more than the current one. */
+function VerdictHistory({ extractionId }: { extractionId: string }) {
+  const history = useExtractionFeedback(extractionId);
+  const items = history.data ?? [];
+  if (items.length < 2) return <ProblemAlert error={history.error} action="Loading earlier verdicts" />;
+  return (
+    <details className="text-sm">
+      <summary className="cursor-pointer text-slate-700">All verdicts on this value ({items.length})</summary>
+      <ul className="mt-2 space-y-1">
+        {[...items]
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+          .map((f) => (
+            <li key={f.id} className="flex flex-wrap items-center gap-2">
+              <Badge value={f.verdict} />
+              <span>{f.reviewerName ?? "a former reviewer"}</span>
+              <span className="text-slate-500">{formatDateTime(f.createdAt)}</span>
+              {f.isCurrent && <span className="text-xs text-emerald-700">current</span>}
+              {correctionText(f) && <span className="text-slate-600">— {correctionText(f)}</span>}
+            </li>
+          ))}
+      </ul>
+    </details>
   );
 }
 

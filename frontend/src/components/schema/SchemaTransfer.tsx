@@ -17,7 +17,7 @@ function saveText(text: string, filename: string, type: string) {
 }
 
 /** Download the whole schema as JSON or YAML; import one (validated all or nothing). */
-export function SchemaTransfer({ projectId }: { projectId: string }) {
+export function SchemaTransfer({ projectId, canImport = true }: { projectId: string; canImport?: boolean }) {
   const importer = useImportSchema(projectId);
   const [replace, setReplace] = useState(false);
   const [exportProblem, setExportProblem] = useState<Problem | null>(null);
@@ -39,28 +39,30 @@ export function SchemaTransfer({ projectId }: { projectId: string }) {
         <Button onClick={() => void download("yaml")}>Export as YAML</Button>
       </div>
       <ProblemAlert problem={exportProblem} action="Exporting the schema" />
-      <div className="space-y-2">
-        <label htmlFor="schema-file" className="block text-sm font-medium text-slate-800">
-          Import a schema file (JSON or YAML)
-        </label>
-        <input
-          id="schema-file"
-          type="file"
-          accept=".json,.yaml,.yml,application/json,application/yaml"
-          className="text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5"
-          onChange={async (e) => {
-            const file = e.target.files?.[0];
-            e.target.value = "";
-            if (!file) return;
-            importer.mutate({ text: await file.text(), yaml: /\.ya?ml$/i.test(file.name), replace });
-          }}
-        />
-        <Checkbox
-          label="Replace: delete variables that the file does not list"
-          checked={replace}
-          onChange={(e) => setReplace(e.target.checked)}
-        />
-      </div>
+      {canImport && (
+        <div className="space-y-2">
+          <label htmlFor="schema-file" className="block text-sm font-medium text-slate-800">
+            Import a schema file (JSON or YAML)
+          </label>
+          <input
+            id="schema-file"
+            type="file"
+            accept=".json,.yaml,.yml,application/json,application/yaml"
+            className="text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              e.target.value = "";
+              if (!file) return;
+              importer.mutate({ text: await file.text(), yaml: /\.ya?ml$/i.test(file.name), replace });
+            }}
+          />
+          <Checkbox
+            label="Replace: delete variables that the file does not list"
+            checked={replace}
+            onChange={(e) => setReplace(e.target.checked)}
+          />
+        </div>
+      )}
       {importer.isPending && <p className="text-sm text-slate-600">Importing…</p>}
       <ProblemAlert error={importer.error} action="Importing the schema" />
       {importer.data && (

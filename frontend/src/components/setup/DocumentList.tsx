@@ -10,7 +10,7 @@ import { contentTypeLabel, formatCount, formatDateTime } from "@/lib/format";
 
 const PAGE = 25;
 
-export function DocumentList({ projectId }: { projectId: string }) {
+export function DocumentList({ projectId, canDelete = true }: { projectId: string; canDelete?: boolean }) {
   const [offset, setOffset] = useState(0);
   const [status, setStatus] = useState<DocumentStatus | "">("");
   const [viewing, setViewing] = useState<string | null>(null);
@@ -76,16 +76,18 @@ export function DocumentList({ projectId }: { projectId: string }) {
                 <td className="py-2 pr-3 text-right tabular-nums">{formatCount(doc.wordCount)}</td>
                 <td className="py-2 pr-3 text-slate-600">{formatDateTime(doc.uploadedAt)}</td>
                 <td className="py-2 text-right">
-                  <Button
-                    size="sm"
-                    variant="ghost"
-                    aria-label={`Delete ${doc.name}`}
-                    onClick={() => {
-                      if (window.confirm(`Delete “${doc.name}”? Its extracted values go too.`)) remove.mutate(doc.id);
-                    }}
-                  >
-                    Delete
-                  </Button>
+                  {canDelete && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Delete ${doc.name}`}
+                      onClick={() => {
+                        if (window.confirm(`Delete “${doc.name}”? Its extracted values go too.`)) remove.mutate(doc.id);
+                      }}
+                    >
+                      Delete
+                    </Button>
+                  )}
                 </td>
               </tr>
             ))}

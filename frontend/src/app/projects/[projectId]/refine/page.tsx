@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useJobs } from "@/api/hooks/jobs";
+import { useProjectPermissions } from "@/api/hooks/projects";
 import { useAgreement } from "@/api/hooks/review";
 import { useVariables } from "@/api/hooks/variables";
 import { VariableRefinement } from "@/components/refine/VariableRefinement";
@@ -16,6 +17,7 @@ export default function RefinePage() {
   const job = latestJob(jobs.data?.items, "SAMPLE");
   const agreement = useAgreement(job?.id);
   const variables = useVariables(projectId);
+  const { canEdit, known } = useProjectPermissions(projectId);
   const analyses = new Map((agreement.data?.variables ?? []).map((a) => [a.variableId, a]));
 
   return (
@@ -24,6 +26,7 @@ export default function RefinePage() {
         Each proposal is a new prompt version built from your corrections on the latest sample: clarified
         instructions, counter-examples and sharper category definitions. Compare it with the active
         version, then activate it; the next sample or full run uses the active versions.
+        {known && !canEdit && " Editors propose and activate versions; you can read them here."}
       </p>
       {(jobs.isPending || variables.isPending) && <Spinner label="Loading…" />}
       <ProblemAlert error={jobs.error ?? variables.error ?? agreement.error} action="Loading the review" />
@@ -33,7 +36,14 @@ export default function RefinePage() {
         </EmptyState>
       )}
       {job && variables.data?.map((variable) => (
-        <VariableRefinement key={variable.id} projectId={projectId} variable={variable} analysis={analyses.get(variable.id)} jobId={job.id} />
+        <VariableRefinement
+          key={variable.id}
+          projectId={projectId}
+          variable={variable}
+          analysis={analyses.get(variable.id)}
+          jobId={job.id}
+          canEdit={canEdit}
+        />
       ))}
       {job && (
         <Link href={`/projects/${projectId}/run`} className="inline-block rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">

@@ -4,12 +4,13 @@ import { useParams } from "next/navigation";
 import { useState } from "react";
 import { useDocumentNames } from "@/api/hooks/documents";
 import { useJobResults, useJobs } from "@/api/hooks/jobs";
+import { useProjectPermissions } from "@/api/hooks/projects";
 import { useVariables } from "@/api/hooks/variables";
 import { ExportForm } from "@/components/results/ExportForm";
 import { QualityReport } from "@/components/results/QualityReport";
 import { ResultsTable } from "@/components/review/ResultsTable";
 import { Spinner } from "@/components/ui/Button";
-import { EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
+import { EmptyState, Notice, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { SelectField, TextField } from "@/components/ui/Field";
 import { formatDateTime, humanise } from "@/lib/format";
 import { latestJob } from "@/lib/jobs";
@@ -24,6 +25,7 @@ export default function ResultsPage() {
   const [chosen, setChosen] = useState("");
   const job = complete.find((j) => j.id === chosen) ?? fallback;
   const sample = latestJob(jobs.data?.items, "SAMPLE");
+  const { canEdit, known } = useProjectPermissions(projectId);
 
   if (jobs.isPending) return <Spinner label="Loading jobs…" />;
   if (!job) {
@@ -44,9 +46,13 @@ export default function ResultsPage() {
         options={complete.map((j) => ({ value: j.id, label: `${humanise(j.jobType)} run of ${formatDateTime(j.createdAt)} (${j.totalItems} documents)` }))}
       />
       <Preview projectId={projectId} jobId={job.id} />
-      <Section id="export" title="Export the dataset">
-        <ExportForm projectId={projectId} jobId={job.id} />
-      </Section>
+      {canEdit ? (
+        <Section id="export" title="Export the dataset">
+          <ExportForm projectId={projectId} jobId={job.id} />
+        </Section>
+      ) : (
+        known && <Notice>Editors and owners export the dataset; the preview and the quality report are here for everyone.</Notice>
+      )}
       <Section id="quality" title="Quality report" description="Per-variable figures for the methods section.">
         <QualityReport jobId={job.id} reviewJobId={sample?.id} />
       </Section>

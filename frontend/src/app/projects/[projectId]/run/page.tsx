@@ -5,6 +5,7 @@ import { useParams } from "next/navigation";
 import { useState } from "react";
 import { useDocumentNames } from "@/api/hooks/documents";
 import { useCreateJob, useFlagged, useJobs } from "@/api/hooks/jobs";
+import { useProjectPermissions } from "@/api/hooks/projects";
 import { JobLogs } from "@/components/jobs/JobLogs";
 import { JobProgressCard } from "@/components/jobs/JobProgressCard";
 import { ReviewDialog } from "@/components/review/ReviewDialog";
@@ -19,7 +20,8 @@ export default function RunPage() {
   const create = useCreateJob(projectId);
   const job = latestJob(jobs.data?.items, "FULL");
   const live = isRunning(job?.status);
-  const canStart = !job || isFinished(job.status);
+  const { canEdit, canReview, known } = useProjectPermissions(projectId);
+  const canStart = canEdit && (!job || isFinished(job.status));
 
   return (
     <div className="space-y-6">
@@ -45,10 +47,12 @@ export default function RunPage() {
         <ProblemAlert error={create.error} action="Starting the full run" />
         {jobs.isSuccess && !job && (
           <EmptyState title="No full run yet">
-            When the sample looks right, start the full run with the button above.
+            {canEdit || !known
+              ? "When the sample looks right, start the full run with the button above."
+              : "Editors start the full run once the sample looks right."}
           </EmptyState>
         )}
-        {job && <JobProgressCard key={job.id} projectId={projectId} jobId={job.id} title="Full run" />}
+        {job && <JobProgressCard key={job.id} projectId={projectId} jobId={job.id} title="Full run" controls={canEdit} />}
         {job?.status === "COMPLETE" && (
           <p className="mt-3 text-sm">
             <Link className="font-medium text-indigo-700 underline" href={`/projects/${projectId}/results`}>
@@ -63,7 +67,7 @@ export default function RunPage() {
             <JobLogs jobId={job.id} live={live} />
           </Section>
           <Section id="flagged" title="Flagged for review" description="Values below their confidence threshold, without a quote, or outside the allowed categories.">
-            <FlaggedList projectId={projectId} jobId={job.id} live={live} />
+            <FlaggedList projectId={projectId} jobId={job.id} live={live} canReview={canReview} />
           </Section>
         </>
       )}
@@ -71,7 +75,7 @@ export default function RunPage() {
   );
 }
 
-function FlaggedList({ projectId, jobId, live }: { projectId: string; jobId: string; live: boolean }) {
+function FlaggedList({ projectId, jobId, live, canReview }: { projectId: string; jobId: string; live: boolean; canReview: boolean }) {
   const flagged = useFlagged(jobId, live);
   const { names } = useDocumentNames(projectId);
   const [open, setOpen] = useState<string | null>(null);
@@ -117,7 +121,7 @@ function FlaggedList({ projectId, jobId, live }: { projectId: string; jobId: str
           </table>
         </>
       )}
-      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} />
+      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} canReview={canReview} />
     </div>
   );
 }

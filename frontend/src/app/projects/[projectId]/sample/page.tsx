@@ -5,6 +5,7 @@ import { useParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useDocumentNames, useDocuments } from "@/api/hooks/documents";
 import { useCreateJob, useJobResults, useJobs } from "@/api/hooks/jobs";
+import { useProjectPermissions } from "@/api/hooks/projects";
 import { useJobFeedback } from "@/api/hooks/review";
 import { useVariables } from "@/api/hooks/variables";
 import { JobProgressCard } from "@/components/jobs/JobProgressCard";
@@ -12,7 +13,7 @@ import { AgreementPanel } from "@/components/review/AgreementPanel";
 import { ResultsTable } from "@/components/review/ResultsTable";
 import { ReviewDialog } from "@/components/review/ReviewDialog";
 import { Button, Spinner } from "@/components/ui/Button";
-import { EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
+import { EmptyState, Notice, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { TextField } from "@/components/ui/Field";
 import { isRunning, latestJob } from "@/lib/jobs";
 import { fieldError, problemOf } from "@/lib/problem";
@@ -23,11 +24,18 @@ export default function SamplePage() {
   const job = latestJob(jobs.data?.items, "SAMPLE");
   const variables = useVariables(projectId);
   const noVariables = variables.isSuccess && variables.data.length === 0;
+  const permissions = useProjectPermissions(projectId);
+  const { canEdit, canReview } = permissions;
 
   return (
     <div className="space-y-6">
       <Section id="sample-run" title="Run a sample" description="Code a few documents first, check the answers, then improve the prompts before the full run.">
-        {noVariables ? (
+        {permissions.known && !canEdit ? (
+          <Notice>
+            Editors start samples.{" "}
+            {canReview ? "You review their values below: click one to give your verdict." : "You can read the values below."}
+          </Notice>
+        ) : !permissions.known ? null : noVariables ? (
           <EmptyState title="Define the schema first">
             A sample needs at least one variable: <Link className="text-indigo-700 underline" href={`/projects/${projectId}/schema`}>go to the Schema step</Link>.
           </EmptyState>
@@ -38,11 +46,11 @@ export default function SamplePage() {
         <ProblemAlert error={jobs.error} action="Loading jobs" />
         {job && (
           <div className="mt-5 border-t border-slate-200 pt-4">
-            <JobProgressCard projectId={projectId} jobId={job.id} title="Sample job" />
+            <JobProgressCard projectId={projectId} jobId={job.id} title="Sample job" controls={canEdit} />
           </div>
         )}
       </Section>
-      {job && <SampleReview projectId={projectId} jobId={job.id} live={isRunning(job.status)} />}
+      {job && <SampleReview projectId={projectId} jobId={job.id} live={isRunning(job.status)} canReview={canReview} />}
     </div>
   );
 }
@@ -122,7 +130,7 @@ function SampleLauncher({ projectId, hasJob }: { projectId: string; hasJob: bool
   );
 }
 
-function SampleReview({ projectId, jobId, live }: { projectId: string; jobId: string; live: boolean }) {
+function SampleReview({ projectId, jobId, live, canReview }: { projectId: string; jobId: string; live: boolean; canReview: boolean }) {
   const results = useJobResults(jobId, undefined, 5000, live);
   const variables = useVariables(projectId);
   const feedback = useJobFeedback(jobId);
@@ -134,7 +142,11 @@ function SampleReview({ projectId, jobId, live }: { projectId: string; jobId: st
       <Section
         id="review"
         title="Review the answers"
-        description="Click a value to see its quote in the document and mark it correct, incorrect or partly correct."
+        description={
+          canReview
+            ? "Click a value to see its quote in the document and mark it correct, incorrect or partly correct."
+            : "Click a value to see its quote in the document and the verdicts given on it."
+        }
         actions={
           <Button size="sm" onClick={() => void results.refetch()}>
             Refresh
@@ -168,7 +180,7 @@ function SampleReview({ projectId, jobId, live }: { projectId: string; jobId: st
       >
         <AgreementPanel jobId={jobId} />
       </Section>
-      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} />
+      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} canReview={canReview} />
     </>
   );
 }

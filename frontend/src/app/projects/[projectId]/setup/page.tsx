@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useProject } from "@/api/hooks/projects";
+import { useProject, useProjectPermissions } from "@/api/hooks/projects";
 import { DocumentList } from "@/components/setup/DocumentList";
 import { DocumentUploader } from "@/components/setup/DocumentUploader";
 import { ProjectContextForm } from "@/components/setup/ProjectContextForm";
@@ -12,15 +12,20 @@ import { Section } from "@/components/ui/Feedback";
 export default function SetupPage() {
   const { projectId } = useParams<{ projectId: string }>();
   const project = useProject(projectId);
+  const { canEdit, known } = useProjectPermissions(projectId);
   return (
     <div className="space-y-6">
       <Section id="context" title="Project context and unit of observation">
-        {project.data ? <ProjectContextForm key={project.data.id} project={project.data} /> : <Spinner label="Loading…" />}
+        {project.data && known ? <ProjectContextForm key={project.data.id} project={project.data} readOnly={!canEdit} /> : <Spinner label="Loading…" />}
       </Section>
       <Section
         id="documents"
         title="Documents"
-        description="Uploaded files are read once; each becomes a document (or, for tables, each row)."
+        description={
+          canEdit || !known
+            ? "Uploaded files are read once; each becomes a document (or, for tables, each row)."
+            : "The project's documents. Editors upload and delete them."
+        }
         actions={
           <Link href={`/projects/${projectId}/schema`} className="rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50">
             Next: define the schema →
@@ -28,8 +33,8 @@ export default function SetupPage() {
         }
       >
         <div className="space-y-6">
-          <DocumentUploader projectId={projectId} />
-          <DocumentList projectId={projectId} />
+          {canEdit && <DocumentUploader projectId={projectId} />}
+          <DocumentList projectId={projectId} canDelete={canEdit} />
         </div>
       </Section>
     </div>
