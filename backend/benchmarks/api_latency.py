@@ -84,9 +84,11 @@ async def main() -> None:
     args = parser.parse_args()
 
     url = await scratch_database()
-    async with api_server(url, workers=args.workers) as base:
+    async with api_server(url, workers=args.workers) as (base, headers):
         limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=base, headers=headers, limits=limits, timeout=30
+        ) as http:
             project_id = await seed(http)
             # Creates go to each client's own scratch project so the read project keeps a
             # realistic size (a schema has tens of variables, not thousands).

@@ -145,7 +145,10 @@ async def main() -> None:
     args = parser.parse_args()
 
     url = await scratch_database()
-    async with api_server(url) as base, httpx.AsyncClient(base_url=base, timeout=600) as http:
+    async with (
+        api_server(url) as (base, headers),
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=600) as http,
+    ):
         project = (
             await http.post("/projects", json={"name": "Export bench", "scale": "LARGE"})
         ).json()

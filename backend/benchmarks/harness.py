@@ -15,7 +15,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "backend"))
 
+from coderai.core.config import Settings  # noqa: E402
+from coderai.core.database import Database, create_engine  # noqa: E402
 from tests.support.database import reset_schema, server_url  # noqa: E402
+from tests.support.identity import bearer, user_with_token  # noqa: E402
 
 
 def free_port() -> int:
@@ -37,6 +40,17 @@ async def scratch_database() -> str:
     return url
 
 
+async def _admin_headers(database_url: str) -> dict[str, str]:
+    """An admin account with an API token, written into the benchmark's database; the
+    headers that authenticate as it (every route but health needs them)."""
+    database = Database(create_engine(database_url, Settings(_env_file=None)))  # type: ignore[call-arg]
+    try:
+        _, token = await user_with_token(database, "bench@example.org", admin=True)
+    finally:
+        await database.dispose()
+    return bearer(token)
+
+
 async def wait_healthy(base: str) -> None:
     async with httpx.AsyncClient() as http:
         for _ in range(240):
@@ -52,8 +66,9 @@ async def wait_healthy(base: str) -> None:
 @asynccontextmanager
 async def api_server(
     database_url: str, *, workers: int = 1, env: dict[str, str] | None = None
-) -> AsyncIterator[str]:
-    """Run `uvicorn coderai.main:create_app` on a free port; yields the API base URL."""
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """Run `uvicorn coderai.main:create_app` on a free port; yields the API base URL and the
+    headers of an admin's API token (the server has migrated the database by then)."""
     port = free_port()
     environment = dict(
         os.environ,
@@ -72,7 +87,7 @@ async def api_server(
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         await wait_healthy(base)
-        yield base
+        yield base, await _admin_headers(database_url)
     finally:
         process.terminate()
         await process.wait()

@@ -67,8 +67,8 @@ async def measure_rows(rows: int = 100_000) -> RowsFigures:
         csv_path = Path(tmp) / "rows.csv"
         write_csv(csv_path, rows)
         async with (
-            api_server(url, env={"MAX_UPLOAD_BYTES": str(1 << 30)}) as base,
-            httpx.AsyncClient(base_url=base, timeout=600) as http,
+            api_server(url, env={"MAX_UPLOAD_BYTES": str(1 << 30)}) as (base, headers),
+            httpx.AsyncClient(base_url=base, headers=headers, timeout=600) as http,
         ):
             created = await http.post("/projects", json={"name": "Rows", "scale": "LARGE"})
             project = created.json()

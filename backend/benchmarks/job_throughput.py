@@ -147,9 +147,9 @@ async def main() -> None:
     try:
         plant_facts(fake)
         async with (
-            api_server(url, env=env) as base,
-            httpx.AsyncClient(base_url=base, timeout=120) as http,
-            httpx.AsyncClient(base_url=base, timeout=120) as poller,
+            api_server(url, env=env) as (base, headers),
+            httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as http,
+            httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as poller,
         ):
             upload_started = time.perf_counter()
             project_id = await set_up(http, reports)

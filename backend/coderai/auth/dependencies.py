@@ -24,6 +24,9 @@ from coderai.models import User
 from coderai.models.enums import ROLE_RANK, ProjectRole
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Operations whose handler calls an LLM in its own short transactions (docs/ARCHITECTURE.md,
+# "Transactions"): the authorisation read is committed before the handler runs.
+CALLS_A_MODEL = frozenset({"extractions-preview", "variables-refine"})
 
 
 def requirement_of(request: Request) -> tuple[str, Requirement]:
@@ -101,31 +104,33 @@ async def authorise(
 ) -> AsyncIterator[Caller | None]:
     operation, needed = requirement_of(request)
     project_id: uuid.UUID | None = None
-    # A short transaction of its own: the check holds no connection while the route runs
-    # (some routes call an LLM with no transaction open).
-    async with database.transaction() as check:
-        caller = await auth_service.identify(
-            check,
-            settings,
-            bearer=_bearer(request),
-            cookie=request.cookies.get(settings.session_cookie_name),
-        )
-        _check_origin(request, settings, caller, public=needed is Access.PUBLIC)
-        if needed is not Access.PUBLIC:
-            if caller is None:
-                raise Unauthorized(
-                    "Sign in, or send an API token as `Authorization: Bearer <token>`.",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            if needed is Access.ADMIN and not caller.is_admin:
-                raise Forbidden("Only instance admins may do this.")
-            if isinstance(needed, ProjectRole):
-                project_id = await _check_project_role(request, check, caller, needed)
+    # The check reads in the request's own transaction (one connection per request).
+    caller = await auth_service.identify(
+        session,
+        settings,
+        bearer=_bearer(request),
+        cookie=request.cookies.get(settings.session_cookie_name),
+    )
+    _check_origin(request, settings, caller, public=needed is Access.PUBLIC)
+    if needed is not Access.PUBLIC:
+        if caller is None:
+            raise Unauthorized(
+                "Sign in, or send an API token as `Authorization: Bearer <token>`.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if needed is Access.ADMIN and not caller.is_admin:
+            raise Forbidden("Only instance admins may do this.")
+        if isinstance(needed, ProjectRole):
+            project_id = await _check_project_role(request, session, caller, needed)
+    if operation in CALLS_A_MODEL:
+        # These routes call an LLM with no transaction open: end this one first.
+        await session.commit()
     if caller is not None and caller.renewed_until is not None:
         set_session_cookie(response, settings, request.cookies[settings.session_cookie_name])
     request.state.caller = caller
     yield caller
-    if caller is not None and request.method in UNSAFE_METHODS:
+    # Public operations (sign-in, first run) write their own rows.
+    if caller is not None and request.method in UNSAFE_METHODS and needed is not Access.PUBLIC:
         info = audit.noted(session)
         target = info.get("target") or _path_target(request)
         audit.record(
@@ -147,13 +152,14 @@ async def _check_project_role(
     if found is None:
         raise Forbidden("This operation names no project.")
     parameter, object_id = found
-    project_id = await member_service.project_of(check, parameter, object_id)
+    project_id, role = await member_service.project_and_role(
+        check, parameter, object_id, caller.user.id
+    )
     label = parameter.removesuffix("Id")
     if project_id is None:
         raise NotFound(f"{label.capitalize()} '{object_id}' not found.")
     if caller.is_admin:
         return project_id
-    role = await member_service.role_of(check, caller.user.id, project_id)
     if role is None:
         # Not a member: as if it did not exist.
         raise NotFound(f"{label.capitalize()} '{object_id}' not found.")

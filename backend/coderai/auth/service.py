@@ -192,13 +192,17 @@ async def end_session(session: AsyncSession, session_id: uuid.UUID) -> None:
 
 
 async def _session_caller(session: AsyncSession, token: str, settings: Settings) -> Caller:
-    row = await session.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_token(token))
-    )
+    found = (
+        await session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == hash_token(token))
+        )
+    ).first()
     now = _now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
         raise Unauthorized("Your session has ended: sign in again.")
-    user = await session.get_one(User, row.user_id)
+    row, user = found
     if user.is_disabled:
         raise Unauthorized("This account is disabled.")
     ttl = timedelta(hours=settings.session_ttl_hours)
@@ -210,16 +214,40 @@ async def _session_caller(session: AsyncSession, token: str, settings: Settings)
 
 
 async def _token_caller(session: AsyncSession, token: str) -> Caller:
-    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-    if row is None or row.revoked_at is not None:
+    found = (
+        await session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if found is None or found[0].revoked_at is not None:
         raise Unauthorized("This API token is not valid (revoked or never issued).")
-    user = await session.get_one(User, row.user_id)
+    row, user = found
     if user.is_disabled:
         raise Unauthorized("This account is disabled.")
     now = _now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        await _touch_token(session, row.id, now)
     return Caller(user, "token")
+
+
+async def _touch_token(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:
+    """Record a token's use. Requests that arrive together with one token skip the row
+    another one is already updating (SKIP LOCKED) instead of queueing behind its transaction:
+    waiting there made a script's concurrent requests take turns."""
+    locked = (
+        select(ApiToken.id)
+        .where(ApiToken.id == token_id)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == locked)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def identify(

@@ -49,6 +49,24 @@ async def project_of(session: AsyncSession, parameter: str, value: uuid.UUID) ->
     return project_id
 
 
+async def project_and_role(
+    session: AsyncSession, parameter: str, value: uuid.UUID, user_id: uuid.UUID
+) -> tuple[uuid.UUID | None, ProjectRole | None]:
+    """In one query: the project that owns the object a path parameter names (None: no
+    such object), and `user_id`'s role in it (None: not a member)."""
+    owner = _PROJECT_OF[parameter].where(_ID_COLUMN[parameter] == value).subquery()
+    project_id = owner.c[0]
+    row = (
+        await session.execute(
+            select(project_id, Membership.role).outerjoin(
+                Membership,
+                (Membership.project_id == project_id) & (Membership.user_id == user_id),
+            )
+        )
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 async def role_of(
     session: AsyncSession, user_id: uuid.UUID, project_id: uuid.UUID
 ) -> ProjectRole | None:
