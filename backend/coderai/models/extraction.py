@@ -62,6 +62,14 @@ class ExtractionFeedback(UUIDPrimaryKey, Timestamps, Base):
             unique=True,
             postgresql_where=text("is_current"),
         ),
+        # One current verdict per reviewer and extraction.
+        Index(
+            "uq_extraction_feedback_reviewer_current",
+            "extraction_id",
+            "reviewer_id",
+            unique=True,
+            postgresql_where=text("is_reviewer_current"),
+        ),
     )
 
     extraction_id: Mapped[uuid.UUID] = mapped_column(
@@ -71,9 +79,10 @@ class ExtractionFeedback(UUIDPrimaryKey, Timestamps, Base):
     is_correct: Mapped[bool] = mapped_column(Boolean)
     corrected_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
     note: Mapped[str | None] = mapped_column(Text)
-    # The extraction's effective verdict (the latest from any reviewer); each reviewer's own
-    # current verdict is their latest row. Older rows stay as history.
+    # The extraction's effective verdict: the latest from any reviewer (what datasets use).
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # This reviewer's own current verdict on the extraction. Older rows stay as history.
+    is_reviewer_current: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -49,6 +49,7 @@ def feedback_read(view: FeedbackView) -> FeedbackRead:
         is_current=feedback.is_current,
         reviewer_id=feedback.reviewer_id,
         reviewer_name=view.reviewer_name,
+        is_reviewer_current=feedback.is_reviewer_current,
     )
 
 

@@ -51,6 +51,9 @@ class FeedbackRead(CamelModel):
     is_current: bool
     reviewer_id: uuid.UUID | None = Field(description="Who gave the verdict")
     reviewer_name: str | None
+    is_reviewer_current: bool = Field(
+        description="This reviewer's own current verdict (isCurrent: the latest of anyone's)"
+    )
 
 
 class JobFeedbackRead(FeedbackRead):

@@ -255,6 +255,15 @@ async def submit_feedback(
         .where(ExtractionFeedback.extraction_id == extraction.id, ExtractionFeedback.is_current)
         .values(is_current=False)
     )
+    await session.execute(
+        update(ExtractionFeedback)
+        .where(
+            ExtractionFeedback.extraction_id == extraction.id,
+            ExtractionFeedback.reviewer_id == reviewer.id,
+            ExtractionFeedback.is_reviewer_current,
+        )
+        .values(is_reviewer_current=False)
+    )
     # A CORRECT verdict's value is the extraction's own: nothing is stored beside it.
     stored: Any = corrected if has_correction else None
     if has_correction and corrected is None:
@@ -266,6 +275,7 @@ async def submit_feedback(
         corrected_value=stored,
         note=_note(data),
         is_current=True,
+        is_reviewer_current=True,
         reviewer_id=reviewer.id,
     )
     session.add(feedback)

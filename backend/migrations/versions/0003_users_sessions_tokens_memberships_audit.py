@@ -154,6 +154,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
     )
     op.add_column("extraction_feedback", sa.Column("reviewer_id", sa.Uuid(), nullable=True))
+    # Verdicts given before accounts existed have no reviewer; the current one stays current.
+    op.add_column(
+        "extraction_feedback",
+        sa.Column("is_reviewer_current", sa.Boolean(), nullable=True),
+    )
+    op.execute("UPDATE extraction_feedback SET is_reviewer_current = is_current")
+    op.alter_column("extraction_feedback", "is_reviewer_current", nullable=False)
+    op.create_index(
+        "uq_extraction_feedback_reviewer_current",
+        "extraction_feedback",
+        ["extraction_id", "reviewer_id"],
+        unique=True,
+        postgresql_where=sa.text("is_reviewer_current"),
+    )
     op.create_index(
         op.f("ix_extraction_feedback_reviewer_id"),
         "extraction_feedback",
@@ -206,6 +220,12 @@ def downgrade() -> None:
         op.f("fk_extraction_feedback_reviewer_id_users"), "extraction_feedback", type_="foreignkey"
     )
     op.drop_index(op.f("ix_extraction_feedback_reviewer_id"), table_name="extraction_feedback")
+    op.drop_index(
+        "uq_extraction_feedback_reviewer_current",
+        table_name="extraction_feedback",
+        postgresql_where=sa.text("is_reviewer_current"),
+    )
+    op.drop_column("extraction_feedback", "is_reviewer_current")
     op.drop_column("extraction_feedback", "reviewer_id")
     op.drop_table("user_sessions")
     op.drop_index(op.f("ix_memberships_user_id"), table_name="memberships")

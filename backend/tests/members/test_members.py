@@ -97,6 +97,25 @@ async def test_a_verdict_names_its_reviewer(client: httpx.AsyncClient, db: Datab
     assert verdict.json()["reviewerName"] == "Cora Coder"
     history = (await client.get(f"/extractions/{extraction}/feedback")).json()
     assert [f["reviewerName"] for f in history] == ["Cora Coder"]
+    # A second reviewer's verdict is the extraction's current one; each keeps their own.
+    second = await client.post(
+        f"/extractions/{extraction}/feedback",
+        json={"verdict": "INCORRECT", "correctedValue": "Cohort"},
+    )
+    assert second.json()["reviewerName"] == "Ada Admin"
+    again = await client.post(
+        f"/extractions/{extraction}/feedback", json={"isCorrect": True}, headers=bearer(coder)
+    )
+    assert again.status_code == 201
+    history = (await client.get(f"/extractions/{extraction}/feedback")).json()
+    rows = [
+        (f["reviewerName"], f["verdict"], f["isReviewerCurrent"], f["isCurrent"]) for f in history
+    ]
+    assert rows == [
+        ("Cora Coder", "CORRECT", True, True),
+        ("Ada Admin", "INCORRECT", True, False),
+        ("Cora Coder", "CORRECT", False, False),
+    ]
 
 
 @pytest.fixture

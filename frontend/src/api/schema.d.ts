@@ -1507,6 +1507,11 @@ export interface components {
             reviewerId: string | null;
             /** Reviewername */
             reviewerName: string | null;
+            /**
+             * Isreviewercurrent
+             * @description This reviewer's own current verdict (isCurrent: the latest of anyone's)
+             */
+            isReviewerCurrent: boolean;
         };
         /** FewShotExample */
         FewShotExample: {
@@ -1704,6 +1709,11 @@ export interface components {
             reviewerId: string | null;
             /** Reviewername */
             reviewerName: string | null;
+            /**
+             * Isreviewercurrent
+             * @description This reviewer's own current verdict (isCurrent: the latest of anyone's)
+             */
+            isReviewerCurrent: boolean;
             /**
              * Variableid
              * Format: uuid
