@@ -1,7 +1,11 @@
 /**
  * End-to-end: the built web app against the real API and the fake LLM, driven in Debian's
- * Chromium by playwright-core. One pass through the researcher's workflow; a screenshot of each
- * step goes to e2e/screenshots/. Run with `npm run e2e` after `npm run build`.
+ * Chromium by playwright-core. A new instance's first account (an admin) is created on the
+ * setup screen; the admin creates an editor's and a coder's accounts, a project, and gives them
+ * their roles on its Members tab. The editor signs in and walks the researcher's workflow; the
+ * coder then reviews (verdict with their name) and sees none of the editor's controls, makes and
+ * revokes an API token; the admin reads the instance's activity. A screenshot of each step goes
+ * to e2e/screenshots/. Run with `npm run e2e` after `npm run build`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +36,16 @@ const FACTS = {
     { variable: "country", pattern: "conducted in (?P<value>[A-Z][a-z]+)", confidence: 0.85 },
   ],
 };
+
+interface Account {
+  email: string;
+  name: string;
+  password: string;
+}
+
+const ADMIN: Account = { email: "ada@lab.example", name: "Ada Admin", password: "admin pass phrase 1" };
+const EDITOR: Account = { email: "eddie@lab.example", name: "Eddie Editor", password: "editor pass phrase 2" };
+const CODER: Account = { email: "cora@lab.example", name: "Cora Coder", password: "coder pass phrase 3" };
 
 const problems: string[] = [];
 let shot = 0;
@@ -64,6 +78,26 @@ async function nav(page: Page, step: string) {
   await page.waitForLoadState("networkidle");
 }
 
+async function signIn(page: Page, who: Account) {
+  await page.getByRole("form", { name: "Sign in" }).waitFor();
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByTestId("signed-in-user").getByText(who.name, { exact: true }).waitFor();
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: /^Account menu for / }).click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/login$/);
+  await page.getByRole("form", { name: "Sign in" }).waitFor();
+}
+
+/** Accept the next window.confirm (removing a member, revoking a token). */
+function acceptNextDialog(page: Page) {
+  page.once("dialog", (dialog) => void dialog.accept());
+}
+
 async function download(page: Page, link: Locator, dir: string): Promise<string> {
   const [file] = await Promise.all([page.waitForEvent("download"), link.click()]);
   const target = path.join(dir, file.suggestedFilename());
@@ -71,9 +105,50 @@ async function download(page: Page, link: Locator, dir: string): Promise<string>
   return target;
 }
 
-async function workflow(page: Page, work: string) {
-  // 1. Projects: empty state, then create one.
+/** A new instance: any page leads to the setup screen, which creates the admin and signs in. */
+async function firstRun(page: Page) {
   await page.goto("/");
+  await page.waitForURL(/\/setup$/);
+  const form = page.getByRole("form", { name: "Create the first account" });
+  await form.waitFor();
+  await auditScreen(page, "setup screen", form.getByRole("button", { name: "Create the account and sign in" }));
+  await form.getByLabel("Email").fill(ADMIN.email);
+  await form.getByLabel("Your name (optional)").fill(ADMIN.name);
+  await form.getByLabel("Password", { exact: true }).fill(ADMIN.password);
+  await form.getByLabel("Confirm the password").fill(`${ADMIN.password}!`);
+  await form.getByRole("button", { name: "Create the account and sign in" }).click();
+  await form.getByText("The two passwords differ.").waitFor();
+  await screenshot(page, "first-run-setup");
+  await form.getByLabel("Confirm the password").fill(ADMIN.password);
+  await form.getByRole("button", { name: "Create the account and sign in" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.getByTestId("signed-in-user").getByText(ADMIN.name, { exact: true }).waitFor();
+  log("first account created and signed in");
+}
+
+/** The admin creates the editor's and the coder's accounts on the Users page. */
+async function createAccounts(page: Page) {
+  await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Users" }).click();
+  const form = page.getByRole("form", { name: "Create an account" });
+  await form.waitFor();
+  await auditScreen(page, "users", form.getByRole("button", { name: "Create account" }));
+  for (const who of [EDITOR, CODER]) {
+    await form.getByLabel("Email").fill(who.email);
+    await form.getByLabel("Name (optional)").fill(who.name);
+    await form.getByLabel("Password", { exact: true }).fill(who.password);
+    await form.getByRole("button", { name: "Create account" }).click();
+    await form.getByText(`Account created for ${who.email}.`).waitFor();
+  }
+  const accounts = page.getByRole("table", { name: "Accounts" });
+  await accounts.getByRole("row", { name: new RegExp(CODER.name) }).waitFor();
+  check((await accounts.locator("tbody tr").count()) === 3, "three accounts listed");
+  await screenshot(page, "admin-users");
+  log("editor and coder accounts created");
+}
+
+/** The admin creates the project (its OWNER) and gives the editor and the coder their roles. */
+async function createProjectAndMembers(page: Page): Promise<string> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects" }).click();
   await page.getByText("No projects yet").waitFor();
   await auditScreen(page, "projects", page.getByRole("button", { name: "Create project" }));
   await screenshot(page, "projects-empty");
@@ -85,7 +160,47 @@ async function workflow(page: Page, work: string) {
   await page.getByLabel("Kind of documents (optional)").fill("clinical trial reports");
   await page.getByRole("button", { name: "Create project" }).click();
   await page.waitForURL(/\/projects\/[0-9a-f-]+\/setup$/);
+  const projectPath = new URL(page.url()).pathname.replace(/\/setup$/, "");
   log("project created");
+
+  await nav(page, "Members");
+  const members = page.getByRole("table", { name: "Members" });
+  await members.getByLabel(`Role of ${ADMIN.name}`).waitFor();
+  check((await members.getByLabel(`Role of ${ADMIN.name}`).inputValue()) === "OWNER", "the project's creator is its OWNER");
+  const add = page.getByRole("form", { name: "Add a member" });
+  await auditScreen(page, "members", add.getByRole("button", { name: "Add member" }));
+  // Only existing accounts can be added: the API's 404 is shown as it says.
+  await add.getByLabel("Email of the account").fill("nobody@lab.example");
+  await add.getByRole("button", { name: "Add member" }).click();
+  await add.getByText(/No account has the email 'nobody@lab.example'/).waitFor();
+  for (const [who, role] of [[EDITOR, "EDITOR"], [CODER, "CODER"]] as const) {
+    await add.getByLabel("Email of the account").fill(who.email);
+    await add.getByLabel("Role", { exact: true }).selectOption(role);
+    await add.getByRole("button", { name: "Add member" }).click();
+    await members.getByRole("row", { name: new RegExp(who.name) }).waitFor();
+  }
+  check((await members.getByLabel(`Role of ${CODER.name}`).inputValue()) === "CODER", "the coder is a CODER");
+  check((await members.getByLabel(`Role of ${EDITOR.name}`).inputValue()) === "EDITOR", "the editor is an EDITOR");
+  // The last owner can neither step down nor leave.
+  await members.getByLabel(`Role of ${ADMIN.name}`).selectOption("VIEWER");
+  await page.getByText("The last owner cannot step down: make someone else an owner first.").waitFor();
+  check((await members.getByLabel(`Role of ${ADMIN.name}`).inputValue()) === "OWNER", "the refused change is undone on screen");
+  acceptNextDialog(page);
+  await members.getByRole("button", { name: `Remove ${ADMIN.name}` }).click();
+  await page.getByText("The last owner cannot be removed: make someone else an owner first.").waitFor();
+  await screenshot(page, "members-last-owner");
+  log("members added; last-owner refusals shown");
+  return projectPath;
+}
+
+async function workflow(page: Page, work: string, projectPath: string) {
+  // 1. The editor's projects: the project, with their role.
+  await page.goto("/");
+  const row = page.getByRole("row", { name: /Trial reports \(e2e\)/ });
+  await row.getByText("Editor", { exact: true }).waitFor();
+  await row.getByRole("link", { name: "Trial reports (e2e)" }).click();
+  await page.waitForURL((url) => url.pathname === `${projectPath}/setup`);
+  await page.getByTestId("my-role").getByText("Your role: Editor").waitFor();
 
   // 2. Setup: context, upload a PDF, a DOCX and a CSV (column picker), view a document.
   await page.getByLabel("Context for the model").fill("Reports of trials; the dataset compares enrolment across designs.");
@@ -258,6 +373,141 @@ async function workflow(page: Page, work: string) {
   await page.getByRole("img", { name: /^Calibration of participants/ }).waitFor();
   await screenshot(page, "results-export-quality");
   log(`exports checked: ${path.basename(csvPath)}, ${path.basename(xlsxPath)} (sheets ${summary[0]})`);
+
+  // 8. An editor reads the members but does not manage them.
+  await nav(page, "Members");
+  await page.getByRole("table", { name: "Members" }).getByRole("cell", { name: CODER.email }).waitFor();
+  check((await page.getByRole("combobox").count()) === 0, "an editor sees no role menus");
+  check(!(await page.getByRole("form", { name: "Add a member" }).isVisible()), "an editor cannot add members");
+}
+
+/** Signed out, a project page leads to sign-in and back; the coder reviews but sees none of
+ * the editor's controls. */
+async function coderReview(page: Page, projectPath: string) {
+  await page.goto(`${projectPath}/sample`);
+  await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === `${projectPath}/sample`);
+  await auditScreen(page, "sign-in", page.getByRole("button", { name: "Sign in", exact: true }));
+  await screenshot(page, "sign-in");
+  await signIn(page, CODER);
+  await page.waitForURL((url) => url.pathname === `${projectPath}/sample`);
+  await page.getByTestId("my-role").getByText("Your role: Coder").waitFor();
+  await page.getByText("Editors start samples.").waitFor();
+  check(!(await page.getByRole("button", { name: /Run (a new )?sample/ }).isVisible()), "a coder cannot start a sample");
+  check(!(await page.getByRole("button", { name: "Cancel" }).isVisible()), "a coder cannot stop jobs");
+
+  // A verdict the editor gave, with the editor's name; then the coder's own.
+  const table = page.getByTestId("results-table");
+  const reviewed = table.getByRole("button", { name: new RegExp(`^Review participants = 1,?200 .*\\(incorrect by ${EDITOR.name}\\)`) });
+  await reviewed.getByText(`incorrect · ${EDITOR.name}`).waitFor();
+  await reviewed.click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByTestId("current-verdict").getByText(EDITOR.name).waitFor();
+  await page.keyboard.press("Escape");
+  await table.getByRole("button", { name: /^Review country = Kenya / }).click();
+  await dialog.getByText("No verdict yet.").waitFor();
+  for (const html of await unlabelledInputs(page)) problems.push(`review dialog (coder): input without a label: ${html}`);
+  await dialog.getByLabel("Correct", { exact: true }).check();
+  await dialog.getByRole("button", { name: "Save verdict" }).click();
+  await dialog.getByText("Verdict saved.").waitFor();
+  await dialog.getByTestId("current-verdict").getByText(CODER.name).waitFor();
+  await screenshot(page, "coder-verdict-with-name");
+  await page.keyboard.press("Escape");
+  await table.getByRole("button", { name: new RegExp(`^Review country = Kenya .*\\(correct by ${CODER.name}\\)`) }).waitFor();
+  await screenshot(page, "coder-sample-review");
+  log("coder reviewed a value; reviewers' names shown");
+
+  // None of the editor's controls, on any step.
+  await nav(page, "1. Setup");
+  await page.getByRole("table", { name: "Documents" }).getByRole("button", { name: "trial-alpha.pdf", exact: true }).waitFor();
+  check((await page.locator("#document-files").count()) === 0, "a coder has no upload");
+  check(!(await page.getByRole("button", { name: "Save project context" }).isVisible()), "a coder cannot save the context");
+  check((await page.getByRole("button", { name: /^Delete / }).count()) === 0, "a coder cannot delete documents");
+  check(await page.getByLabel("Context for the model").isDisabled(), "the context is read-only for a coder");
+  await screenshot(page, "coder-setup-read-only");
+  await nav(page, "2. Schema");
+  await page.getByRole("form", { name: "Variable participants" }).waitFor();
+  check(!(await page.getByRole("button", { name: "New variable" }).isVisible()), "a coder cannot add variables");
+  check(!(await page.getByRole("button", { name: "Save variable" }).isVisible()), "a coder cannot edit variables");
+  check(!(await page.getByRole("button", { name: /^Move / }).first().isVisible()), "a coder cannot re-order variables");
+  check((await page.locator("#schema-file").count()) === 0, "a coder cannot import a schema");
+  await page.getByRole("button", { name: "Export as JSON" }).waitFor();
+  await nav(page, "4. Refine");
+  await page.getByRole("article", { name: "participants" }).waitFor();
+  check(!(await page.getByRole("button", { name: "Propose a new version" }).first().isVisible()), "a coder cannot refine prompts");
+  await nav(page, "5. Full run");
+  await page.getByTestId("job-progress").getByText("complete", { exact: true }).waitFor();
+  check(!(await page.getByRole("button", { name: /Start (a new|the) full run/ }).isVisible()), "a coder cannot start a full run");
+  await nav(page, "6. Results & export");
+  await page.getByTestId("quality-table").waitFor();
+  await page.getByText("Editors and owners export the dataset").waitFor();
+  check(!(await page.getByRole("button", { name: "Create export" }).isVisible()), "a coder cannot export");
+  await screenshot(page, "coder-results-no-export");
+  await nav(page, "Members");
+  await page.getByRole("table", { name: "Members" }).getByRole("cell", { name: EDITOR.email }).waitFor();
+  check((await page.getByRole("combobox").count()) === 0, "a coder cannot change roles");
+
+  // The project's activity: who did what, in words.
+  await nav(page, "Activity");
+  const feed = page.getByTestId("activity-feed");
+  await feed.getByRole("row", { name: new RegExp(`${CODER.name}.*marked a country value correct`) }).waitFor();
+  await feed.getByRole("row", { name: new RegExp(`${EDITOR.name}.*started the full run`) }).waitFor();
+  await feed.getByRole("row", { name: new RegExp(`${ADMIN.name}.*added ${CODER.email} as coder`) }).waitFor();
+  await auditScreen(page, "activity", page.getByRole("button", { name: "Refresh" }));
+  await page.getByLabel("Person").selectOption({ label: EDITOR.name });
+  await feed.getByRole("row", { name: new RegExp(CODER.name) }).first().waitFor({ state: "detached" });
+  await feed.getByRole("row", { name: new RegExp(`${EDITOR.name}.*uploaded documents`) }).first().waitFor();
+  await screenshot(page, "project-activity");
+  log("coder sees no editor controls; activity feed checked");
+}
+
+/** A token is shown once, works as a Bearer token, and stops working when revoked. */
+async function apiTokens(page: Page, apiUrl: string) {
+  await page.getByRole("button", { name: /^Account menu for / }).click();
+  await page.getByRole("link", { name: "API tokens" }).click();
+  await page.getByText("No API tokens").waitFor();
+  const form = page.getByRole("form", { name: "Create a token" });
+  await auditScreen(page, "tokens", form.getByRole("button", { name: "Create token" }));
+  await form.getByLabel("Token name").fill("analysis notebook");
+  await form.getByRole("button", { name: "Create token" }).click();
+  const notice = page.getByTestId("new-token");
+  await notice.getByText("it will not be shown again").waitFor();
+  const token = await notice.getByLabel("New API token").inputValue();
+  await screenshot(page, "token-shown-once");
+  const me = await fetch(`${apiUrl}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+  check(me.ok && ((await me.json()) as { email?: string }).email === CODER.email, "the new token signs the coder in");
+  await notice.getByRole("button", { name: "I have copied it" }).click();
+  check((await page.getByTestId("new-token").count()) === 0, "the token is gone from the screen");
+  const list = page.getByRole("table", { name: "API tokens" });
+  await list.getByRole("cell", { name: "analysis notebook", exact: true }).waitFor();
+  check(!(await page.content()).includes(token), "the token is not shown again");
+  acceptNextDialog(page);
+  await list.getByRole("button", { name: "Revoke analysis notebook" }).click();
+  await page.getByText("No API tokens").waitFor();
+  const after = await fetch(`${apiUrl}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+  check(after.status === 401, `a revoked token is refused (got ${after.status})`);
+  log("API token created, used, revoked");
+}
+
+/** A wrong password gets one message; the admin's instance feed lists the sign-ins. */
+async function adminActivity(page: Page) {
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByText("The email or the password is not correct.").waitFor();
+  await screenshot(page, "sign-in-refused");
+  await signIn(page, ADMIN);
+  await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Activity" }).click();
+  const feed = page.getByTestId("activity-feed");
+  await feed.getByRole("row", { name: new RegExp(`${CODER.name}.*signed in`) }).first().waitFor();
+  await feed.getByRole("row", { name: /failed to sign in as ada@lab\.example/ }).waitFor();
+  await page.getByLabel("Action").selectOption("users-create");
+  await feed.getByRole("row", { name: /signed in/ }).first().waitFor({ state: "detached" });
+  await feed.getByRole("row", { name: new RegExp(`created the account ${CODER.email}`) }).waitFor();
+  check((await feed.locator("tbody tr").count()) === 2, "two accounts were created from the Users page");
+  await page.getByLabel("Action").selectOption("");
+  await auditScreen(page, "instance activity", page.getByRole("button", { name: "Refresh" }));
+  await screenshot(page, "admin-instance-activity");
+  log("instance activity checked");
 }
 
 async function main() {
@@ -293,13 +543,28 @@ async function main() {
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleErrors = watchConsole(page, [
       // Expected problem answers the UI turns into words: the table upload asking for its
-      // column, and the two forms submitted invalid on purpose.
+      // column, the two forms submitted invalid on purpose, "who is signed in?" asked while
+      // nobody is, a wrong password, an unknown account invited, the last owner kept.
+      /status of 401 .*\/api\/v1\/auth\/me\)/,
+      /status of 401 .*\/api\/v1\/auth\/login\)/,
+      /status of 404 .*\/api\/v1\/projects\/[0-9a-f-]+\/members\)/,
+      /status of 409 .*\/api\/v1\/projects\/[0-9a-f-]+\/members\/[0-9a-f-]+\)/,
       /status of 422 .*\/api\/v1\/projects\/[0-9a-f-]+\/documents\)/,
       /status of 422 .*\/api\/v1\/projects\/[0-9a-f-]+\/variables\)/,
       /status of 422 .*\/api\/v1\/projects\)/,
     ]);
     try {
-      await workflow(page, work);
+      await firstRun(page);
+      await createAccounts(page);
+      const projectPath = await createProjectAndMembers(page);
+      await signOut(page);
+      await signIn(page, EDITOR);
+      await workflow(page, work, projectPath);
+      await signOut(page);
+      await coderReview(page, projectPath);
+      await apiTokens(page, api.url);
+      await signOut(page);
+      await adminActivity(page);
     } catch (error) {
       await page.screenshot({ path: path.join(SHOTS, "failure.png"), fullPage: true }).catch(() => undefined);
       throw error;

@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatEta,
   formatRatio,
+  formatTimestamp,
   humanise,
 } from "./format";
 
@@ -43,5 +44,13 @@ describe("numbers", () => {
 
   it("turns enum values into words", () => {
     expect(humanise("PARTIALLY_CORRECT")).toBe("Partially correct");
+  });
+});
+
+describe("formatTimestamp", () => {
+  it("keeps the seconds and refuses what is not a date", () => {
+    expect(formatTimestamp("2026-12-03T17:05:09Z")).toMatch(/:09$/);
+    expect(formatTimestamp("not a date")).toBe("—");
+    expect(formatTimestamp(null)).toBe("—");
   });
 });

@@ -6,7 +6,7 @@ import { Button, Spinner } from "@/components/ui/Button";
 import { EmptyState, ProblemAlert } from "@/components/ui/Feedback";
 import { SelectField } from "@/components/ui/Field";
 import { actionOptions, describeActivity } from "@/lib/activity";
-import { formatCount, formatDateTime } from "@/lib/format";
+import { formatCount, formatTimestamp } from "@/lib/format";
 
 type Activity = Schemas["ActivityRead"];
 
@@ -95,7 +95,7 @@ export function ActivityFeed({
               {items.map((event) => (
                 <tr key={event.id} className="border-b border-slate-100 align-top last:border-0">
                   <td className="whitespace-nowrap py-2 pr-3 text-slate-600">
-                    <time dateTime={event.createdAt}>{formatDateTime(event.createdAt)}</time>
+                    <time dateTime={event.createdAt}>{formatTimestamp(event.createdAt)}</time>
                   </td>
                   <td className="py-2 pr-3">
                     {(event.userId && names?.get(event.userId)) ?? event.userEmail ?? <span className="text-slate-500">the system</span>}

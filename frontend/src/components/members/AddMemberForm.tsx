@@ -52,10 +52,10 @@ export function AddMemberForm({ projectId, isAdmin }: { projectId: string; isAdm
       <ProblemAlert problem={problem} placedFields={["email", "role"]} action="Adding the member" />
       {add.isSuccess && (
         <Notice tone="success">
-          {add.data.displayName} is now {ROLE_LABELS[add.data.role].toLowerCase()} of this project.
+          {add.data.displayName} joined the project as {ROLE_LABELS[add.data.role].toLowerCase()}.
         </Notice>
       )}
-      <Button type="submit" variant="primary" busy={add.isPending} busyLabel="Adding…" disabled={!email.trim()}>
+      <Button type="submit" variant="primary" busy={add.isPending} busyLabel="Adding…">
         Add member
       </Button>
     </form>

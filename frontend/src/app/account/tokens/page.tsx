@@ -57,7 +57,7 @@ export default function TokensPage() {
                 error={fieldError(problem, "name")}
               />
               <ProblemAlert problem={problem} placedFields={["name"]} action="Creating the token" />
-              <Button type="submit" variant="primary" busy={create.isPending} busyLabel="Creating…" disabled={!name.trim()}>
+              <Button type="submit" variant="primary" busy={create.isPending} busyLabel="Creating…">
                 Create token
               </Button>
             </form>
