@@ -91,11 +91,7 @@ async def project_activity(
     limit: Limit = 100,
 ) -> list[ActivityRead]:
     """Who did what in this project, newest first (total in `X-Total-Count`)."""
-    events, total = await audit.list_events(
-        session, project_id=project_id, user_id=user_id, action=action, offset=offset, limit=limit
-    )
-    response.headers["X-Total-Count"] = str(total)
-    return [ActivityRead.model_validate(e) for e in events]
+    return await _activity(response, session, project_id, user_id, action, offset, limit)
 
 
 @router.get(
@@ -111,6 +107,18 @@ async def instance_activity(
     limit: Limit = 100,
 ) -> list[ActivityRead]:
     """Everything that happened on this instance, sign-ins included (admins)."""
+    return await _activity(response, session, project_id, user_id, action, offset, limit)
+
+
+async def _activity(
+    response: Response,
+    session: SessionDep,
+    project_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+    action: str | None,
+    offset: int,
+    limit: int,
+) -> list[ActivityRead]:
     events, total = await audit.list_events(
         session, project_id=project_id, user_id=user_id, action=action, offset=offset, limit=limit
     )

@@ -241,3 +241,18 @@ async def test_no_password_token_or_cookie_reaches_a_log_line(
     assert login.status_code == 200 and caplog.records  # something was logged
     for secret in secrets:
         assert secret not in caplog.text
+
+
+async def test_failed_logins_are_throttled_per_client_address(
+    browser: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Guessing across many accounts from one address is stopped too."""
+    await first_account(browser)
+    browser.cookies.clear()
+    for n in range(settings.login_max_failures_per_address):
+        wrong = await browser.post(
+            "/auth/login", json={"email": f"user{n}@example.org", "password": "guess"}
+        )
+        assert wrong.status_code == 401
+    throttled = await browser.post("/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    assert throttled.status_code == 429
