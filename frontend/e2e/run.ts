@@ -458,6 +458,15 @@ async function coderReview(page: Page, projectPath: string) {
   await feed.getByRole("row", { name: new RegExp(`${EDITOR.name}.*uploaded documents`) }).first().waitFor();
   await screenshot(page, "project-activity");
   log("coder sees no editor controls; activity feed checked");
+
+  // A session that ends while a page is open: the next request's 401 leads to sign-in and back.
+  await page.context().clearCookies();
+  await page.getByRole("button", { name: "Refresh" }).click();
+  await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === `${projectPath}/activity`);
+  await signIn(page, CODER);
+  await page.waitForURL((url) => url.pathname === `${projectPath}/activity`);
+  await page.getByTestId("activity-feed").waitFor();
+  log("an ended session leads to sign-in and back to the page");
 }
 
 /** A token is shown once, works as a Bearer token, and stops working when revoked. */
@@ -544,9 +553,11 @@ async function main() {
     const consoleErrors = watchConsole(page, [
       // Expected problem answers the UI turns into words: the table upload asking for its
       // column, the two forms submitted invalid on purpose, "who is signed in?" asked while
-      // nobody is, a wrong password, an unknown account invited, the last owner kept.
+      // nobody is, a wrong password, the request that finds the session gone, an unknown
+      // account invited, the last owner kept.
       /status of 401 .*\/api\/v1\/auth\/me\)/,
       /status of 401 .*\/api\/v1\/auth\/login\)/,
+      /status of 401 .*\/api\/v1\/projects\/[0-9a-f-]+\/activity\?/,
       /status of 404 .*\/api\/v1\/projects\/[0-9a-f-]+\/members\)/,
       /status of 409 .*\/api\/v1\/projects\/[0-9a-f-]+\/members\/[0-9a-f-]+\)/,
       /status of 422 .*\/api\/v1\/projects\/[0-9a-f-]+\/documents\)/,

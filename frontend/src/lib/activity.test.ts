@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionOptions, actionPhrase, describeActivity } from "./activity";
+import { actionOptions, actionPhrase, actorName, describeActivity } from "./activity";
 
 describe("actionPhrase", () => {
   it("says known actions in words and shows unknown ones as they are", () => {
@@ -45,5 +45,15 @@ describe("actionOptions", () => {
     expect(options.find((o) => o.value === "jobs-create")?.label).toBe("Started a job");
     const labels = options.map((o) => o.label);
     expect([...labels].sort((a, b) => a.localeCompare(b))).toEqual(labels);
+  });
+});
+
+describe("actorName", () => {
+  it("prefers a known name, then the email, then says who else it was", () => {
+    const names = new Map([["u1", "Ada Admin"]]);
+    expect(actorName({ action: "jobs-create", userId: "u1", userEmail: "ada@lab.org" }, names)).toBe("Ada Admin");
+    expect(actorName({ action: "jobs-create", userId: "u2", userEmail: "gone@lab.org" }, names)).toBe("gone@lab.org");
+    expect(actorName({ action: "auth-login-failed", userId: null, userEmail: null, details: { email: "x@y.z" } })).toBe("someone");
+    expect(actorName({ action: "users-create", userId: null, userEmail: null, details: { via: "cli" } })).toBe("the command line");
   });
 });

@@ -53,6 +53,17 @@ const VERDICT_WORDS: Record<string, string> = {
 export interface ActivityLike {
   action: string;
   details?: Record<string, unknown> | null;
+  userId?: string | null;
+  userEmail?: string | null;
+}
+
+/** Who did it: a known name, else the email kept with the event; an event with no account
+ * is a failed sign-in ("someone") or the command line (`coderai users create`). */
+export function actorName(event: ActivityLike, names?: Map<string, string>): string {
+  const known = event.userId ? names?.get(event.userId) : undefined;
+  if (known) return known;
+  if (event.userEmail) return event.userEmail;
+  return event.details?.via === "cli" ? "the command line" : "someone";
 }
 
 function text(value: unknown): string | undefined {

@@ -5,13 +5,13 @@ import { useMe } from "./auth";
 
 export const projectKeys = {
   all: ["projects"] as const,
-  list: (offset: number) => ["projects", "list", offset] as const,
+  list: (offset: number, limit: number) => ["projects", "list", offset, limit] as const,
   detail: (projectId: string) => ["projects", "detail", projectId] as const,
 };
 
 export function useProjects(offset = 0, limit = 50) {
   return useQuery({
-    queryKey: projectKeys.list(offset),
+    queryKey: projectKeys.list(offset, limit),
     queryFn: () => unwrap(api.GET("/api/v1/projects", { params: { query: { offset, limit } } })),
   });
 }
@@ -46,7 +46,11 @@ export function useDeleteProject() {
   return useMutation({
     mutationFn: (projectId: string) =>
       unwrap(api.DELETE("/api/v1/projects/{projectId}", { params: { path: { projectId } } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: projectKeys.all }),
+    // Forget the project rather than ask for it again (it would be a 404).
+    onSuccess: (_answer, projectId) => {
+      client.removeQueries({ queryKey: projectKeys.detail(projectId) });
+      return client.invalidateQueries({ queryKey: ["projects", "list"] });
+    },
   });
 }
 

@@ -5,7 +5,7 @@ import type { Schemas } from "@/api/client";
 import { Button, Spinner } from "@/components/ui/Button";
 import { EmptyState, ProblemAlert } from "@/components/ui/Feedback";
 import { SelectField } from "@/components/ui/Field";
-import { actionOptions, describeActivity } from "@/lib/activity";
+import { actionOptions, actorName, describeActivity } from "@/lib/activity";
 import { formatCount, formatTimestamp } from "@/lib/format";
 
 type Activity = Schemas["ActivityRead"];
@@ -54,6 +54,7 @@ export function ActivityFeed({
   limit,
   onOffset,
   names,
+  projectNames,
   showProject = false,
   filtered = false,
 }: {
@@ -65,6 +66,8 @@ export function ActivityFeed({
   onOffset: (offset: number) => void;
   /** userId → a name to show instead of the email. */
   names?: Map<string, string>;
+  /** projectId → its name, where known (the instance feed). */
+  projectNames?: Map<string, string>;
   showProject?: boolean;
   filtered?: boolean;
 }) {
@@ -98,7 +101,7 @@ export function ActivityFeed({
                     <time dateTime={event.createdAt}>{formatTimestamp(event.createdAt)}</time>
                   </td>
                   <td className="py-2 pr-3">
-                    {(event.userId && names?.get(event.userId)) ?? event.userEmail ?? <span className="text-slate-500">the system</span>}
+                    <span className={event.userId ? undefined : "text-slate-500"}>{actorName(event, names)}</span>
                   </td>
                   <td className="py-2 pr-3" title={event.action}>
                     {describeActivity(event)}
@@ -107,7 +110,7 @@ export function ActivityFeed({
                     <td className="py-2">
                       {event.projectId ? (
                         <Link href={`/projects/${event.projectId}/activity`} className="text-indigo-700 hover:underline">
-                          {event.projectId.slice(0, 8)}
+                          {projectNames?.get(event.projectId) ?? `project ${event.projectId.slice(0, 8)}`}
                         </Link>
                       ) : (
                         <span className="text-slate-400">—</span>

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { useInstanceActivity } from "@/api/hooks/activity";
+import { useProjects } from "@/api/hooks/projects";
 import { useUsers } from "@/api/hooks/users";
 import { ActivityFeed, ActivityFilters, type ActivityFilterValues } from "@/components/activity/ActivityFeed";
 import { AdminOnly } from "@/components/admin/AdminOnly";
@@ -23,6 +24,8 @@ function InstanceActivity() {
   const [offset, setOffset] = useState(0);
   const activity = useInstanceActivity({ ...filters, offset, limit: LIMIT });
   const users = useUsers();
+  // The names of the projects the admin is a member of; others show their id.
+  const projects = useProjects(0, 100);
   const people = (users.data ?? []).map((u) => ({ id: u.id, name: `${u.displayName} (${u.email})` }));
   return (
     <div className="space-y-6">
@@ -53,6 +56,7 @@ function InstanceActivity() {
           limit={LIMIT}
           onOffset={setOffset}
           names={new Map((users.data ?? []).map((u) => [u.id, u.displayName]))}
+          projectNames={new Map((projects.data?.items ?? []).map((p) => [p.id, p.name]))}
           showProject
           filtered={Boolean(filters.userId || filters.action)}
         />

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useProject, useProjectPermissions } from "@/api/hooks/projects";
+import { DeleteProject } from "@/components/setup/DeleteProject";
 import { DocumentList } from "@/components/setup/DocumentList";
 import { DocumentUploader } from "@/components/setup/DocumentUploader";
 import { ProjectContextForm } from "@/components/setup/ProjectContextForm";
@@ -12,7 +13,7 @@ import { Section } from "@/components/ui/Feedback";
 export default function SetupPage() {
   const { projectId } = useParams<{ projectId: string }>();
   const project = useProject(projectId);
-  const { canEdit, known } = useProjectPermissions(projectId);
+  const { canEdit, canDeleteProject, known } = useProjectPermissions(projectId);
   return (
     <div className="space-y-6">
       <Section id="context" title="Project context and unit of observation">
@@ -37,6 +38,11 @@ export default function SetupPage() {
           <DocumentList projectId={projectId} canDelete={canEdit} />
         </div>
       </Section>
+      {canDeleteProject && project.data && (
+        <Section id="delete-project" title="Delete the project">
+          <DeleteProject projectId={projectId} name={project.data.name} />
+        </Section>
+      )}
     </div>
   );
 }
