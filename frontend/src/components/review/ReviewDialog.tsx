@@ -4,6 +4,7 @@ import * as Dialog from "@radix-ui/react-dialog";
 import { useEffect, useState, type FormEvent } from "react";
 import type { Schemas } from "@/api/client";
 import { useDocument } from "@/api/hooks/documents";
+import { useMe } from "@/api/hooks/auth";
 import { useExtraction, useExtractionFeedback, useSubmitFeedback } from "@/api/hooks/review";
 import { DocumentText } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
@@ -105,12 +106,7 @@ export function ReviewDialog({
                   <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
                 </div>
                 <CurrentVerdict feedback={x.currentFeedback} />
-                {canReview ? (
-                  <VerdictForm key={x.id} jobId={jobId} extraction={x} />
-                ) : (
-                  <p className="text-sm text-slate-600">Coders, editors and owners give verdicts; your role reads them.</p>
-                )}
-                <VerdictHistory extractionId={x.id} />
+                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} />
               </div>
             </div>
           )}
@@ -148,11 +144,30 @@ function CurrentVerdict({ feedback }: { feedback: Feedback | null | undefined })
   );
 }
 
-/** Earlier verdicts on this value, once there is more than the current one. */
-function VerdictHistory({ extractionId }: { extractionId: string }) {
-  const history = useExtractionFeedback(extractionId);
-  const items = history.data ?? [];
-  if (items.length < 2) return <ProblemAlert error={history.error} action="Loading earlier verdicts" />;
+/** The reviewer's own verdict form (filled with their own latest verdict, not someone
+ * else's, so that coders judge independently) and every verdict given on the value. */
+function Verdicts({ jobId, extraction, canReview }: { jobId: string; extraction: Schemas["ExtractionDetail"]; canReview: boolean }) {
+  const history = useExtractionFeedback(extraction.id);
+  const me = useMe();
+  const mine = history.data?.find((f) => f.reviewerId === me.data?.id && f.isReviewerCurrent);
+  return (
+    <>
+      {!canReview ? (
+        <p className="text-sm text-slate-600">Coders, editors and owners give verdicts; your role reads them.</p>
+      ) : history.isPending ? (
+        <Spinner label="Loading your verdict…" />
+      ) : (
+        <VerdictForm jobId={jobId} extraction={extraction} previous={mine} />
+      )}
+      <ProblemAlert error={history.error} action="Loading the verdicts" />
+      <VerdictHistory items={history.data ?? []} />
+    </>
+  );
+}
+
+/** Every verdict on this value, once there is more than the current one. */
+function VerdictHistory({ items }: { items: Feedback[] }) {
+  if (items.length < 2) return null;
   return (
     <details className="text-sm">
       <summary className="cursor-pointer text-slate-700">All verdicts on this value ({items.length})</summary>
@@ -164,7 +179,11 @@ function VerdictHistory({ extractionId }: { extractionId: string }) {
               <Badge value={f.verdict} />
               <span>{f.reviewerName ?? "a former reviewer"}</span>
               <span className="text-slate-500">{formatDateTime(f.createdAt)}</span>
-              {f.isCurrent && <span className="text-xs text-emerald-700">current</span>}
+              {f.isCurrent ? (
+                <span className="text-xs text-emerald-700">current</span>
+              ) : (
+                f.isReviewerCurrent && <span className="text-xs text-slate-600">this reviewer&apos;s latest</span>
+              )}
               {correctionText(f) && <span className="text-slate-600">— {correctionText(f)}</span>}
             </li>
           ))}
@@ -173,8 +192,15 @@ function VerdictHistory({ extractionId }: { extractionId: string }) {
   );
 }
 
-function VerdictForm({ jobId, extraction }: { jobId: string; extraction: Schemas["ExtractionDetail"] }) {
-  const current = extraction.currentFeedback;
+function VerdictForm({
+  jobId,
+  extraction,
+  previous: current,
+}: {
+  jobId: string;
+  extraction: Schemas["ExtractionDetail"];
+  previous: Feedback | undefined;
+}) {
   const submit = useSubmitFeedback(jobId);
   const [verdict, setVerdict] = useState<Verdict | null>(current?.verdict ?? null);
   const [corrected, setCorrected] = useState(
