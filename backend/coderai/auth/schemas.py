@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, SecretStr, StringConstraints
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints
 
 from coderai.auth.passwords import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from coderai.core.schemas import CamelModel, StrictCamelModel
@@ -17,7 +17,18 @@ Email = Annotated[
     ),
 ]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Password = Annotated[SecretStr, Field(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS)]
+
+
+def _password_length(value: SecretStr) -> SecretStr:
+    length = len(value.get_secret_value())
+    if not MIN_PASSWORD_CHARS <= length <= MAX_PASSWORD_CHARS:
+        raise ValueError(
+            f"a password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+        )
+    return value
+
+
+Password = Annotated[SecretStr, AfterValidator(_password_length)]
 
 
 class UserRead(CamelModel):

@@ -19,6 +19,7 @@ from coderai.documents.schemas import (
     UploadReport,
 )
 from coderai.documents.service import TableOptions, Upload
+from coderai.members import audit
 from coderai.models.enums import DocumentStatus
 from coderai.projects.dependencies import ProjectDep
 
@@ -65,6 +66,7 @@ async def upload_documents(
             errors=[{"field": "files", "message": "too many files"}],
         )
     table = TableOptions(text_column, id_column, title_column)
+    audit.note(session, files=[upload.filename or "upload" for upload in uploads])
     results = []
     single = file is not None and not files
     for upload in uploads:

@@ -26,6 +26,7 @@ from coderai.documents.table_rows import (
     inspect_table,
     iter_table_rows,
 )
+from coderai.members import audit
 from coderai.models import Document, Project
 from coderai.models.enums import ContentType, DocumentStatus
 
@@ -326,6 +327,7 @@ def _row_metadata(metadata: dict[str, Any], filename: str) -> dict[str, Any]:
 async def delete_document(session: AsyncSession, store: FileStore, document: Document) -> None:
     """Delete the document; its original goes too once no document refers to it."""
     key = document.storage_key
+    audit.note(session, name=document.name)
     await session.delete(document)
     await session.flush()
     if key is not None:

@@ -31,6 +31,7 @@ from coderai.exports.data import ExportData, load_export_data
 from coderai.exports.frames import build_frame
 from coderai.exports.grid import FrameOptions, resolve_grid
 from coderai.exports.schemas import ExportConfig, ExportFormat, ExportLayout
+from coderai.members import audit
 from coderai.models import ProcessingJob, Project
 from coderai.models.enums import JobStatus, JobType
 
@@ -221,6 +222,12 @@ async def create_export(
 ) -> ExportFile:
     """Build the requested export of a job's results and sign links to it."""
     job = await export_job(session, project.id, config.job_id)
+    audit.note(
+        session,
+        target=("job", job.id),
+        format=config.format.value,
+        layout=config.effective_layout.value,
+    )
     data = await load_export_data(
         session,
         project,

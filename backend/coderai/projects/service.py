@@ -120,6 +120,7 @@ async def update_project(
         changes["unit_of_observation"] = data.unit_of_observation.model_dump(
             mode="json", by_alias=True
         )
+    audit.note(session, fields=sorted(changes))
     context_changed = False
     for field, value in changes.items():
         if getattr(project, field) != value:

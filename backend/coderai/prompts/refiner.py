@@ -17,6 +17,7 @@ from coderai.core.database import Database
 from coderai.core.errors import Conflict, NotFound
 from coderai.jobs import service as job_service
 from coderai.llm import LLMCallError, LLMClient, LLMOutputError
+from coderai.members import audit
 from coderai.models import Project, Prompt, Variable
 from coderai.models.enums import LogLevel, PromptOrigin, Verdict
 from coderai.prompts import service as prompt_service
@@ -405,4 +406,5 @@ async def activate_prompt(session: AsyncSession, prompt_id: uuid.UUID, *, model:
     prompt.is_active = True
     await session.flush()
     await session.refresh(prompt)
+    audit.note(session, variable=variable.name, version=prompt.version)
     return prompt

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import Conflict, InvalidInput, NotFound, validation_errors
+from coderai.members import audit
 from coderai.models import Project, Variable
 from coderai.models.enums import ProjectStatus
 from coderai.prompts import service as prompt_service
@@ -114,6 +115,7 @@ async def create_variable(
         project.status = ProjectStatus.SCHEMA_DEFINED
     await session.flush()
     await session.refresh(variable)
+    audit.note(session, target=("variable", variable.id), name=variable.name)
     return variable
 
 
@@ -143,6 +145,7 @@ async def update_variable(
             changed = True
     if changed:
         variable.version += 1
+    audit.note(session, name=definition.name, version=variable.version, changed=changed)
     if data.order is not None and data.order != variable.order:
         await _place(session, variable.project_id, variable, data.order)
     await _flush_or_conflict(session, definition.name)
@@ -178,6 +181,7 @@ async def reorder_variables(
 
 async def delete_variable(session: AsyncSession, variable: Variable) -> None:
     project_id = variable.project_id
+    audit.note(session, name=variable.name)
     await lock_schema(session, project_id)
     await session.delete(variable)
     await session.flush()
