@@ -44,6 +44,7 @@ def _worker(args: argparse.Namespace) -> None:
     """The job runner without HTTP: more processes (or machines) sharing one PostgreSQL."""
     import signal
 
+    from coderai.core import migrations
     from coderai.core.database import Database, create_engine
     from coderai.llm import LLMClient
     from coderai.main import resolve_database_url, start_runner
@@ -59,6 +60,8 @@ def _worker(args: argparse.Namespace) -> None:
             loop.add_signal_handler(sig, stop.set)
         async with AsyncExitStack() as stack:
             url = await resolve_database_url(settings, stack)
+            # A worker does not migrate, but must not work on a schema newer than its code.
+            await asyncio.to_thread(migrations.check_revision, url)
             database = Database(create_engine(url, settings))
             stack.push_async_callback(database.dispose)
             llm = LLMClient.from_settings(settings)
@@ -81,6 +84,8 @@ async def _with_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         url = await resolve_database_url(settings, stack)
         if settings.migrate_on_start:
             await asyncio.to_thread(migrations.upgrade, url)
+        else:
+            await asyncio.to_thread(migrations.check_revision, url)
         database = Database(create_engine(url, settings))
         stack.push_async_callback(database.dispose)
         async with database.transaction() as session:

@@ -68,8 +68,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     async with AsyncExitStack() as stack:
         url = await resolve_database_url(settings, stack)
+        # Both refuse a database migrated by newer code (`migrations.UnknownRevision`).
         if settings.migrate_on_start:
             await anyio.to_thread.run_sync(migrations.upgrade, url)
+        else:
+            await anyio.to_thread.run_sync(migrations.check_revision, url)
         database = Database(create_engine(url, settings))
         stack.push_async_callback(database.dispose)
         app.state.db = database

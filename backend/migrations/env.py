@@ -4,11 +4,12 @@ import asyncio
 import os
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from coderai.core.database import to_asyncpg_url
+from coderai.core.migrations import MIGRATION_LOCK_KEY
 from coderai.models import Base
 
 config = context.config
@@ -37,7 +38,17 @@ def _run(connection: Connection) -> None:
 async def run_online() -> None:
     engine = create_async_engine(database_url(), poolclass=pool.NullPool)
     async with engine.connect() as connection:
-        await connection.run_sync(_run)
+        # Processes starting together on one database wait here for each other; the one that
+        # gets the lock first migrates, the others then find nothing left to do. A session
+        # lock, committed at once so Alembic still opens (and commits) its own transaction.
+        lock = {"key": MIGRATION_LOCK_KEY}
+        await connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
+        await connection.commit()
+        try:
+            await connection.run_sync(_run)
+        finally:
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
+            await connection.commit()
     await engine.dispose()
 
 

@@ -97,22 +97,18 @@ class ChildProcesses:
 
     def start_api(self, name: str, env: dict[str, str], timeout: float = 30.0) -> ChildProcess:
         """`uvicorn coderai.main:create_app --factory` on a free port; returns once healthy."""
+        child = self.launch_api(name, env)
+        wait_until_healthy(child, timeout)
+        return child
+
+    def launch_api(self, name: str, env: dict[str, str]) -> ChildProcess:
+        """Like `start_api` without waiting: several can start at the same instant."""
         port = free_port()
         args = ["-m", "uvicorn", "coderai.main:create_app", "--factory"]
         args += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
         child = self.start(name, args, env)
         child.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not child.alive:
-                raise RuntimeError(f"{name} exited early:\n{child.output()}")
-            try:
-                if httpx.get(f"{child.url}/health", timeout=1).status_code == 200:
-                    return child
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"{name} did not become healthy in {timeout} s:\n{child.output()}")
+        return child
 
     def start_worker(self, name: str, env: dict[str, str], *, concurrency: int) -> ChildProcess:
         """`coderai worker` (the runner without HTTP); see `wait_until_logged` for readiness."""
@@ -133,6 +129,20 @@ class ChildProcesses:
                 child.process.kill()
                 child.process.wait(timeout=10)
         self.children.clear()
+
+
+def wait_until_healthy(child: ChildProcess, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.alive:
+            raise RuntimeError(f"{child.name} exited early:\n{child.output()}")
+        try:
+            if httpx.get(f"{child.url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{child.name} did not become healthy in {timeout} s:\n{child.output()}")
 
 
 def wait_until_logged(child: ChildProcess, text: str, timeout: float = 30.0) -> None:
