@@ -31,6 +31,8 @@ VIEWER, CODER, EDITOR, OWNER = (
 POLICY: dict[str, Requirement] = {
     # health, first run, sign-in, and the signed export links (capabilities)
     "health-get": Access.PUBLIC,
+    "health-live": Access.PUBLIC,
+    "health-ready": Access.PUBLIC,
     "auth-setup-status": Access.PUBLIC,
     "auth-setup": Access.PUBLIC,
     "auth-login": Access.PUBLIC,

@@ -96,6 +96,15 @@ class JobRunner:
                 task.cancel()
 
     @property
+    def alive(self) -> bool:
+        """Started, not stopping, and none of its loops has ended (a crashed loop ends)."""
+        return (
+            bool(self._tasks)
+            and not self._stopping.is_set()
+            and not any(task.done() for task in self._tasks)
+        )
+
+    @property
     def in_flight(self) -> int:
         return len(self._in_flight)
 
