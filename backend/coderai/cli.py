@@ -24,7 +24,9 @@ def _serve(args: argparse.Namespace) -> None:
 
     from coderai.main import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    # create_app configured logging (LOG_FORMAT): uvicorn keeps its hands off, and the app
+    # writes its own access line (with the route template and request id).
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)
 
 
 def _migrate(args: argparse.Namespace) -> None:

@@ -17,6 +17,7 @@ from coderai.auth import routes as auth
 from coderai.auth.dependencies import AuthoriseDep
 from coderai.auth.policy import POLICY
 from coderai.core import health, migrations
+from coderai.core.access import REQUEST_ID_HEADER, RequestContextMiddleware
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
     Database,
@@ -97,7 +98,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = FastAPI(
         title="CoderAI API",
         version=__version__,
@@ -114,8 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Total-Count", "Content-Disposition"],
+        expose_headers=["X-Total-Count", "Content-Disposition", REQUEST_ID_HEADER],
     )
+    # Added last, so it wraps CORS too: every answer carries the request id.
+    app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     for router in (
         auth.router,

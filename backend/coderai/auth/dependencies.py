@@ -18,6 +18,7 @@ from coderai.auth.service import Caller
 from coderai.core.config import Settings
 from coderai.core.dependencies import DatabaseDep, SessionDep, SettingsDep
 from coderai.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from coderai.core.logging import bind
 from coderai.members import audit
 from coderai.members import service as member_service
 from coderai.models import User
@@ -111,6 +112,8 @@ async def authorise(
         bearer=_bearer(request),
         cookie=request.cookies.get(settings.session_cookie_name),
     )
+    # Ids only: the identity layer never logs a password, token or cookie.
+    bind(user_id=caller.user.id if caller else None, job_id=request.path_params.get("jobId"))
     _check_origin(request, settings, caller, public=needed is Access.PUBLIC)
     if needed is not Access.PUBLIC:
         if caller is None:
@@ -122,6 +125,7 @@ async def authorise(
             raise Forbidden("Only instance admins may do this.")
         if isinstance(needed, ProjectRole):
             project_id = await _check_project_role(request, session, caller, needed)
+            bind(project_id=project_id)
     if operation in CALLS_A_MODEL:
         # These routes call an LLM with no transaction open: end this one first.
         await session.commit()

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     db_echo: bool = False
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    # "json": one JSON object per line (time, level, logger, message, request/user/project/job
+    # ids), for log collectors; "text": one readable line.
+    log_format: Literal["text", "json"] = "text"
 
     # --- HTTP -----------------------------------------------------------------------------
     cors_origins: list[str] = ["http://localhost:3000"]

@@ -11,6 +11,7 @@ import uuid
 
 from coderai.core.config import Settings
 from coderai.core.database import Database
+from coderai.core.logging import log_context
 from coderai.jobs.runner import claims
 from coderai.jobs.runner.claims import ClaimedItem
 from coderai.jobs.runner.items import ExtractFn, JobInputsCache, process_item
@@ -157,12 +158,14 @@ class JobRunner:
     async def _worker(self, index: int) -> None:
         while not self._stopping.is_set():
             item = await self._queue.get()
-            task = asyncio.create_task(
-                process_item(
-                    self.db, self.settings, self.extract, item, self.owner, self._job_inputs
-                ),
-                name=f"item-{item.id}",
-            )
+            # The task copies the context as it is created: its log lines name the job.
+            with log_context(job_id=item.job_id):
+                task = asyncio.create_task(
+                    process_item(
+                        self.db, self.settings, self.extract, item, self.owner, self._job_inputs
+                    ),
+                    name=f"item-{item.id}",
+                )
             self._in_flight[item.id] = task
             self._jobs_of[item.id] = item.job_id
             try:
