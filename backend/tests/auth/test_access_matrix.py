@@ -13,7 +13,9 @@ import pytest
 from fastapi import FastAPI
 
 from coderai.auth.policy import POLICY, Access
+from coderai.core.config import Settings
 from coderai.core.database import Database
+from coderai.main import create_app
 from coderai.models.enums import ROLE_RANK, ProjectRole
 from tests.support.factories import category_payload, create_project, create_variable
 from tests.support.identity import bearer, user_with_token
@@ -192,3 +194,11 @@ async def test_ids_of_another_project_in_the_body_reach_nothing(
     assert response.status_code not in {401, 403}
     jobs = await client.get(f"/projects/{project_b['id']}/jobs", headers=owner_b)
     assert jobs.json() == []
+
+
+def test_an_app_with_a_route_missing_from_the_policy_refuses_to_start(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(POLICY, "health-live")
+    with pytest.raises(RuntimeError, match="health-live"):
+        create_app(settings)
