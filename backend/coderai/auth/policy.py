@@ -97,6 +97,13 @@ POLICY: dict[str, Requirement] = {
     "extractions-feedback-list": VIEWER,
     "jobs-feedback": VIEWER,
     "jobs-agreement": VIEWER,
+    # reliability studies (the coder's routes also check that the caller codes the study)
+    "studies-create": EDITOR,
+    "studies-list": VIEWER,
+    "studies-get": VIEWER,
+    "studies-queue": CODER,
+    "studies-unit": CODER,
+    "studies-codings-save": CODER,
     # exports
     "exports-create": EDITOR,
 }

@@ -800,6 +800,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{jobId}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Studies
+         * @description The job's reliability studies with each coder's progress, oldest first.
+         */
+        get: operations["studies-list"];
+        put?: never;
+        /**
+         * Create Study
+         * @description Open a reliability study: a seeded sample of the job's units for two or more coders.
+         */
+        post: operations["studies-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Study
+         * @description One study with each coder's progress ("12 of 40 done").
+         */
+        get: operations["studies-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue
+         * @description The caller's units in this study, done or not (the study's coders only).
+         */
+        get: operations["studies-queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/units/{unitIndex}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unit
+         * @description One unit to code: its text, the questions and the caller's own codings.
+         */
+        get: operations["studies-unit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/units/{unitIndex}/codings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Codings
+         * @description Save the caller's values for one unit; coding a variable again replaces its value.
+         */
+        put: operations["studies-codings-save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/export": {
         parameters: {
             query?: never;
@@ -1021,6 +1125,58 @@ export interface components {
              * @default false
              */
             allowOther?: boolean;
+        };
+        /** CoderProgress */
+        CoderProgress: {
+            /**
+             * Userid
+             * Format: uuid
+             */
+            userId: string;
+            /** Email */
+            email: string;
+            /** Displayname */
+            displayName: string;
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+            /** Progress */
+            progress: string;
+        };
+        /** CodingIn */
+        CodingIn: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote?: string | null;
+        };
+        /** CodingRead */
+        CodingRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote: string | null;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
+        /** CodingsPut */
+        CodingsPut: {
+            /** Codings */
+            codings: components["schemas"]["CodingIn"][];
         };
         /** ConfusionPairRead */
         ConfusionPairRead: {
@@ -1959,6 +2115,18 @@ export interface components {
             /** Maxtokens */
             maxTokens?: number | null;
         };
+        /** ModelValue */
+        ModelValue: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote: string | null;
+        };
         /**
          * MultiValueAction
          * @description What to do when a document gives several values (`uncertaintyHandling.ifMultipleValues`).
@@ -2283,6 +2451,58 @@ export interface components {
              */
             createdAt: string;
         };
+        /** Question */
+        Question: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Name */
+            name: string;
+            /** Displayname */
+            displayName: string | null;
+            type: components["schemas"]["VariableType"];
+            /** Instructions */
+            instructions: string;
+            /** Categories */
+            categories: string[];
+        };
+        /** QueueRead */
+        QueueRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            mode: components["schemas"]["StudyMode"];
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+            /** Units */
+            units: components["schemas"]["QueueUnit"][];
+        };
+        /** QueueUnit */
+        QueueUnit: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /** Entityindex */
+            entityIndex: number;
+            /** Entitykey */
+            entityKey: string | null;
+            /** Codedvariables */
+            codedVariables: number;
+            /** Done */
+            done: boolean;
+        };
         /**
          * QuoteContext
          * @description The document around the quote, split for highlighting: before + quote + after.
@@ -2422,6 +2642,74 @@ export interface components {
              */
             needsSetup: boolean;
         };
+        /** StudyCreate */
+        StudyCreate: {
+            mode: components["schemas"]["StudyMode"];
+            /**
+             * Variableids
+             * @description Default: every variable of the project.
+             */
+            variableIds?: string[] | null;
+            /** Coderemails */
+            coderEmails?: string[];
+            /** Coderids */
+            coderIds?: string[];
+            /**
+             * Unitcount
+             * @description A seeded sample of the job's units.
+             */
+            unitCount?: number | null;
+            /**
+             * Documentids
+             * @description Every unit of these documents instead.
+             */
+            documentIds?: string[] | null;
+            /** Seed */
+            seed?: number | null;
+        };
+        /**
+         * StudyMode
+         * @description BLIND: coders never see the model's or each other's values; VERIFY: they see the model's.
+         * @enum {string}
+         */
+        StudyMode: "BLIND" | "VERIFY";
+        /** StudyRead */
+        StudyRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            mode: components["schemas"]["StudyMode"];
+            status: components["schemas"]["StudyStatus"];
+            /** Unblinded */
+            unblinded: boolean;
+            /** Variableids */
+            variableIds: string[];
+            /** Seed */
+            seed: number;
+            /** Unitcount */
+            unitCount: number;
+            /** Createdbyid */
+            createdById: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Coders */
+            coders: components["schemas"]["CoderProgress"][];
+        };
+        /**
+         * StudyStatus
+         * @enum {string}
+         */
+        StudyStatus: "OPEN" | "CLOSED";
         /** TokenCreate */
         TokenCreate: {
             /** Name */
@@ -2512,6 +2800,38 @@ export interface components {
             entityIdentificationPattern?: string | null;
             /** Rowsperdocument */
             rowsPerDocument?: string | null;
+        };
+        /** UnitRead */
+        UnitRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /** Entityindex */
+            entityIndex: number;
+            /** Entitykey */
+            entityKey: string | null;
+            /** Text */
+            text: string;
+            /** Questions */
+            questions: components["schemas"]["Question"][];
+            /** Codings */
+            codings: components["schemas"]["CodingRead"][];
+            /**
+             * Modelvalues
+             * @description The model's values, in VERIFY studies only (empty when blind).
+             */
+            modelValues: components["schemas"]["ModelValue"][];
         };
         /**
          * UploadOutcome
@@ -6519,6 +6839,388 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VariableAnalysisRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"][];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-unit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+                unitIndex: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-codings-save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+                unitIndex: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodingsPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitRead"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */

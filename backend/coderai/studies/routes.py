@@ -1,0 +1,74 @@
+"""Reliability studies: create and list a job's studies, a study's progress, and the coder's
+queue, unit and codings."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from coderai.auth.dependencies import UserDep
+from coderai.core.dependencies import SessionDep
+from coderai.studies import coding
+from coderai.studies import service as study_service
+from coderai.studies.schemas import CodingsPut, QueueRead, StudyCreate, StudyRead, UnitRead
+
+router = APIRouter(tags=["studies"])
+
+JobId = Annotated[uuid.UUID, Path(alias="jobId")]
+StudyId = Annotated[uuid.UUID, Path(alias="studyId")]
+UnitIndex = Annotated[int, Path(alias="unitIndex", ge=0, le=1_000_000)]
+
+
+@router.post(
+    "/jobs/{jobId}/assignments",
+    operation_id="studies-create",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StudyRead,
+)
+async def create_study(
+    session: SessionDep, user: UserDep, job_id: JobId, body: StudyCreate
+) -> StudyRead:
+    """Open a reliability study: a seeded sample of the job's units for two or more coders."""
+    return await study_service.create_study(session, job_id, body, user)
+
+
+@router.get(
+    "/jobs/{jobId}/assignments", operation_id="studies-list", response_model=list[StudyRead]
+)
+async def list_studies(session: SessionDep, job_id: JobId) -> list[StudyRead]:
+    """The job's reliability studies with each coder's progress, oldest first."""
+    return await study_service.list_studies(session, job_id)
+
+
+@router.get("/studies/{studyId}", operation_id="studies-get", response_model=StudyRead)
+async def get_study(session: SessionDep, study_id: StudyId) -> StudyRead:
+    """One study with each coder's progress ("12 of 40 done")."""
+    return await study_service.get_study_read(session, study_id)
+
+
+@router.get("/studies/{studyId}/queue", operation_id="studies-queue", response_model=QueueRead)
+async def queue(session: SessionDep, user: UserDep, study_id: StudyId) -> QueueRead:
+    """The caller's units in this study, done or not (the study's coders only)."""
+    return await coding.queue(session, study_id, user)
+
+
+@router.get(
+    "/studies/{studyId}/units/{unitIndex}", operation_id="studies-unit", response_model=UnitRead
+)
+async def unit(
+    session: SessionDep, user: UserDep, study_id: StudyId, unit_index: UnitIndex
+) -> UnitRead:
+    """One unit to code: its text, the questions and the caller's own codings."""
+    return await coding.unit_detail(session, study_id, unit_index, user)
+
+
+@router.put(
+    "/studies/{studyId}/units/{unitIndex}/codings",
+    operation_id="studies-codings-save",
+    response_model=UnitRead,
+)
+async def save_codings(
+    session: SessionDep, user: UserDep, study_id: StudyId, unit_index: UnitIndex, body: CodingsPut
+) -> UnitRead:
+    """Save the caller's values for one unit; coding a variable again replaces its value."""
+    return await coding.save_codings(session, study_id, unit_index, body, user)
