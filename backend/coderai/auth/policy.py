@@ -104,6 +104,7 @@ POLICY: dict[str, Requirement] = {
     "studies-queue": CODER,
     "studies-unit": CODER,
     "studies-codings-save": CODER,
+    "studies-reliability": VIEWER,
     # exports
     "exports-create": EDITOR,
 }

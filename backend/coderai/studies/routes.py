@@ -4,13 +4,21 @@ queue, unit and codings."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 
 from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
-from coderai.studies import coding
+from coderai.studies import coding, report
 from coderai.studies import service as study_service
-from coderai.studies.schemas import CodingsPut, QueueRead, StudyCreate, StudyRead, UnitRead
+from coderai.studies.report import DEFAULT_DRAWS
+from coderai.studies.schemas import (
+    CodingsPut,
+    JobReliabilityRead,
+    QueueRead,
+    StudyCreate,
+    StudyRead,
+    UnitRead,
+)
 
 router = APIRouter(tags=["studies"])
 
@@ -72,3 +80,18 @@ async def save_codings(
 ) -> UnitRead:
     """Save the caller's values for one unit; coding a variable again replaces its value."""
     return await coding.save_codings(session, study_id, unit_index, body, user)
+
+
+@router.get(
+    "/jobs/{jobId}/reliability",
+    operation_id="studies-reliability",
+    response_model=JobReliabilityRead,
+)
+async def reliability(
+    session: SessionDep,
+    job_id: JobId,
+    draws: Annotated[int, Query(ge=0, le=2000, description="Bootstrap resamples")] = DEFAULT_DRAWS,
+) -> JobReliabilityRead:
+    """Per study and variable: Krippendorff's alpha among the coders with a 95 % bootstrap
+    interval, and of the model against each coder and against the gold values."""
+    return await report.job_reliability(session, job_id, draws)

@@ -115,3 +115,60 @@ class CodingIn(StrictCamelModel):
 
 class CodingsPut(StrictCamelModel):
     codings: list[CodingIn] = Field(min_length=1, max_length=500)
+
+
+class AlphaRead(CamelModel):
+    """Krippendorff's alpha of one variable among some coders, with what a report states
+    beside it (see `coderai.review.reliability.Reliability`)."""
+
+    level: str | None
+    alpha: float | None
+    undefined_reason: str | None
+    reading: str
+    coders: int
+    units: int
+    pairable_units: int
+    pairable_values: int
+    percent_agreement: float | None
+    interval_low: float | None = Field(description="95 % bootstrap interval, lower bound.")
+    interval_high: float | None
+    p_below_reliable: float | None = Field(description="Share of resamples below .800.")
+    p_below_tentative: float | None = Field(description="Share of resamples below .667.")
+    draws: int
+    cohens_kappa: float | None
+    fleiss_kappa: float | None
+
+
+class ModelAgainstCoder(CamelModel):
+    coder_id: uuid.UUID
+    coder_email: str
+    result: AlphaRead
+
+
+class VariableReliabilityRead(CamelModel):
+    variable_id: uuid.UUID
+    name: str
+    type: VariableType
+    humans: AlphaRead
+    model_against_coders: list[ModelAgainstCoder]
+    gold_units: int
+    model_against_gold: AlphaRead | None
+
+
+class StudyCoderRead(CamelModel):
+    user_id: uuid.UUID
+    email: str
+
+
+class StudyReliabilityRead(CamelModel):
+    study_id: uuid.UUID
+    mode: StudyMode
+    status: StudyStatus
+    unit_count: int
+    coders: list[StudyCoderRead]
+    variables: list[VariableReliabilityRead]
+
+
+class JobReliabilityRead(CamelModel):
+    job_id: uuid.UUID
+    studies: list[StudyReliabilityRead]

@@ -904,6 +904,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{jobId}/reliability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reliability
+         * @description Per study and variable: Krippendorff's alpha among the coders with a 95 % bootstrap
+         *     interval, and of the model against each coder and against the gold values.
+         */
+        get: operations["studies-reliability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/export": {
         parameters: {
             query?: never;
@@ -1017,6 +1038,54 @@ export interface components {
             toleranceMatches: number | null;
             /** Tolerancerate */
             toleranceRate: number | null;
+        };
+        /**
+         * AlphaRead
+         * @description Krippendorff's alpha of one variable among some coders, with what a report states
+         *     beside it (see `coderai.review.reliability.Reliability`).
+         */
+        AlphaRead: {
+            /** Level */
+            level: string | null;
+            /** Alpha */
+            alpha: number | null;
+            /** Undefinedreason */
+            undefinedReason: string | null;
+            /** Reading */
+            reading: string;
+            /** Coders */
+            coders: number;
+            /** Units */
+            units: number;
+            /** Pairableunits */
+            pairableUnits: number;
+            /** Pairablevalues */
+            pairableValues: number;
+            /** Percentagreement */
+            percentAgreement: number | null;
+            /**
+             * Intervallow
+             * @description 95 % bootstrap interval, lower bound.
+             */
+            intervalLow: number | null;
+            /** Intervalhigh */
+            intervalHigh: number | null;
+            /**
+             * Pbelowreliable
+             * @description Share of resamples below .800.
+             */
+            pBelowReliable: number | null;
+            /**
+             * Pbelowtentative
+             * @description Share of resamples below .667.
+             */
+            pBelowTentative: number | null;
+            /** Draws */
+            draws: number;
+            /** Cohenskappa */
+            cohensKappa: number | null;
+            /** Fleisskappa */
+            fleissKappa: number | null;
         };
         /** Body_documents-upload */
         "Body_documents-upload": {
@@ -2027,6 +2096,16 @@ export interface components {
             /** Completedat */
             completedAt: string | null;
         };
+        /** JobReliabilityRead */
+        JobReliabilityRead: {
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            /** Studies */
+            studies: components["schemas"]["StudyReliabilityRead"][];
+        };
         /** JobStatistics */
         JobStatistics: {
             /**
@@ -2105,6 +2184,17 @@ export interface components {
         /** MemberUpdate */
         MemberUpdate: {
             role: components["schemas"]["ProjectRole"];
+        };
+        /** ModelAgainstCoder */
+        ModelAgainstCoder: {
+            /**
+             * Coderid
+             * Format: uuid
+             */
+            coderId: string;
+            /** Coderemail */
+            coderEmail: string;
+            result: components["schemas"]["AlphaRead"];
         };
         /** ModelConfigPatch */
         ModelConfigPatch: {
@@ -2642,6 +2732,16 @@ export interface components {
              */
             needsSetup: boolean;
         };
+        /** StudyCoderRead */
+        StudyCoderRead: {
+            /**
+             * Userid
+             * Format: uuid
+             */
+            userId: string;
+            /** Email */
+            email: string;
+        };
         /** StudyCreate */
         StudyCreate: {
             mode: components["schemas"]["StudyMode"];
@@ -2704,6 +2804,22 @@ export interface components {
             createdAt: string;
             /** Coders */
             coders: components["schemas"]["CoderProgress"][];
+        };
+        /** StudyReliabilityRead */
+        StudyReliabilityRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            mode: components["schemas"]["StudyMode"];
+            status: components["schemas"]["StudyStatus"];
+            /** Unitcount */
+            unitCount: number;
+            /** Coders */
+            coders: components["schemas"]["StudyCoderRead"][];
+            /** Variables */
+            variables: components["schemas"]["VariableReliabilityRead"][];
         };
         /**
          * StudyStatus
@@ -3094,6 +3210,23 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+        };
+        /** VariableReliabilityRead */
+        VariableReliabilityRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Name */
+            name: string;
+            type: components["schemas"]["VariableType"];
+            humans: components["schemas"]["AlphaRead"];
+            /** Modelagainstcoders */
+            modelAgainstCoders: components["schemas"]["ModelAgainstCoder"][];
+            /** Goldunits */
+            goldUnits: number;
+            modelAgainstGold: components["schemas"]["AlphaRead"] | null;
         };
         /** VariableStatistics */
         VariableStatistics: {
@@ -7221,6 +7354,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnitRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-reliability": {
+        parameters: {
+            query?: {
+                /** @description Bootstrap resamples */
+                draws?: number;
+            };
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobReliabilityRead"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
