@@ -105,6 +105,8 @@ POLICY: dict[str, Requirement] = {
     "studies-unit": CODER,
     "studies-codings-save": CODER,
     "studies-reliability": VIEWER,
+    "studies-disagreements": EDITOR,
+    "studies-gold-set": EDITOR,
     # exports
     "exports-create": EDITOR,
 }

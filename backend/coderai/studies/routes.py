@@ -8,11 +8,14 @@ from fastapi import APIRouter, Path, Query, status
 
 from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
-from coderai.studies import coding, report
+from coderai.studies import adjudication, coding, report
 from coderai.studies import service as study_service
 from coderai.studies.report import DEFAULT_DRAWS
 from coderai.studies.schemas import (
     CodingsPut,
+    DisagreementRead,
+    GoldPut,
+    GoldRead,
     JobReliabilityRead,
     QueueRead,
     StudyCreate,
@@ -95,3 +98,21 @@ async def reliability(
     """Per study and variable: Krippendorff's alpha among the coders with a 95 % bootstrap
     interval, and of the model against each coder and against the gold values."""
     return await report.job_reliability(session, job_id, draws)
+
+
+@router.get(
+    "/studies/{studyId}/disagreements",
+    operation_id="studies-disagreements",
+    response_model=list[DisagreementRead],
+)
+async def disagreements(session: SessionDep, study_id: StudyId) -> list[DisagreementRead]:
+    """Units and variables the coders coded differently, their values and quotes side by side."""
+    return await adjudication.disagreements(session, study_id)
+
+
+@router.put("/studies/{studyId}/gold", operation_id="studies-gold-set", response_model=GoldRead)
+async def set_gold(
+    session: SessionDep, user: UserDep, study_id: StudyId, body: GoldPut
+) -> GoldRead:
+    """Set gold values by hand, or accept the coders' majority where none is set yet."""
+    return await adjudication.set_gold(session, study_id, body, user)

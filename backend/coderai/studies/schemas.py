@@ -172,3 +172,50 @@ class StudyReliabilityRead(CamelModel):
 class JobReliabilityRead(CamelModel):
     job_id: uuid.UUID
     studies: list[StudyReliabilityRead]
+
+
+class CoderValue(CamelModel):
+    coder_id: uuid.UUID
+    coder_email: str
+    value: Any = None
+    quote: str | None
+
+
+class DisagreementRead(CamelModel):
+    unit_index: int
+    document_id: uuid.UUID
+    document_name: str
+    entity_index: int
+    variable_id: uuid.UUID
+    variable_name: str
+    codings: list[CoderValue]
+    has_gold: bool
+    gold: Any = None
+
+
+class GoldItem(StrictCamelModel):
+    unit_index: int = Field(ge=0)
+    variable_id: uuid.UUID
+    value: Any = None
+
+
+class GoldPut(StrictCamelModel):
+    items: list[GoldItem] = Field(default_factory=list, max_length=10_000)
+    accept_majority: bool = Field(
+        default=False,
+        description="Where no gold value is set yet, take the value most coders agreed on "
+        "(more than half of those who coded it, and at least two).",
+    )
+
+
+class GoldValueRead(CamelModel):
+    unit_index: int
+    variable_id: uuid.UUID
+    value: Any = None
+    set_by_id: uuid.UUID | None
+
+
+class GoldRead(CamelModel):
+    study_id: uuid.UUID
+    changed: int
+    gold: list[GoldValueRead]

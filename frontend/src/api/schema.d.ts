@@ -925,6 +925,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/studies/{studyId}/disagreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disagreements
+         * @description Units and variables the coders coded differently, their values and quotes side by side.
+         */
+        get: operations["studies-disagreements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/gold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Gold
+         * @description Set gold values by hand, or accept the coders' majority where none is set yet.
+         */
+        put: operations["studies-gold-set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/export": {
         parameters: {
             query?: never;
@@ -1213,6 +1253,20 @@ export interface components {
             /** Progress */
             progress: string;
         };
+        /** CoderValue */
+        CoderValue: {
+            /**
+             * Coderid
+             * Format: uuid
+             */
+            coderId: string;
+            /** Coderemail */
+            coderEmail: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote: string | null;
+        };
         /** CodingIn */
         CodingIn: {
             /**
@@ -1261,6 +1315,33 @@ export interface components {
          * @enum {string}
          */
         ContentType: "PDF" | "DOCX" | "TXT" | "MD" | "HTML" | "CSV_ROW" | "JSON_ROW" | "PARQUET_ROW";
+        /** DisagreementRead */
+        DisagreementRead: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /** Entityindex */
+            entityIndex: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Variablename */
+            variableName: string;
+            /** Codings */
+            codings: components["schemas"]["CoderValue"][];
+            /** Hasgold */
+            hasGold: boolean;
+            /** Gold */
+            gold?: unknown;
+        };
         /** DocumentDetail */
         DocumentDetail: {
             /**
@@ -1789,6 +1870,55 @@ export interface components {
              * @default 0
              */
             rowsDuplicate?: number;
+        };
+        /** GoldItem */
+        GoldItem: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+        };
+        /** GoldPut */
+        GoldPut: {
+            /** Items */
+            items?: components["schemas"]["GoldItem"][];
+            /**
+             * Acceptmajority
+             * @description Where no gold value is set yet, take the value most coders agreed on (more than half of those who coded it, and at least two).
+             * @default false
+             */
+            acceptMajority?: boolean;
+        };
+        /** GoldRead */
+        GoldRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            /** Changed */
+            changed: number;
+            /** Gold */
+            gold: components["schemas"]["GoldValueRead"][];
+        };
+        /** GoldValueRead */
+        GoldValueRead: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Setbyid */
+            setById: string | null;
         };
         /**
          * GroundingKind
@@ -7419,6 +7549,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobReliabilityRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-disagreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisagreementRead"][];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-gold-set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoldPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldRead"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
