@@ -606,7 +606,8 @@ export interface paths {
         };
         /**
          * Get Results
-         * @description A bare array as in the contract; `X-Total-Count` gives the total for pagination.
+         * @description A bare array as in the contract; `X-Total-Count` gives the total for pagination. A blind
+         *     coder of an open study does not see the model's values for its documents.
          */
         get: operations["jobs-results"];
         put?: never;
