@@ -10,8 +10,9 @@ from sqlalchemy import JSON, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderai.core.errors import InvalidInput, NotFound
+from coderai.core.errors import Forbidden, InvalidInput, NotFound
 from coderai.models import Document, StudyCoding, StudyGold, StudyUnit, User
+from coderai.models.enums import StudyMode, StudyStatus
 from coderai.review.service import typed_correction
 from coderai.studies.coding import study_variables
 from coderai.studies.schemas import (
@@ -78,10 +79,16 @@ async def _gold(
     return {(g.unit_id, g.variable_id): g for g in rows.scalars()}
 
 
-async def disagreements(session: AsyncSession, study_id: uuid.UUID) -> list[DisagreementRead]:
-    """Units x variables two or more coders coded differently, in unit and schema order."""
+async def disagreements(
+    session: AsyncSession, study_id: uuid.UUID, viewer: User
+) -> list[DisagreementRead]:
+    """Units x variables two or more coders coded differently, in unit and schema order. An
+    editor who codes the study blind may not see them while it is open (403)."""
     study = await get_study(session, study_id)
     coders = list(await coders_of(session, study.id))
+    blind = study.mode is StudyMode.BLIND and study.status is StudyStatus.OPEN
+    if blind and not study.unblinded and viewer.id in {c.id for c in coders}:
+        raise Forbidden("You code this study blind: its disagreements show others' values.")
     order = {user.id: i for i, user in enumerate(coders)}
     email = {user.id: user.email for user in coders}
     variables = await study_variables(session, study)

@@ -105,9 +105,12 @@ async def reliability(
     operation_id="studies-disagreements",
     response_model=list[DisagreementRead],
 )
-async def disagreements(session: SessionDep, study_id: StudyId) -> list[DisagreementRead]:
-    """Units and variables the coders coded differently, their values and quotes side by side."""
-    return await adjudication.disagreements(session, study_id)
+async def disagreements(
+    session: SessionDep, user: UserDep, study_id: StudyId
+) -> list[DisagreementRead]:
+    """Units and variables the coders coded differently, their values and quotes side by side
+    (not for an editor who codes the study blind while it is open)."""
+    return await adjudication.disagreements(session, study_id, user)
 
 
 @router.put("/studies/{studyId}/gold", operation_id="studies-gold-set", response_model=GoldRead)

@@ -31,7 +31,7 @@ async def test_a_blind_coder_sees_no_value_of_the_study_documents(
         [variable_payload(name="finding", type="TEXT", instructions="The main finding.")],
         _answer,
         documents=8,
-        members={"ann": "CODER", "bob": "CODER", "cat": "CODER"},
+        members={"ann": "EDITOR", "bob": "CODER", "cat": "CODER"},
     )
     documents = [str(d) for d in team.job.document_ids[:STUDY_DOCUMENTS]]
     study = await open_study(client, team, ["ann", "bob"], documentIds=documents)
@@ -82,6 +82,10 @@ async def test_a_blind_coder_sees_no_value_of_the_study_documents(
     assert results.headers["X-Total-Count"] == "3"
     detail = await client.get(f"/extractions/{extraction}", headers=team.as_("bob"))
     assert detail.status_code == 404
+    # An editor who codes the study may not adjudicate it while it is blind.
+    ann_sees = await client.get(f"/studies/{study['id']}/disagreements", headers=team.as_("ann"))
+    assert ann_sees.status_code == 403
+    assert (await client.get(f"/studies/{study['id']}/disagreements")).status_code == 200
     # Someone who does not code the study sees everything.
     for other in (team.as_("cat"), {}):
         seen = await client.get(f"/jobs/{team.job_id}/results", headers=other or None)

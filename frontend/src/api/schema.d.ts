@@ -935,7 +935,8 @@ export interface paths {
         };
         /**
          * Disagreements
-         * @description Units and variables the coders coded differently, their values and quotes side by side.
+         * @description Units and variables the coders coded differently, their values and quotes side by side
+         *     (not for an editor who codes the study blind while it is open).
          */
         get: operations["studies-disagreements"];
         put?: never;
