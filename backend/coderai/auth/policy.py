@@ -101,6 +101,7 @@ POLICY: dict[str, Requirement] = {
     "studies-create": EDITOR,
     "studies-list": VIEWER,
     "studies-get": VIEWER,
+    "studies-close": EDITOR,
     "studies-queue": CODER,
     "studies-unit": CODER,
     "studies-codings-save": CODER,

@@ -57,6 +57,12 @@ async def get_study(session: SessionDep, study_id: StudyId) -> StudyRead:
     return await study_service.get_study_read(session, study_id)
 
 
+@router.post("/studies/{studyId}/close", operation_id="studies-close", response_model=StudyRead)
+async def close_study(session: SessionDep, study_id: StudyId) -> StudyRead:
+    """Close the study: codings are final and its coders see the model's values again."""
+    return await study_service.close_study(session, study_id)
+
+
 @router.get("/studies/{studyId}/queue", operation_id="studies-queue", response_model=QueueRead)
 async def queue(session: SessionDep, user: UserDep, study_id: StudyId) -> QueueRead:
     """The caller's units in this study, done or not (the study's coders only)."""

@@ -24,7 +24,7 @@ from coderai.models import (
     User,
     Variable,
 )
-from coderai.models.enums import ROLE_RANK, ProjectRole
+from coderai.models.enums import ROLE_RANK, ProjectRole, StudyStatus
 from coderai.studies.schemas import CoderProgress, StudyCreate, StudyRead
 
 
@@ -246,3 +246,14 @@ async def list_studies(session: AsyncSession, job_id: uuid.UUID) -> list[StudyRe
 
 async def get_study_read(session: AsyncSession, study_id: uuid.UUID) -> StudyRead:
     return await study_read(session, await get_study(session, study_id))
+
+
+async def close_study(session: AsyncSession, study_id: uuid.UUID) -> StudyRead:
+    """Close the study: its codings no longer change and its coders are no longer blind.
+    Closing a closed study changes nothing."""
+    study = await get_study(session, study_id)
+    if study.status is not StudyStatus.CLOSED:
+        study.status = StudyStatus.CLOSED
+        await session.flush()
+        audit.note(session, target=("study", study.id))
+    return await study_read(session, study)

@@ -92,3 +92,31 @@ async def test_a_blind_coder_sees_no_value_of_the_study_documents(
         assert SECRET in seen.text
         history = await client.get(f"/extractions/{extraction}/feedback", headers=other or None)
         assert "VERDICTSECRET" in history.text
+
+
+async def test_closing_a_study_ends_blindness_and_freezes_codings(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    team = await make_team(
+        client,
+        db,
+        [variable_payload(name="finding", type="TEXT", instructions="The main finding.")],
+        _answer,
+        documents=6,
+    )
+    documents = [str(d) for d in team.job.document_ids[:STUDY_DOCUMENTS]]
+    study = await open_study(client, team, ["ann", "bob"], documentIds=documents)
+    results = f"/jobs/{team.job_id}/results"
+    assert SECRET not in (await client.get(results, headers=team.as_("bob"))).text
+    by_coder = await client.post(f"/studies/{study['id']}/close", headers=team.as_("bob"))
+    assert by_coder.status_code == 403
+    closed = await client.post(f"/studies/{study['id']}/close")
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "CLOSED"
+    assert SECRET in (await client.get(results, headers=team.as_("bob"))).text
+    late = await client.put(
+        f"/studies/{study['id']}/units/0/codings",
+        json={"codings": [{"variableId": team.variables["finding"], "value": "late"}]},
+        headers=team.as_("bob"),
+    )
+    assert late.status_code == 422
