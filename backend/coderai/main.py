@@ -39,6 +39,7 @@ from coderai.members import routes as members
 from coderai.projects import routes as projects
 from coderai.prompts import routes as prompts
 from coderai.review import routes as review
+from coderai.studies import routes as studies
 from coderai.variables import routes as variables
 
 API_PREFIX = "/api/v1"
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         documents.router,
         jobs.router,
         review.router,
+        studies.router,
         exports.router,
         health.router,
     )

@@ -99,6 +99,17 @@ POLICY: dict[str, Requirement] = {
     "extractions-feedback-list": VIEWER,
     "jobs-feedback": VIEWER,
     "jobs-agreement": VIEWER,
+    # reliability studies (the coder's routes also check that the caller codes the study)
+    "studies-create": EDITOR,
+    "studies-list": VIEWER,
+    "studies-get": VIEWER,
+    "studies-close": EDITOR,
+    "studies-queue": CODER,
+    "studies-unit": CODER,
+    "studies-codings-save": CODER,
+    "studies-reliability": VIEWER,
+    "studies-disagreements": EDITOR,
+    "studies-gold-set": EDITOR,
     # exports
     "exports-create": EDITOR,
 }

@@ -20,6 +20,7 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import GroundingKind, JobItemStatus, JobStatus, LogLevel, Verdict
+from coderai.studies.blinding import blinded
 
 # The ETA uses the completion rate over this trailing window (a moving average).
 ETA_WINDOW = timedelta(minutes=2)
@@ -156,6 +157,8 @@ class ResultFilter:
     variable_id: uuid.UUID | None = None
     document_id: uuid.UUID | None = None
     flagged_only: bool = False
+    # The caller, when they may be a blind coder (see `studies.blinding`).
+    viewer_id: uuid.UUID | None = None
 
 
 def _results_query(job_id: uuid.UUID, filters: ResultFilter) -> Select[Extraction, str]:
@@ -172,6 +175,8 @@ def _results_query(job_id: uuid.UUID, filters: ResultFilter) -> Select[Extractio
         statement = statement.where(Extraction.document_id == filters.document_id)
     if filters.flagged_only:
         statement = statement.where(Extraction.needs_review)
+    if filters.viewer_id is not None:
+        statement = statement.where(~blinded(filters.viewer_id))
     return statement
 
 

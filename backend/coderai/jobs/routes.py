@@ -160,15 +160,20 @@ async def get_results(
     response: Response,
     session: SessionDep,
     job: JobDep,
+    user: UserDep,
     min_confidence: Annotated[float | None, Query(alias="minConfidence", ge=0, le=1)] = None,
     variable_id: Annotated[uuid.UUID | None, Query(alias="variableId")] = None,
     document_id: Annotated[uuid.UUID | None, Query(alias="documentId")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[ExtractionRead]:
-    """A bare array as in the contract; `X-Total-Count` gives the total for pagination."""
+    """A bare array as in the contract; `X-Total-Count` gives the total for pagination. A blind
+    coder of an open study does not see the model's values for its documents."""
     filters = ResultFilter(
-        min_confidence=min_confidence, variable_id=variable_id, document_id=document_id
+        min_confidence=min_confidence,
+        variable_id=variable_id,
+        document_id=document_id,
+        viewer_id=user.id,
     )
     rows, total = await job_reports.list_results(
         session, job.id, filters, offset=offset, limit=limit
@@ -187,12 +192,17 @@ async def get_flagged(
     response: Response,
     session: SessionDep,
     job: JobDep,
+    user: UserDep,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[ExtractionRead]:
     """Extractions that need a reviewer: below the threshold, ungrounded, unknown category…"""
     rows, total = await job_reports.list_results(
-        session, job.id, ResultFilter(flagged_only=True), offset=offset, limit=limit
+        session,
+        job.id,
+        ResultFilter(flagged_only=True, viewer_id=user.id),
+        offset=offset,
+        limit=limit,
     )
     response.headers["X-Total-Count"] = str(total)
     return [

@@ -15,6 +15,7 @@ from coderai.models import (
     ProcessingJob,
     Project,
     Prompt,
+    ReliabilityStudy,
     User,
     Variable,
 )
@@ -30,6 +31,7 @@ _PROJECT_OF: dict[str, Select[Any]] = {
         Extraction, Extraction.job_id == ProcessingJob.id
     ),
     "promptId": select(Variable.project_id).join(Prompt, Prompt.variable_id == Variable.id),
+    "studyId": select(ReliabilityStudy.project_id),
 }
 _ID_COLUMN = {
     "projectId": Project.id,
@@ -38,6 +40,7 @@ _ID_COLUMN = {
     "jobId": ProcessingJob.id,
     "extractionId": Extraction.id,
     "promptId": Prompt.id,
+    "studyId": ReliabilityStudy.id,
 }
 SCOPING_PARAMETERS = tuple(_PROJECT_OF)
 

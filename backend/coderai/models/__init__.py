@@ -6,6 +6,13 @@ from coderai.models.extraction import Extraction, ExtractionFeedback
 from coderai.models.identity import ApiToken, AuditEvent, Membership, User, UserSession
 from coderai.models.job import JobItem, ProcessingJob, ProcessingLog
 from coderai.models.project import Project
+from coderai.models.study import (
+    ReliabilityStudy,
+    StudyCoder,
+    StudyCoding,
+    StudyGold,
+    StudyUnit,
+)
 from coderai.models.variable import Prompt, Variable
 
 __all__ = [
@@ -21,6 +28,11 @@ __all__ = [
     "ProcessingLog",
     "Project",
     "Prompt",
+    "ReliabilityStudy",
+    "StudyCoder",
+    "StudyCoding",
+    "StudyGold",
+    "StudyUnit",
     "User",
     "UserSession",
     "Variable",

@@ -130,3 +130,15 @@ class Verdict(StrEnum):
     CORRECT = "CORRECT"
     INCORRECT = "INCORRECT"
     PARTIALLY_CORRECT = "PARTIALLY_CORRECT"
+
+
+class StudyMode(StrEnum):
+    """BLIND: coders never see the model's or each other's values; VERIFY: they see the model's."""
+
+    BLIND = "BLIND"
+    VERIFY = "VERIFY"
+
+
+class StudyStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"

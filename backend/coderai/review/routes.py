@@ -88,6 +88,7 @@ def _detail(view: ExtractionView) -> ExtractionDetail:
 )
 async def get_extraction(
     session: SessionDep,
+    user: UserDep,
     extraction_id: ExtractionId,
     context: Annotated[
         int,
@@ -95,7 +96,10 @@ async def get_extraction(
     ] = DEFAULT_CONTEXT_CHARS,
 ) -> ExtractionDetail:
     """The value, its quote highlighted in the surrounding text, reasoning and current verdict."""
-    return _detail(await review_service.extraction_detail(session, extraction_id, context))
+    view = await review_service.extraction_detail(
+        session, extraction_id, context, viewer_id=user.id
+    )
+    return _detail(view)
 
 
 @router.post(
@@ -117,9 +121,11 @@ async def create_feedback(
     operation_id="extractions-feedback-list",
     response_model=list[FeedbackRead],
 )
-async def list_feedback(session: SessionDep, extraction_id: ExtractionId) -> list[FeedbackRead]:
+async def list_feedback(
+    session: SessionDep, user: UserDep, extraction_id: ExtractionId
+) -> list[FeedbackRead]:
     """Every verdict on the extraction, newest (the current one) first."""
-    views = await review_service.feedback_history(session, extraction_id)
+    views = await review_service.feedback_history(session, extraction_id, viewer_id=user.id)
     return [feedback_read(view) for view in views]
 
 
@@ -129,6 +135,7 @@ async def list_feedback(session: SessionDep, extraction_id: ExtractionId) -> lis
 async def job_feedback(
     response: Response,
     session: SessionDep,
+    user: UserDep,
     job_id: JobId,
     variable_id: Annotated[uuid.UUID | None, Query(alias="variableId")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -136,7 +143,7 @@ async def job_feedback(
 ) -> list[JobFeedbackRead]:
     """The current verdicts on a job's extractions; `X-Total-Count` gives the total."""
     views, total = await review_service.job_feedback(
-        session, job_id, variable_id=variable_id, offset=offset, limit=limit
+        session, job_id, variable_id=variable_id, offset=offset, limit=limit, viewer_id=user.id
     )
     response.headers["X-Total-Count"] = str(total)
     return [_job_feedback_read(view) for view in views]
@@ -145,9 +152,9 @@ async def job_feedback(
 @router.get(
     "/jobs/{jobId}/agreement", operation_id="jobs-agreement", response_model=JobAgreementRead
 )
-async def job_agreement(session: SessionDep, job_id: JobId) -> JobAgreementRead:
+async def job_agreement(session: SessionDep, user: UserDep, job_id: JobId) -> JobAgreementRead:
     """Per variable: accuracy, error kinds, model-reviewer agreement and calibration."""
-    return await review_service.job_agreement(session, job_id)
+    return await review_service.job_agreement(session, job_id, viewer_id=user.id)
 
 
 @router.get(
@@ -157,9 +164,10 @@ async def job_agreement(session: SessionDep, job_id: JobId) -> JobAgreementRead:
 )
 async def feedback_analysis(
     session: SessionDep,
+    user: UserDep,
     variable: VariableDep,
     job_id: Annotated[uuid.UUID | None, Query(alias="jobId")] = None,
 ) -> VariableAnalysisRead:
     """The analysis of one variable's reviewed items (one job, or the latest verdicts across
     the project's SAMPLE and FULL jobs)."""
-    return await review_service.variable_analysis(session, variable, job_id)
+    return await review_service.variable_analysis(session, variable, job_id, viewer_id=user.id)

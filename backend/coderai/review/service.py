@@ -26,6 +26,7 @@ from coderai.review.schemas import (
     QuoteContext,
     VariableAnalysisRead,
 )
+from coderai.studies.blinding import blinded
 from coderai.variables.definition import VariableFields
 
 DEFAULT_CONTEXT_CHARS = 300
@@ -122,25 +123,30 @@ async def _current_feedback(session: AsyncSession, extraction_id: uuid.UUID) -> 
 
 
 async def extraction_detail(
-    session: AsyncSession, extraction_id: uuid.UUID, context_chars: int = DEFAULT_CONTEXT_CHARS
+    session: AsyncSession,
+    extraction_id: uuid.UUID,
+    context_chars: int = DEFAULT_CONTEXT_CHARS,
+    *,
+    viewer_id: uuid.UUID | None = None,
 ) -> ExtractionView:
     """An extraction with its variable, the document text around its quote and the current
-    verdict; 404 when it does not exist."""
-    row = (
-        await session.execute(
-            select(
-                Extraction,
-                Variable,
-                Document.name,
-                Document.external_id,
-                func.coalesce(func.length(Document.text), 0),
-                Document.page_offsets,
-            )
-            .join(Variable, Variable.id == Extraction.variable_id)
-            .join(Document, Document.id == Extraction.document_id)
-            .where(Extraction.id == extraction_id)
+    verdict; 404 when it does not exist or `viewer_id` codes its document blind."""
+    statement = (
+        select(
+            Extraction,
+            Variable,
+            Document.name,
+            Document.external_id,
+            func.coalesce(func.length(Document.text), 0),
+            Document.page_offsets,
         )
-    ).first()
+        .join(Variable, Variable.id == Extraction.variable_id)
+        .join(Document, Document.id == Extraction.document_id)
+        .where(Extraction.id == extraction_id)
+    )
+    if viewer_id is not None:
+        statement = statement.where(~blinded(viewer_id))
+    row = (await session.execute(statement)).first()
     if row is None:
         raise NotFound(f"Extraction '{extraction_id}' not found.")
     extraction, variable, document_name, external_id, length, page_offsets = row
@@ -291,9 +297,15 @@ def _reviewer_name() -> ScalarSelect[str]:
     )
 
 
-async def feedback_history(session: AsyncSession, extraction_id: uuid.UUID) -> list[FeedbackView]:
-    """Every verdict given on an extraction, newest first; 404 for an unknown extraction."""
-    if await session.get(Extraction, extraction_id) is None:
+async def feedback_history(
+    session: AsyncSession, extraction_id: uuid.UUID, *, viewer_id: uuid.UUID | None = None
+) -> list[FeedbackView]:
+    """Every verdict given on an extraction, newest first; 404 for an unknown extraction, or
+    one whose document `viewer_id` codes blind."""
+    visible = select(Extraction.id).where(Extraction.id == extraction_id)
+    if viewer_id is not None:
+        visible = visible.where(~blinded(viewer_id))
+    if await session.scalar(visible) is None:
         raise NotFound(f"Extraction '{extraction_id}' not found.")
     rows = await session.execute(
         select(ExtractionFeedback, _has_correction(), _reviewer_name())
@@ -310,8 +322,10 @@ async def job_feedback(
     variable_id: uuid.UUID | None,
     offset: int,
     limit: int,
+    viewer_id: uuid.UUID | None = None,
 ) -> tuple[list[JobFeedbackView], int]:
-    """The current verdicts on a job's extractions (optionally of one variable)."""
+    """The current verdicts on a job's extractions (optionally of one variable), without those
+    on documents `viewer_id` codes blind."""
     await job_service.get_job(session, job_id)
     statement = (
         select(
@@ -327,6 +341,8 @@ async def job_feedback(
     )
     if variable_id is not None:
         statement = statement.where(Extraction.variable_id == variable_id)
+    if viewer_id is not None:
+        statement = statement.where(~blinded(viewer_id))
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     rows = await session.execute(
         statement.order_by(ExtractionFeedback.created_at, ExtractionFeedback.id)
@@ -357,10 +373,15 @@ def _reviewed_item(extraction: Extraction, feedback: ExtractionFeedback, has: bo
 
 
 async def reviewed_items(
-    session: AsyncSession, variable_ids: Sequence[uuid.UUID], job_id: uuid.UUID | None
+    session: AsyncSession,
+    variable_ids: Sequence[uuid.UUID],
+    job_id: uuid.UUID | None,
+    *,
+    viewer_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, list[ReviewedItem]]:
     """Reviewed extractions per variable, in one job or across the project's SAMPLE and FULL
-    jobs (there the latest verdict per document and entity wins)."""
+    jobs (there the latest verdict per document and entity wins); none on documents
+    `viewer_id` codes blind, as the analysis shows examples with their values."""
     statement = (
         select(Extraction, ExtractionFeedback, _has_correction())
         .join(
@@ -369,6 +390,8 @@ async def reviewed_items(
         )
         .where(Extraction.variable_id.in_(variable_ids))
     )
+    if viewer_id is not None:
+        statement = statement.where(~blinded(viewer_id))
     if job_id is not None:
         statement = statement.where(Extraction.job_id == job_id)
     else:
@@ -413,16 +436,22 @@ async def check_job(session: AsyncSession, job_id: uuid.UUID, project_id: uuid.U
 
 
 async def variable_analysis(
-    session: AsyncSession, variable: Variable, job_id: uuid.UUID | None
+    session: AsyncSession,
+    variable: Variable,
+    job_id: uuid.UUID | None,
+    *,
+    viewer_id: uuid.UUID | None = None,
 ) -> VariableAnalysisRead:
     """Accuracy, error kinds, agreement and calibration of one variable's reviewed items."""
     if job_id is not None:
         await check_job(session, job_id, variable.project_id)
-    items = await reviewed_items(session, [variable.id], job_id)
+    items = await reviewed_items(session, [variable.id], job_id, viewer_id=viewer_id)
     return analysis_read(variable, job_id, analyse(variable.type, items[variable.id]))
 
 
-async def job_agreement(session: AsyncSession, job_id: uuid.UUID) -> JobAgreementRead:
+async def job_agreement(
+    session: AsyncSession, job_id: uuid.UUID, *, viewer_id: uuid.UUID | None = None
+) -> JobAgreementRead:
     """The feedback analysis of every variable the job ran, and the job's overall accuracy."""
     job = await job_service.get_job(session, job_id)
     variables = (
@@ -432,7 +461,7 @@ async def job_agreement(session: AsyncSession, job_id: uuid.UUID) -> JobAgreemen
             .order_by(Variable.order)
         )
     ).all()
-    items = await reviewed_items(session, [v.id for v in variables], job.id)
+    items = await reviewed_items(session, [v.id for v in variables], job.id, viewer_id=viewer_id)
     analyses = [analysis_read(v, job.id, analyse(v.type, items[v.id])) for v in variables]
     reviewed = sum(a.reviewed for a in analyses)
     correct = sum(a.correct for a in analyses)

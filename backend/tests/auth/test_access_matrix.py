@@ -64,6 +64,23 @@ async def build_world(client: httpx.AsyncClient, db: Database) -> World:
         json={"email": "leaving@example.org", "role": "VIEWER"},
     )
     assert added.status_code == 201
+    # A reliability study coded by two members who are not among the callers: its coder-only
+    # routes then answer every allowed caller alike (404: not a coder of it).
+    for name in ("first-coder", "second-coder"):
+        await user_with_token(db, f"{name}@example.org")
+        added = await client.post(
+            f"/projects/{project['id']}/members",
+            json={"email": f"{name}@example.org", "role": "CODER"},
+        )
+        assert added.status_code == 201
+    study = await client.post(
+        f"/jobs/{job.job_id}/assignments",
+        json={
+            "mode": "BLIND",
+            "coderEmails": ["first-coder@example.org", "second-coder@example.org"],
+        },
+    )
+    assert study.status_code == 201, study.text
     _, tokens["outsider"] = await user_with_token(db, "outsider@example.org")
     other = await client.post(
         "/projects",
@@ -79,6 +96,8 @@ async def build_world(client: httpx.AsyncClient, db: Database) -> World:
         "jobId": str(job.job_id),
         "extractionId": str(next(iter(job.extraction_ids.values()))),
         "promptId": prompts[0]["id"],
+        "studyId": study.json()["id"],
+        "unitIndex": "0",
         "userId": str(leaving),
         "tokenId": str(uuid.uuid4()),
         "token": "not-a-valid-link",

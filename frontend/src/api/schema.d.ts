@@ -606,7 +606,8 @@ export interface paths {
         };
         /**
          * Get Results
-         * @description A bare array as in the contract; `X-Total-Count` gives the total for pagination.
+         * @description A bare array as in the contract; `X-Total-Count` gives the total for pagination. A blind
+         *     coder of an open study does not see the model's values for its documents.
          */
         get: operations["jobs-results"];
         put?: never;
@@ -800,6 +801,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{jobId}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Studies
+         * @description The job's reliability studies with each coder's progress, oldest first.
+         */
+        get: operations["studies-list"];
+        put?: never;
+        /**
+         * Create Study
+         * @description Open a reliability study: a seeded sample of the job's units for two or more coders.
+         */
+        post: operations["studies-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Study
+         * @description One study with each coder's progress ("12 of 40 done").
+         */
+        get: operations["studies-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Study
+         * @description Close the study: codings are final and its coders see the model's values again.
+         */
+        post: operations["studies-close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue
+         * @description The caller's units in this study, done or not (the study's coders only).
+         */
+        get: operations["studies-queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/units/{unitIndex}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unit
+         * @description One unit to code: its text, the questions and the caller's own codings.
+         */
+        get: operations["studies-unit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/units/{unitIndex}/codings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save Codings
+         * @description Save the caller's values for one unit; coding a variable again replaces its value.
+         */
+        put: operations["studies-codings-save"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{jobId}/reliability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reliability
+         * @description Per study and variable: Krippendorff's alpha among the coders with a 95 % bootstrap
+         *     interval, and of the model against each coder and against the gold values.
+         */
+        get: operations["studies-reliability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/disagreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disagreements
+         * @description Units and variables the coders coded differently, their values and quotes side by side
+         *     (not for an editor who codes the study blind while it is open).
+         */
+        get: operations["studies-disagreements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/gold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Gold
+         * @description Set gold values by hand, or accept the coders' majority where none is set yet.
+         */
+        put: operations["studies-gold-set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/export": {
         parameters: {
             query?: never;
@@ -955,6 +1142,54 @@ export interface components {
             /** Tolerancerate */
             toleranceRate: number | null;
         };
+        /**
+         * AlphaRead
+         * @description Krippendorff's alpha of one variable among some coders, with what a report states
+         *     beside it (see `coderai.review.reliability.Reliability`).
+         */
+        AlphaRead: {
+            /** Level */
+            level: string | null;
+            /** Alpha */
+            alpha: number | null;
+            /** Undefinedreason */
+            undefinedReason: string | null;
+            /** Reading */
+            reading: string;
+            /** Coders */
+            coders: number;
+            /** Units */
+            units: number;
+            /** Pairableunits */
+            pairableUnits: number;
+            /** Pairablevalues */
+            pairableValues: number;
+            /** Percentagreement */
+            percentAgreement: number | null;
+            /**
+             * Intervallow
+             * @description 95 % bootstrap interval, lower bound.
+             */
+            intervalLow: number | null;
+            /** Intervalhigh */
+            intervalHigh: number | null;
+            /**
+             * Pbelowreliable
+             * @description Share of resamples below .800.
+             */
+            pBelowReliable: number | null;
+            /**
+             * Pbelowtentative
+             * @description Share of resamples below .667.
+             */
+            pBelowTentative: number | null;
+            /** Draws */
+            draws: number;
+            /** Cohenskappa */
+            cohensKappa: number | null;
+            /** Fleisskappa */
+            fleissKappa: number | null;
+        };
         /** Body_documents-upload */
         "Body_documents-upload": {
             /**
@@ -1063,6 +1298,72 @@ export interface components {
              */
             allowOther?: boolean;
         };
+        /** CoderProgress */
+        CoderProgress: {
+            /**
+             * Userid
+             * Format: uuid
+             */
+            userId: string;
+            /** Email */
+            email: string;
+            /** Displayname */
+            displayName: string;
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+            /** Progress */
+            progress: string;
+        };
+        /** CoderValue */
+        CoderValue: {
+            /**
+             * Coderid
+             * Format: uuid
+             */
+            coderId: string;
+            /** Coderemail */
+            coderEmail: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote: string | null;
+        };
+        /** CodingIn */
+        CodingIn: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote?: string | null;
+        };
+        /** CodingRead */
+        CodingRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote: string | null;
+            /**
+             * Updatedat
+             * Format: date-time
+             */
+            updatedAt: string;
+        };
+        /** CodingsPut */
+        CodingsPut: {
+            /** Codings */
+            codings: components["schemas"]["CodingIn"][];
+        };
         /** ConfusionPairRead */
         ConfusionPairRead: {
             /** Modelvalue */
@@ -1077,6 +1378,33 @@ export interface components {
          * @enum {string}
          */
         ContentType: "PDF" | "DOCX" | "TXT" | "MD" | "HTML" | "CSV_ROW" | "JSON_ROW" | "PARQUET_ROW";
+        /** DisagreementRead */
+        DisagreementRead: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /** Entityindex */
+            entityIndex: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Variablename */
+            variableName: string;
+            /** Codings */
+            codings: components["schemas"]["CoderValue"][];
+            /** Hasgold */
+            hasGold: boolean;
+            /** Gold */
+            gold?: unknown;
+        };
         /** DocumentDetail */
         DocumentDetail: {
             /**
@@ -1606,6 +1934,55 @@ export interface components {
              */
             rowsDuplicate?: number;
         };
+        /** GoldItem */
+        GoldItem: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+        };
+        /** GoldPut */
+        GoldPut: {
+            /** Items */
+            items?: components["schemas"]["GoldItem"][];
+            /**
+             * Acceptmajority
+             * @description Where no gold value is set yet, take the value most coders agreed on (more than half of those who coded it, and at least two).
+             * @default false
+             */
+            acceptMajority?: boolean;
+        };
+        /** GoldRead */
+        GoldRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            /** Changed */
+            changed: number;
+            /** Gold */
+            gold: components["schemas"]["GoldValueRead"][];
+        };
+        /** GoldValueRead */
+        GoldValueRead: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Setbyid */
+            setById: string | null;
+        };
         /**
          * GroundingKind
          * @description How a model's quote was located in the document text.
@@ -1912,6 +2289,16 @@ export interface components {
             /** Completedat */
             completedAt: string | null;
         };
+        /** JobReliabilityRead */
+        JobReliabilityRead: {
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            /** Studies */
+            studies: components["schemas"]["StudyReliabilityRead"][];
+        };
         /** JobStatistics */
         JobStatistics: {
             /**
@@ -2001,6 +2388,17 @@ export interface components {
         MemberUpdate: {
             role: components["schemas"]["ProjectRole"];
         };
+        /** ModelAgainstCoder */
+        ModelAgainstCoder: {
+            /**
+             * Coderid
+             * Format: uuid
+             */
+            coderId: string;
+            /** Coderemail */
+            coderEmail: string;
+            result: components["schemas"]["AlphaRead"];
+        };
         /** ModelConfigPatch */
         ModelConfigPatch: {
             /** Model */
@@ -2009,6 +2407,18 @@ export interface components {
             temperature?: number | null;
             /** Maxtokens */
             maxTokens?: number | null;
+        };
+        /** ModelValue */
+        ModelValue: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Value */
+            value?: unknown;
+            /** Quote */
+            quote: string | null;
         };
         /**
          * MultiValueAction
@@ -2334,6 +2744,58 @@ export interface components {
              */
             createdAt: string;
         };
+        /** Question */
+        Question: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Name */
+            name: string;
+            /** Displayname */
+            displayName: string | null;
+            type: components["schemas"]["VariableType"];
+            /** Instructions */
+            instructions: string;
+            /** Categories */
+            categories: string[];
+        };
+        /** QueueRead */
+        QueueRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            mode: components["schemas"]["StudyMode"];
+            /** Done */
+            done: number;
+            /** Total */
+            total: number;
+            /** Units */
+            units: components["schemas"]["QueueUnit"][];
+        };
+        /** QueueUnit */
+        QueueUnit: {
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /** Entityindex */
+            entityIndex: number;
+            /** Entitykey */
+            entityKey: string | null;
+            /** Codedvariables */
+            codedVariables: number;
+            /** Done */
+            done: boolean;
+        };
         /**
          * QuoteContext
          * @description The document around the quote, split for highlighting: before + quote + after.
@@ -2502,6 +2964,100 @@ export interface components {
              */
             needsSetup: boolean;
         };
+        /** StudyCoderRead */
+        StudyCoderRead: {
+            /**
+             * Userid
+             * Format: uuid
+             */
+            userId: string;
+            /** Email */
+            email: string;
+        };
+        /** StudyCreate */
+        StudyCreate: {
+            mode: components["schemas"]["StudyMode"];
+            /**
+             * Variableids
+             * @description Default: every variable of the project.
+             */
+            variableIds?: string[] | null;
+            /** Coderemails */
+            coderEmails?: string[];
+            /** Coderids */
+            coderIds?: string[];
+            /**
+             * Unitcount
+             * @description A seeded sample of the job's units.
+             */
+            unitCount?: number | null;
+            /**
+             * Documentids
+             * @description Every unit of these documents instead.
+             */
+            documentIds?: string[] | null;
+            /** Seed */
+            seed?: number | null;
+        };
+        /**
+         * StudyMode
+         * @description BLIND: coders never see the model's or each other's values; VERIFY: they see the model's.
+         * @enum {string}
+         */
+        StudyMode: "BLIND" | "VERIFY";
+        /** StudyRead */
+        StudyRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            mode: components["schemas"]["StudyMode"];
+            status: components["schemas"]["StudyStatus"];
+            /** Unblinded */
+            unblinded: boolean;
+            /** Variableids */
+            variableIds: string[];
+            /** Seed */
+            seed: number;
+            /** Unitcount */
+            unitCount: number;
+            /** Createdbyid */
+            createdById: string | null;
+            /**
+             * Createdat
+             * Format: date-time
+             */
+            createdAt: string;
+            /** Coders */
+            coders: components["schemas"]["CoderProgress"][];
+        };
+        /** StudyReliabilityRead */
+        StudyReliabilityRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            mode: components["schemas"]["StudyMode"];
+            status: components["schemas"]["StudyStatus"];
+            /** Unitcount */
+            unitCount: number;
+            /** Coders */
+            coders: components["schemas"]["StudyCoderRead"][];
+            /** Variables */
+            variables: components["schemas"]["VariableReliabilityRead"][];
+        };
+        /**
+         * StudyStatus
+         * @enum {string}
+         */
+        StudyStatus: "OPEN" | "CLOSED";
         /** TokenCreate */
         TokenCreate: {
             /** Name */
@@ -2592,6 +3148,38 @@ export interface components {
             entityIdentificationPattern?: string | null;
             /** Rowsperdocument */
             rowsPerDocument?: string | null;
+        };
+        /** UnitRead */
+        UnitRead: {
+            /**
+             * Studyid
+             * Format: uuid
+             */
+            studyId: string;
+            /** Unitindex */
+            unitIndex: number;
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /** Entityindex */
+            entityIndex: number;
+            /** Entitykey */
+            entityKey: string | null;
+            /** Text */
+            text: string;
+            /** Questions */
+            questions: components["schemas"]["Question"][];
+            /** Codings */
+            codings: components["schemas"]["CodingRead"][];
+            /**
+             * Modelvalues
+             * @description The model's values, in VERIFY studies only (empty when blind).
+             */
+            modelValues: components["schemas"]["ModelValue"][];
         };
         /**
          * UploadOutcome
@@ -2854,6 +3442,23 @@ export interface components {
              * Format: date-time
              */
             updatedAt: string;
+        };
+        /** VariableReliabilityRead */
+        VariableReliabilityRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Name */
+            name: string;
+            type: components["schemas"]["VariableType"];
+            humans: components["schemas"]["AlphaRead"];
+            /** Modelagainstcoders */
+            modelAgainstCoders: components["schemas"]["ModelAgainstCoder"][];
+            /** Goldunits */
+            goldUnits: number;
+            modelAgainstGold: components["schemas"]["AlphaRead"] | null;
         };
         /** VariableStatistics */
         VariableStatistics: {
@@ -6599,6 +7204,643 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VariableAnalysisRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"][];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-unit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+                unitIndex: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-codings-save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+                unitIndex: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodingsPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-reliability": {
+        parameters: {
+            query?: {
+                /** @description Bootstrap resamples */
+                draws?: number;
+            };
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobReliabilityRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-disagreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisagreementRead"][];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "studies-gold-set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoldPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoldRead"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */
