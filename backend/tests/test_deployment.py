@@ -19,7 +19,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from tests.support.database import recreate_database
+from tests.support.database import drop_database, recreate_database
 from tests.support.fake_llm import FakeLLM
 from tests.support.processes import ChildProcess, ChildProcesses, child_env, free_port
 
@@ -100,6 +100,16 @@ def test_each_services_command_becomes_ready_on_a_fresh_database(
 ) -> None:
     name = make_url(database_url).database + "_compose"
     url = asyncio.run(recreate_database(database_url, name))
+    try:
+        _run_the_services(url, children, tmp_path, fake_llm)
+    finally:
+        children.close()
+        asyncio.run(drop_database(database_url, name))
+
+
+def _run_the_services(
+    url: str, children: ChildProcesses, tmp_path: Path, fake_llm: FakeLLM
+) -> None:
     services = compose()["services"]
     shared = compose()["x-app-environment"]
     ready: dict[str, dict[str, Any]] = {}
