@@ -11,6 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from coderai.core.config import Settings
+from coderai.core.database import Database
+from coderai.jobs.runner import claims
 from coderai.main import create_app
 from tests.jobs.test_jobs import setup_trials, wait_for
 from tests.support.fake_llm import FakeLLM
@@ -96,10 +98,11 @@ async def test_after_a_sample_job_the_counters_equal_the_fake_llms_own(
     assert total(after, "coderai_job_queue_depth") == 0
 
 
-async def test_open_jobs_show_in_the_queue_gauges(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings, fake_llm: FakeLLM
+async def test_queue_gauges_and_lease_takeovers(
+    client: httpx.AsyncClient, db: Database, settings: Settings, fake_llm: FakeLLM
 ) -> None:
-    """With no runner, a created job's items wait: the queue depth is read from the database."""
+    """With no runner, a created job's items wait: the queue depth is read from the database.
+    Items claimed again after their lease lapsed count as take-overs."""
     setup = await setup_trials(client, fake_llm, documents=3)
     metrics_app = create_app(
         settings.model_copy(
@@ -120,8 +123,25 @@ async def test_open_jobs_show_in_the_queue_gauges(
             )
             assert created.status_code == 201, created.text
             samples = await scrape(http)
-    assert total(samples, "coderai_job_queue_depth") == 3
-    assert total(samples, "coderai_job_items", job_status="PENDING", status="PENDING") == 3
+            assert total(samples, "coderai_job_queue_depth") == 3
+            assert total(samples, "coderai_job_items", job_status="PENDING", status="PENDING") == 3
+            # A runner claims them and dies (its leases lapse at once); another takes them over.
+            async with db.transaction() as session:
+                first = await claims.claim_items(session, owner="dead", limit=10, lease_seconds=0)
+            after_first = await scrape(http)
+            async with db.transaction() as session:
+                second = await claims.claim_items(
+                    session, owner="alive", limit=10, lease_seconds=60
+                )
+            after_second = await scrape(http)
+    assert len(first) == len(second) == 3
+    takeovers = "coderai_job_lease_takeovers_total"
+    assert total(after_first, takeovers) == total(samples, takeovers)
+    assert total(after_second, takeovers) - total(after_first, takeovers) == 3
+    assert (
+        total(after_second, "coderai_job_items", job_status="PROCESSING", status="PROCESSING") == 3
+    )
+    assert total(after_second, "coderai_job_queue_depth") == 0
 
 
 async def test_metrics_need_the_token_or_an_allowed_network(
