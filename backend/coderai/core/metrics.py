@@ -188,6 +188,9 @@ def llm_request(
             except Exception as exc:
                 outcome = _outcome_of(exc, classify)
                 raise
+            except BaseException:  # cancelled (a cancelled job, shutdown): no answer came
+                outcome = "cancelled"
+                raise
             finally:
                 LLM_REQUESTS.labels(client.model, outcome).inc()
                 LLM_REQUEST_LATENCY.labels(client.model).observe(time.perf_counter() - started)
