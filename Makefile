@@ -26,6 +26,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check backend
 	$(VENV)/bin/mypy backend/coderai
 	cd backend && $(abspath $(VENV))/bin/lint-imports --no-cache ../pyproject.toml
+	$(VENV)/bin/hadolint docker/Dockerfile docker/web.Dockerfile
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
 
 openapi: $(STAMP)
 	$(VENV)/bin/coderai openapi --output specs/openapi.json

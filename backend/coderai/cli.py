@@ -54,6 +54,17 @@ def _worker(args: argparse.Namespace) -> None:
     settings = get_settings()
     if args.concurrency:
         settings = settings.model_copy(update={"runner_concurrency": args.concurrency})
+    if not settings.llm_configured:
+        _fail("a worker needs an LLM: set OPENAI_API_KEY, or LLM_BASE_URL")
+    if args.port is not None:
+        # Probes and /metrics over HTTP; the runner starts and stops with the app.
+        import uvicorn
+
+        from coderai.main import create_worker_app
+
+        app = create_worker_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        return
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -181,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run the job runner without the HTTP API")
     worker.add_argument("--concurrency", type=int, default=None)
+    worker.add_argument(
+        "--port", type=int, default=None, help="serve /health/live, /health/ready and /metrics"
+    )
+    worker.add_argument("--host", default="127.0.0.1")
     worker.set_defaults(func=_worker)
 
     users = commands.add_parser("users", help="manage accounts").add_subparsers(

@@ -16,7 +16,7 @@ from coderai import __version__
 from coderai.auth import routes as auth
 from coderai.auth.dependencies import AuthoriseDep
 from coderai.auth.policy import POLICY
-from coderai.core import health, migrations
+from coderai.core import error_tracking, health, migrations, monitoring
 from coderai.core.access import REQUEST_ID_HEADER, RequestContextMiddleware
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
@@ -100,6 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    error_tracking.init(settings)
     app = FastAPI(
         title="CoderAI API",
         version=__version__,
@@ -138,9 +139,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES, dependencies=[AuthoriseDep]
         )
-    # Probes usually look at the root path.
+    # Probes usually look at the root path, and Prometheus at /metrics.
     app.include_router(health.router, include_in_schema=False, dependencies=[AuthoriseDep])
-    _check_policies(app, routers)
+    app.include_router(monitoring.router, dependencies=[AuthoriseDep])
+    _check_policies(app, (*routers, monitoring.router))
+    return app
+
+
+def create_worker_app(settings: Settings) -> FastAPI:
+    """`coderai worker --port`: the job runner with only its probes and `/metrics` over HTTP
+    (same lifespan as the API; a worker never migrates)."""
+    settings = settings.model_copy(update={"migrate_on_start": False, "runner_enabled": True})
+    configure_logging(settings.log_level, settings.log_format)
+    error_tracking.init(settings)
+    app = FastAPI(title="CoderAI worker", version=__version__, lifespan=lifespan, openapi_url=None)
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    for router in (health.router, monitoring.router):
+        app.include_router(router, dependencies=[AuthoriseDep])
+    _check_policies(app, (health.router, monitoring.router))
     return app
 
 

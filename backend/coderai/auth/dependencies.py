@@ -3,6 +3,8 @@ by `create_app`). It identifies the caller, applies the route's entry in `policy
 after a state-changing request succeeds adds its audit row to the request's transaction.
 Routes that need the caller take `CallerDep`."""
 
+import hmac
+import ipaddress
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -51,6 +53,28 @@ def _bearer(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use `Authorization: Bearer <API token>`.")
     return token.strip()
+
+
+def _check_metrics_access(request: Request, settings: Settings) -> None:
+    """`/metrics` is for the scraper: its own bearer token, or a client address in one of the
+    configured networks. Accounts and API tokens do not open it."""
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+        return
+    address = client_address(request)
+    try:
+        ip = ipaddress.ip_address(address) if address else None
+    except ValueError:
+        ip = None
+    if ip is not None and any(ip in network for network in settings.metrics_allow_networks):
+        return
+    raise Unauthorized(
+        "Send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`, or scrape from a "
+        "network in METRICS_ALLOW_NETWORKS.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def _own_origins(request: Request) -> set[str]:
@@ -104,6 +128,10 @@ async def authorise(
     settings: SettingsDep,
 ) -> AsyncIterator[Caller | None]:
     operation, needed = requirement_of(request)
+    if needed is Access.METRICS:
+        _check_metrics_access(request, settings)
+        yield None
+        return
     project_id: uuid.UUID | None = None
     # The check reads in the request's own transaction (one connection per request).
     caller = await auth_service.identify(

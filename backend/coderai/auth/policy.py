@@ -17,6 +17,7 @@ class Access(StrEnum):
     PUBLIC = "PUBLIC"  # anyone, signed in or not
     AUTHENTICATED = "AUTHENTICATED"  # any signed-in account
     ADMIN = "ADMIN"  # instance admins only
+    METRICS = "METRICS"  # the metrics token, or a client in METRICS_ALLOW_NETWORKS
 
 
 Requirement = Access | ProjectRole
@@ -37,6 +38,8 @@ POLICY: dict[str, Requirement] = {
     "auth-setup": Access.PUBLIC,
     "auth-login": Access.PUBLIC,
     "exports-download": Access.PUBLIC,
+    # the Prometheus scraper (no account: a token of its own, or a trusted network)
+    "metrics-get": Access.METRICS,
     # the caller's own account
     "auth-logout": Access.AUTHENTICATED,
     "auth-me": Access.AUTHENTICATED,

@@ -9,6 +9,7 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coderai.core import metrics
 from coderai.core.logging import log_context
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -64,11 +65,13 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                duration_ms = round((time.perf_counter() - started) * 1000, 1)
+                seconds = time.perf_counter() - started
+                duration_ms = round(seconds * 1000, 1)
                 # The template ("/api/v1/jobs/{jobId}"), never the raw path: ids stay out of
                 # the access line's grouping, and an unmatched path is not echoed.
                 route = route_template(scope)
                 method = scope["method"]
+                metrics.observe_http(method, route, status, seconds)
                 access_logger.info(
                     "%s %s %d %.1f ms",
                     method,

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     # "json": one JSON object per line (time, level, logger, message, request/user/project/job
     # ids), for log collectors; "text": one readable line.
     log_format: Literal["text", "json"] = "text"
+    # `/metrics` answers a request bearing this token, or coming from one of these networks
+    # (CIDRs, e.g. ["10.0.0.0/8"]); neither set: nobody (docs/ARCHITECTURE.md, "Metrics").
+    metrics_token: SecretStr | None = None
+    metrics_allow_networks: list[IPvAnyNetwork] = []
+    # Error reports to Sentry when set; nothing is imported or sent otherwise.
+    sentry_dsn: SecretStr | None = None
 
     # --- HTTP -----------------------------------------------------------------------------
     cors_origins: list[str] = ["http://localhost:3000"]

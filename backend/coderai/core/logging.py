@@ -116,3 +116,7 @@ def configure_logging(level: str, log_format: LogFormat = "text") -> None:
         uvicorn_logger.propagate = True
     # `core.access` writes one access line per request, with the route template.
     logging.getLogger("uvicorn.access").disabled = True
+    # The HTTP clients log every request at INFO ("HTTP Request: POST …/chat/completions"):
+    # the LLM client writes its own line per call at DEBUG instead.
+    for name in ("httpx", "httpcore", "openai"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

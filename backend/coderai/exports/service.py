@@ -23,6 +23,7 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderai.core import metrics
 from coderai.core.config import Settings
 from coderai.core.errors import Conflict, InvalidInput, NotFound
 from coderai.exports import writers
@@ -228,17 +229,22 @@ async def create_export(
         format=config.format.value,
         layout=config.effective_layout.value,
     )
-    data = await load_export_data(
-        session,
-        project,
-        job,
-        with_sources=config.include_source_text,
-        layout=config.effective_layout,
-    )
-    build = partial(
-        build_export_files, data, config, exports_dir(settings), settings.export_link_ttl_seconds
-    )
-    built = await anyio.to_thread.run_sync(build)
+    with metrics.export_timer(config.format.value):
+        data = await load_export_data(
+            session,
+            project,
+            job,
+            with_sources=config.include_source_text,
+            layout=config.effective_layout,
+        )
+        build = partial(
+            build_export_files,
+            data,
+            config,
+            exports_dir(settings),
+            settings.export_link_ttl_seconds,
+        )
+        built = await anyio.to_thread.run_sync(build)
     # The link's lifetime starts once the file exists, however long the build took.
     expires = int(time.time()) + settings.export_link_ttl_seconds
     return ExportFile(

@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
+from coderai.core import metrics
 from coderai.llm.rate_limiter import RateLimiter, RequestTooLargeError
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ class LLMClient:
         """The structured-output method calls start with (after any fallback so far)."""
         return self._method
 
+    @metrics.llm_call
     async def complete_structured(
         self,
         *,
@@ -267,6 +269,7 @@ class LLMClient:
             ) from exc
         return self._result(raw, method, attempts[0])
 
+    @metrics.llm_request(classify)
     async def _send(self, runnable: Any, messages: list[BaseMessage], estimate: int) -> AIMessage:
         """One HTTP attempt inside the limiter; usage is credited back as soon as it is known."""
         async with self.limiter.slot(estimate) as reservation:
@@ -335,6 +338,16 @@ class LLMClient:
                 cost_usd=cost,
                 attempts=attempts,
             )
+        # One line per call, at DEBUG (the HTTP client's own per-request lines are quieted).
+        logger.debug(
+            "LLM call %s via %s: %d prompt (%d cached) + %d completion tokens, %d attempt(s)",
+            model,
+            method,
+            usage.prompt_tokens,
+            usage.cached_tokens,
+            usage.completion_tokens,
+            attempts,
+        )
         return LLMResult(
             data=data,
             raw_text=text,

@@ -124,6 +124,9 @@ def expected(requirement: Access | ProjectRole, caller: str) -> set[int] | None:
     """The status a denied caller gets, or None when the caller is allowed."""
     if requirement is Access.PUBLIC:
         return None
+    if requirement is Access.METRICS:
+        # The scraper's own token or network (none configured here): accounts never open it.
+        return {401}
     if caller == "anonymous":
         return {401}
     if caller == "admin" or requirement is Access.AUTHENTICATED:

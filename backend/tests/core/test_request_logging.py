@@ -14,7 +14,8 @@ from fastapi import FastAPI
 
 from coderai.core.access import MAX_REQUEST_ID_CHARS, RequestContextMiddleware, request_id_from
 from coderai.core.logging import ContextFilter, JsonFormatter
-from tests.support.factories import create_project
+from tests.support.factories import create_project, create_variable
+from tests.support.fake_llm import FakeLLM
 from tests.support.processes import ChildProcesses, child_env
 
 probe = logging.getLogger("tests.request_logging")
@@ -124,3 +125,48 @@ def test_a_json_process_writes_only_json_lines(database_url: str, tmp_path: Path
     records = [json.loads(line) for line in lines]  # each line parses, or the test fails here
     (access,) = [r for r in records if r.get("request_id") == "abc"]
     assert (access["logger"], access["route"]) == ("coderai.access", "/api/v1/health/ready")
+
+
+async def test_an_llm_call_is_one_debug_line_carrying_the_request_id(
+    runner_client: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    """At DEBUG, a request that calls the model logs one line per call, with the request's
+    id; the HTTP client's own per-request lines stay quiet; every line is JSON."""
+    project = await create_project(runner_client)
+    await create_variable(runner_client, project["id"])
+    uploaded = await runner_client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("trial.txt", b"It enrolled 120 participants.", "text/plain")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    fake_llm.add_fact("participants", r"enrolled (?P<value>\d+) participants", confidence=0.9)
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    fake_llm.reset_stats()
+    try:
+        response = await runner_client.post(
+            f"/projects/{project['id']}/extract-preview",
+            json={"documentId": uploaded.json()["id"]},
+            headers={"X-Request-ID": "abc"},
+        )
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Request-ID"] == "abc"
+    records = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+    calls = [r for r in records if str(r["message"]).startswith("LLM call ")]
+    assert len(calls) == fake_llm.stats.total_requests >= 1
+    assert all(r["level"] == "DEBUG" and r["request_id"] == "abc" for r in calls), calls
+    (access,) = [r for r in records if r["logger"] == "coderai.access"]
+    assert access["request_id"] == "abc"
+    noisy = [r for r in records if r["logger"].split(".")[0] in {"httpx", "httpcore", "openai"}]
+    assert noisy == []
+    # No prompt or document text in any line.
+    assert "enrolled 120" not in buffer.getvalue()

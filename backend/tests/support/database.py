@@ -45,3 +45,12 @@ async def recreate_database(url: str, database: str) -> str:
     finally:
         await connection.close()
     return sibling_url(url, database)
+
+
+async def drop_database(url: str, database: str) -> None:
+    """Drop a sibling database made by `recreate_database` (its connections are ended)."""
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await connection.close()

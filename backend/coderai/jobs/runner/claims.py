@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderai.core import metrics
 from coderai.jobs import service as job_service
 from coderai.models import JobItem, ProcessingJob
 from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
@@ -33,7 +34,7 @@ async def claim_items(
         return []
     now = func.now()
     candidates = (
-        select(JobItem.id)
+        select(JobItem.id, JobItem.status)
         .join(ProcessingJob, ProcessingJob.id == JobItem.job_id)
         .where(
             ProcessingJob.status.in_(RUNNABLE),
@@ -48,10 +49,11 @@ async def claim_items(
         .order_by(ProcessingJob.created_at, JobItem.seq)
         .limit(limit)
         .with_for_update(of=JobItem, skip_locked=True)
+        .subquery()
     )
     rows = await session.execute(
         update(JobItem)
-        .where(JobItem.id.in_(candidates.scalar_subquery()))
+        .where(JobItem.id == candidates.c.id)
         .values(
             status=JobItemStatus.PROCESSING,
             lease_owner=owner,
@@ -59,9 +61,17 @@ async def claim_items(
             attempts=JobItem.attempts + 1,
             started_at=now,
         )
-        .returning(JobItem.id, JobItem.job_id, JobItem.document_id, JobItem.attempts)
+        .returning(
+            JobItem.id,
+            JobItem.job_id,
+            JobItem.document_id,
+            JobItem.attempts,
+            candidates.c.status,  # as it was: PROCESSING means a lapsed lease taken over
+        )
     )
-    claimed = [ClaimedItem(*row) for row in rows]
+    found = rows.all()
+    claimed = [ClaimedItem(*row[:4]) for row in found]
+    metrics.leases_taken_over(sum(row[4] is JobItemStatus.PROCESSING for row in found))
     job_ids = {item.job_id for item in claimed}
     if job_ids:
         started = await session.scalars(

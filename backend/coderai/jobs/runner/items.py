@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderai.core import metrics
 from coderai.core.config import Settings
 from coderai.core.database import Database
 from coderai.extraction.types import (
@@ -248,6 +249,7 @@ async def _store_success(
                 await job_service.finish_if_done(session, job)
     except _NotOurs:
         return
+    metrics.item_finished("done", duration_ms / 1000)
 
 
 async def _record_failure(
@@ -283,7 +285,9 @@ async def _record_failure(
                 f"Attempt {item.attempts} failed, will retry: {reason}",
                 document_id=item.document_id,
             )
+            metrics.item_finished("retry")
             return
+        metrics.item_finished("failed")
         row.status = JobItemStatus.FAILED
         row.finished_at = job_service.now()
         job.failed_items += 1

@@ -9,6 +9,7 @@ import socket
 import time
 import uuid
 
+from coderai.core import metrics
 from coderai.core.config import Settings
 from coderai.core.database import Database
 from coderai.core.logging import log_context
@@ -61,6 +62,7 @@ class JobRunner:
                 for i in range(self.concurrency)
             ),
         ]
+        metrics.watch_runner(self)
         logger.info("job runner %s started with %d workers", self.owner, self.concurrency)
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -68,6 +70,7 @@ class JobRunner:
         them and hand their items back so another runner can take them at once."""
         self._stopping.set()
         self._wake.set()
+        metrics.forget_runner(self)
         pending = self._drain_queue()
         in_flight = list(self._in_flight.values())
         if in_flight:
@@ -108,6 +111,11 @@ class JobRunner:
     @property
     def in_flight(self) -> int:
         return len(self._in_flight)
+
+    @property
+    def queued(self) -> int:
+        """Claimed items waiting for a free worker."""
+        return self._queue.qsize()
 
     # --- loops -----------------------------------------------------------------------------
 
