@@ -19,14 +19,13 @@ def apply_gold(grid: Grid, gold: dict[GoldKey, Any]) -> int:
         return 0
     var_of = {variable.id: i for i, variable in enumerate(grid.variables)}
     row_of: dict[tuple[uuid.UUID, int], int] = {}
-    for row, (unit, entity) in enumerate(zip(grid.row_unit, grid.row_entity, strict=True)):
-        row_of.setdefault((grid.units[int(unit)].document_id, entity or 0), row)
+    for index, (unit, entity) in enumerate(zip(grid.row_unit, grid.row_entity, strict=True)):
+        row_of.setdefault((grid.units[int(unit)].document_id, entity or 0), index)
     verdicts = grid.answers["verdict"].to_numpy(dtype=object).copy()
     model_values = grid.answers["value"].to_numpy(dtype=object)
     applied = 0
     for (variable_id, document_id, entity), value in gold.items():
-        var = var_of.get(variable_id)
-        row = row_of.get((document_id, entity))
+        var, row = var_of.get(variable_id), row_of.get((document_id, entity))
         if var is None or row is None:
             continue
         present = value is not None and value != []

@@ -96,7 +96,5 @@ async def codings_csv(session: AsyncSession, study_id: uuid.UUID, viewer: User) 
         (row for row in rows if row.coder_id in rank),
         key=lambda row: (row.position, row.order, rank[row.coder_id]),
     )
-    table = [
-        (*row[:9], row.updated_at.isoformat()) for row in ordered
-    ]
+    table = [(*row[:9], row.updated_at.isoformat()) for row in ordered]
     return await anyio.to_thread.run_sync(_write, table)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
-from coderai.studies import adjudication, codings_csv, coding, report
+from coderai.studies import adjudication, coding, codings_csv, report
 from coderai.studies import service as study_service
 from coderai.studies.report import DEFAULT_DRAWS
 from coderai.studies.schemas import (
@@ -63,9 +63,7 @@ async def close_study(session: SessionDep, study_id: StudyId) -> StudyRead:
     return await study_service.close_study(session, study_id)
 
 
-@router.post(
-    "/studies/{studyId}/unblind", operation_id="studies-unblind", response_model=StudyRead
-)
+@router.post("/studies/{studyId}/unblind", operation_id="studies-unblind", response_model=StudyRead)
 async def unblind_study(session: SessionDep, study_id: StudyId) -> StudyRead:
     """End a BLIND study's blindness while it stays open: its coders see the model's values
     and may keep coding (the study says it was unblinded)."""
