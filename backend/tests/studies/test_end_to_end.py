@@ -185,6 +185,8 @@ async def test_blind_double_coding_to_gold_and_into_the_export(
     assert (top["lower"], top["count"], top["accuracy"]) == (0.9, 22, 20 / 22)
     wrong = {e["documentId"] for k in analysis["errors"] for e in k["examples"]}
     assert wrong == {str(documents[18]), str(documents[19])}
+    (statistics,) = (await client.get(f"/jobs/{job['id']}/statistics")).json()["variables"]
+    assert (statistics["reviewed"], statistics["accuracy"]) == (22, round(20 / 22, 4))
 
     # After adjudication and closing, the export carries the gold and the Reliability sheet.
     closed = await client.post(f"/studies/{study}/close")

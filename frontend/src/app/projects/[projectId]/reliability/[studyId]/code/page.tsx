@@ -159,7 +159,14 @@ function UnitForm({ studyId, unit, onSaved }: { studyId: string; unit: StudyUnit
                   value={draft.quote}
                   onChange={(e) => setDraft(q.variableId, { quote: e.target.value })}
                 />
-                <Button size="sm" variant="ghost" disabled={!selection} onClick={() => selection && setDraft(q.variableId, { quote: selection })}>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  disabled={!selection}
+                  // Pressing the button must not clear the selection it is about to read.
+                  onMouseDown={(event) => event.preventDefault()}
+                  onClick={() => selection && setDraft(q.variableId, { quote: selection })}
+                >
                   Use the selected text as the quote
                 </Button>
               </fieldset>
