@@ -17,6 +17,7 @@ router = APIRouter(tags=["exports"])
     operation_id="exports-create",
     response_model=ExportRead,
     responses={
+        403: {"description": "The caller codes an open blind reliability study of the job"},
         404: {"description": "Unknown project, or a jobId not in this project"},
         409: {"description": "The project has no results to export yet"},
     },

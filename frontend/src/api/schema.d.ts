@@ -8098,6 +8098,13 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller codes an open blind reliability study of the job */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Unknown project, or a jobId not in this project */
             404: {
                 headers: {
