@@ -107,12 +107,14 @@ POLICY: dict[str, Requirement] = {
     "studies-list": VIEWER,
     "studies-get": VIEWER,
     "studies-close": EDITOR,
+    "studies-unblind": EDITOR,
     "studies-queue": CODER,
     "studies-unit": CODER,
     "studies-codings-save": CODER,
     "studies-reliability": VIEWER,
     "studies-disagreements": EDITOR,
     "studies-gold-set": EDITOR,
+    "studies-codings-export": EDITOR,
     # exports
     "exports-create": EDITOR,
 }

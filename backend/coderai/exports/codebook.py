@@ -27,6 +27,7 @@ from coderai.exports.grid import (
     VariableSpec,
 )
 from coderai.models.enums import Verdict
+from coderai.studies.schemas import AlphaRead, JobReliabilityRead
 
 # Stata extended missing values, one per missing status (numeric variables only).
 STATA_MISSING = {
@@ -51,6 +52,15 @@ MISSING_MEANINGS = {
         "attempt: the value is unknown, not absent (the answer is flagged for review)."
     ),
 }
+
+
+RELIABILITY_METHOD = (
+    "Krippendorff's alpha among the human coders of each reliability study, per variable, with "
+    "the level of measurement from the variable's type (nominal: categories, yes/no, text; "
+    "ordinal: ordered categories; interval: numbers, dates in days) and a 95 % bootstrap "
+    "interval over units. Reading: alpha >= .800 reliable, >= .667 tentative conclusions only, "
+    "below unreliable. Model vs gold: the model's values against the adjudicated gold values."
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ def _variable_entry(
             {"code": i + 1, "value": c.get("value"), "definition": c.get("definition")}
             for i, c in enumerate(variable.categories)
         ],
+        "orderedCategories": bool((variable.classification_rules or {}).get("ordered")),
         "multiValue": variable.multi_value,
         "uncertaintyHandling": variable.uncertainty_handling,
         "validationRules": variable.validation_rules,
@@ -168,9 +179,11 @@ def build_codebook(
     quality: list[dict[str, Any]],
     stata_names: dict[str, str] | None = None,
     stata_value_labels: dict[str, dict[int, str]] | None = None,
+    reliability: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The codebook as a JSON-ready dict (Stata exports add each column's Stata name and
-    the value labels of coded columns)."""
+    the value labels of coded columns; `reliability`, from `reliability_entries`, the
+    inter-coder reliability of the job's studies)."""
     by_variable = {q["variable"]: q for q in quality}
     stata = stata_names or {}
     labels = stata_value_labels or {}
@@ -239,7 +252,87 @@ def build_codebook(
         "variables": [
             _variable_entry(v, frame.columns, by_variable[v.name]) for v in frame.grid.variables
         ],
+        "reliability": {
+            "method": RELIABILITY_METHOD,
+            "variables": reliability or [],
+        },
     }
+
+
+def _alpha_entry(result: AlphaRead) -> dict[str, Any]:
+    return {
+        "level": result.level,
+        "alpha": result.alpha,
+        "intervalLow": result.interval_low,
+        "intervalHigh": result.interval_high,
+        "reading": result.reading,
+        "coders": result.coders,
+        "units": result.units,
+        "pairableUnits": result.pairable_units,
+        "pairableValues": result.pairable_values,
+        "percentAgreement": result.percent_agreement,
+        "cohensKappa": result.cohens_kappa,
+        "fleissKappa": result.fleiss_kappa,
+    }
+
+
+def reliability_entries(report: JobReliabilityRead) -> list[dict[str, Any]]:
+    """One entry per study and variable: alpha among the coders, and the model against the
+    gold values where there are some."""
+    return [
+        {
+            "studyId": str(study.study_id),
+            "mode": study.mode.value,
+            "status": study.status.value,
+            "variable": variable.name,
+            **_alpha_entry(variable.humans),
+            "goldUnits": variable.gold_units,
+            "modelAgainstGold": _alpha_entry(variable.model_against_gold)
+            if variable.model_against_gold
+            else None,
+        }
+        for study in report.studies
+        for variable in study.variables
+    ]
+
+
+def reliability_sheet(codebook: dict[str, Any]) -> pd.DataFrame | None:
+    """The Excel Reliability sheet (None when the job has no reliability study)."""
+    entries = codebook.get("reliability", {}).get("variables", [])
+    if not entries:
+        return None
+    return pd.DataFrame(
+        [
+            {
+                "Study": e["studyId"],
+                "Mode": e["mode"],
+                "Study status": e["status"],
+                "Variable": e["variable"],
+                "Level": e["level"],
+                "Alpha": e["alpha"],
+                "95% interval low": e["intervalLow"],
+                "95% interval high": e["intervalHigh"],
+                "Reading": e["reading"],
+                "Coders": e["coders"],
+                "Units": e["units"],
+                "Pairable units": e["pairableUnits"],
+                "Pairable values": e["pairableValues"],
+                "Agreement %": _pct_of(e["percentAgreement"]),
+                "Cohen's kappa": e["cohensKappa"],
+                "Fleiss' kappa": e["fleissKappa"],
+                "Gold units": e["goldUnits"],
+                "Model vs gold alpha": (e["modelAgainstGold"] or {}).get("alpha"),
+                "Model vs gold agreement %": _pct_of(
+                    (e["modelAgainstGold"] or {}).get("percentAgreement")
+                ),
+            }
+            for e in entries
+        ]
+    )
+
+
+def _pct_of(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
 
 
 def _categories_text(entry: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -13,7 +13,7 @@ from sqlalchemy import Text, any_, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderai.exports.codebook import JobInfo, ProjectInfo
+from coderai.exports.codebook import JobInfo, ProjectInfo, reliability_entries
 from coderai.exports.grid import ANSWER_COLUMNS, PromptSpec, UnitSpec, VariableSpec, empty_answers
 from coderai.exports.schemas import ExportLayout
 from coderai.extraction.coercion.values import VALUE_WITHHELD
@@ -29,6 +29,8 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import ObservationMode
+from coderai.studies import gold as study_gold
+from coderai.studies import report as study_report
 
 JSON_NULL = cast(literal("null"), JSONB)
 JSON_EMPTY_LIST = cast(literal("[]"), JSONB)
@@ -44,6 +46,10 @@ class ExportData:
     variables: list[VariableSpec]
     units: list[UnitSpec]
     extractions: pd.DataFrame  # ANSWER_COLUMNS
+    # Adjudicated values of reliability studies, which outrank verdicts (`exports.gold`).
+    gold: dict[study_gold.GoldKey, Any] = field(default_factory=dict)
+    # Inter-coder reliability of the job's studies, as the codebook lists it.
+    reliability: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _variables(session: AsyncSession, job: ProcessingJob) -> list[VariableSpec]:
@@ -177,6 +183,7 @@ async def load_export_data(
     unit = project.unit_of_observation or {}
     mode = ObservationMode(unit.get("mode", ObservationMode.DOCUMENT))
     details = layout is ExportLayout.LONG or mode is ObservationMode.ENTITY
+    variables = await _variables(session, job)
     return ExportData(
         project=ProjectInfo(
             str(project.id),
@@ -200,9 +207,11 @@ async def load_export_data(
             job.completed_at,
         ),
         mode=mode,
-        variables=await _variables(session, job),
+        variables=variables,
         units=await _units(session, job.id),
         extractions=await _extractions(
             session, job.id, with_sources=with_sources, with_details=details
         ),
+        gold=await study_gold.gold_values(session, [v.id for v in variables]),
+        reliability=reliability_entries(await study_report.job_reliability(session, job.id)),
     )

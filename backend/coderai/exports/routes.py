@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
+from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep, SettingsDep
 from coderai.exports import service as export_service
 from coderai.exports.schemas import ExportConfig, ExportRead
@@ -16,6 +17,7 @@ router = APIRouter(tags=["exports"])
     operation_id="exports-create",
     response_model=ExportRead,
     responses={
+        403: {"description": "The caller codes an open blind reliability study of the job"},
         404: {"description": "Unknown project, or a jobId not in this project"},
         409: {"description": "The project has no results to export yet"},
     },
@@ -25,11 +27,12 @@ async def create_export(
     session: SessionDep,
     settings: SettingsDep,
     project: ProjectDep,
+    user: UserDep,
     body: ExportConfig,
 ) -> ExportRead:
     """Build CSV, Excel, JSON, Parquet or Stata from a job (default: the latest complete one)
     and answer a download link that expires after EXPORT_LINK_TTL_SECONDS."""
-    export = await export_service.create_export(session, settings, project, body)
+    export = await export_service.create_export(session, settings, project, body, user.id)
     return ExportRead(
         download_url=str(request.url_for("exports-download", token=export.token)),
         codebook_url=str(request.url_for("exports-download", token=export.codebook_token)),

@@ -25,16 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core import metrics
 from coderai.core.config import Settings
-from coderai.core.errors import Conflict, InvalidInput, NotFound
+from coderai.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from coderai.exports import writers
 from coderai.exports.codebook import build_codebook, variable_quality
 from coderai.exports.data import ExportData, load_export_data
 from coderai.exports.frames import build_frame
+from coderai.exports.gold import apply_gold
 from coderai.exports.grid import FrameOptions, resolve_grid
 from coderai.exports.schemas import ExportConfig, ExportFormat, ExportLayout
 from coderai.members import audit
 from coderai.models import ProcessingJob, Project
 from coderai.models.enums import JobStatus, JobType
+from coderai.studies.blinding import codes_job_blind
 
 EXTENSIONS = {
     ExportFormat.CSV_WIDE: "csv",
@@ -155,6 +157,7 @@ def build_export_files(
         min_confidence=config.min_confidence,
     )
     grid = resolve_grid(data.variables, data.units, data.extractions, options)
+    gold_applied = apply_gold(grid, data.gold)
     export = build_frame(grid, options)
     frame = export.frame
     if config.format is ExportFormat.EXCEL and (
@@ -173,6 +176,7 @@ def build_export_files(
         "includeSourceText": config.include_source_text,
         "minConfidence": config.min_confidence,
         "createdAt": datetime.now(UTC).isoformat(),
+        "goldApplied": gold_applied,
     }
     codebook = build_codebook(
         data.project,
@@ -182,6 +186,7 @@ def build_export_files(
         variable_quality(grid),
         plan.names if plan else None,
         plan.value_labels if plan else None,
+        data.reliability,
     )
     folder = root / uuid.uuid4().hex
     folder.mkdir()
@@ -219,10 +224,20 @@ def exports_dir(settings: Settings) -> Path:
 
 
 async def create_export(
-    session: AsyncSession, settings: Settings, project: Project, config: ExportConfig
+    session: AsyncSession,
+    settings: Settings,
+    project: Project,
+    config: ExportConfig,
+    viewer_id: uuid.UUID | None = None,
 ) -> ExportFile:
-    """Build the requested export of a job's results and sign links to it."""
+    """Build the requested export of a job's results and sign links to it (403 for a
+    `viewer_id` who codes a study of the job blind: the file holds the model's values)."""
     job = await export_job(session, project.id, config.job_id)
+    if viewer_id is not None and await codes_job_blind(session, job.id, viewer_id):
+        raise Forbidden(
+            "You code a blind reliability study of this job: its export would show you the "
+            "model's values. Export once the study is closed or unblinded."
+        )
     audit.note(
         session,
         target=("job", job.id),

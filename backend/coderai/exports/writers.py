@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from pandas.io.stata import StataWriterUTF8  # type: ignore[attr-defined]
 
-from coderai.exports.codebook import STATA_MISSING, codebook_sheets
+from coderai.exports.codebook import STATA_MISSING, codebook_sheets, reliability_sheet
 from coderai.exports.frames import ExportFrame
 from coderai.models.enums import VariableType
 
@@ -161,7 +161,8 @@ def _style_sheet(sheet: Worksheet, frame: pd.DataFrame, wrap: bool = False) -> N
 
 
 def write_excel(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> None:
-    """Sheets Data (bold frozen header, real dates), Codebook and Quality."""
+    """Sheets Data (bold frozen header, real dates), Codebook, Quality and, when the job has
+    reliability studies, Reliability."""
     data = _for_excel(export.frame)
     context, variables, quality = codebook_sheets(codebook)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
@@ -181,6 +182,11 @@ def write_excel(export: ExportFrame, path: Path, codebook: dict[str, Any]) -> No
         book.freeze_panes = "B1"
         quality.to_excel(writer, sheet_name="Quality", index=False, freeze_panes=(1, 1))
         _style_sheet(writer.sheets["Quality"], quality)
+        reliability = reliability_sheet(codebook)
+        if reliability is not None:
+            reliability = _for_excel(reliability)
+            reliability.to_excel(writer, sheet_name="Reliability", index=False, freeze_panes=(1, 4))
+            _style_sheet(writer.sheets["Reliability"], reliability)
 
 
 # ----------------------------------------------------------------------------- Stata

@@ -20,6 +20,7 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import GroundingKind, JobItemStatus, JobStatus, LogLevel, Verdict
+from coderai.studies import gold as study_gold
 from coderai.studies.blinding import blinded
 
 # The ETA uses the completion rate over this trailing window (a moving average).
@@ -231,7 +232,7 @@ async def variable_statistics(
         .group_by(Variable.id, Variable.name, Variable.order)
         .order_by(Variable.order)
     )
-    reviews = await _review_counts(session, job.id)
+    reviews = await _judged_by_gold(session, job.id, await _review_counts(session, job.id))
     return [
         VariableStatistics(
             variable_id=variable_id,
@@ -271,3 +272,36 @@ async def _review_counts(
         .group_by(Extraction.variable_id)
     )
     return {variable_id: (reviewed, correct) for variable_id, reviewed, correct in rows}
+
+
+async def _judged_by_gold(
+    session: AsyncSession, job_id: uuid.UUID, counts: dict[uuid.UUID, tuple[int, int]]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """The review counts with every answer a reliability study adjudicated judged against its
+    gold value instead of its verdict (if it had one)."""
+    rows = await session.execute(
+        select(
+            Extraction.variable_id,
+            Extraction.document_id,
+            Extraction.entity_index,
+            Extraction.value,
+            ExtractionFeedback.verdict,
+        )
+        .outerjoin(
+            ExtractionFeedback,
+            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
+        )
+        .where(Extraction.job_id == job_id, study_gold.has_gold())
+    )
+    found = list(rows)
+    if not found:
+        return counts
+    gold = await study_gold.gold_values(session, {row.variable_id for row in found})
+    adjusted = dict(counts)
+    for variable_id, document_id, entity_index, value, verdict in found:
+        reviewed, correct = adjusted.get(variable_id, (0, 0))
+        if verdict is not None:
+            reviewed, correct = reviewed - 1, correct - (verdict is Verdict.CORRECT)
+        agreed = study_gold.matches_gold(value, gold[(variable_id, document_id, entity_index)])
+        adjusted[variable_id] = (reviewed + 1, correct + agreed)
+    return adjusted

@@ -1,11 +1,12 @@
 """Score a prompt version before adopting it: run it on a job's reviewed documents as an
 EVALUATION job (the job's other prompts unchanged), then compare old and new answers with the
-reviewers' verdicts, variable by variable, on the same items."""
+reviewers' verdicts (or the adjudicated gold values, where a reliability study set them),
+variable by variable, on the same items."""
 
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.config import Settings
@@ -27,6 +28,7 @@ from coderai.models.enums import JobItemStatus, JobType, Verdict
 from coderai.prompts.schemas import ChangedAnswerRead, EvaluationRead, VariableComparisonRead
 from coderai.review import service as review_service
 from coderai.review.analysis import ReviewedItem, same_value
+from coderai.studies import gold as study_gold
 
 MAX_CHANGES_SHOWN = 50
 
@@ -54,11 +56,11 @@ async def _source_job(
     latest = await session.scalar(
         select(ProcessingJob)
         .join(Extraction, Extraction.job_id == ProcessingJob.id)
-        .join(
-            ExtractionFeedback,
-            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
+        .where(
+            Extraction.variable_id == variable.id,
+            ProcessingJob.job_type != JobType.EVALUATION,
+            _reviewed(),
         )
-        .where(Extraction.variable_id == variable.id, ProcessingJob.job_type != JobType.EVALUATION)
         .order_by(ProcessingJob.created_at.desc())
         .limit(1)
     )
@@ -72,14 +74,20 @@ async def _reviewed_documents(
 ) -> list[uuid.UUID]:
     rows = await session.scalars(
         select(Extraction.document_id)
-        .join(
-            ExtractionFeedback,
-            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
-        )
-        .where(Extraction.job_id == job_id, Extraction.variable_id == variable_id)
+        .where(Extraction.job_id == job_id, Extraction.variable_id == variable_id, _reviewed())
         .distinct()
     )
     return sorted(rows.all())
+
+
+def _reviewed() -> ColumnElement[bool]:
+    """An extraction with a current verdict, or with an adjudicated gold value."""
+    verdict = exists(
+        select(ExtractionFeedback.id).where(
+            ExtractionFeedback.extraction_id == Extraction.id, ExtractionFeedback.is_current
+        )
+    )
+    return or_(verdict, study_gold.has_gold())
 
 
 async def start_evaluation(
@@ -146,7 +154,10 @@ async def _evaluation_job(
 
 def new_verdict(item: ReviewedItem, new_value: JsonValue) -> bool | None:
     """Whether a new answer is correct: an unchanged value keeps the reviewer's verdict, a
-    changed one must equal the reviewer's value (None when that value is unknown)."""
+    changed one must equal the reviewer's value (None when that value is unknown). A gold
+    value judges every answer, as it judged the old one."""
+    if item.gold:
+        return study_gold.matches_gold(new_value, item.truth)
     if same_value(new_value, item.model_value):
         return item.verdict is Verdict.CORRECT
     if item.truth_known:

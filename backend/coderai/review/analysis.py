@@ -37,6 +37,7 @@ __all__ = [
     "analyse",
     "calibration_table",
     "classify_error",
+    "coding_key",
     "cohens_kappa",
     "dates_match",
     "format_equal",
@@ -76,6 +77,7 @@ class ReviewedItem:
     quote: str | None = None
     note: str | None = None
     entity_index: int = 0
+    gold: bool = False  # judged against an adjudicated gold value, not a single verdict
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class ReviewAnalysis:
     confusion: list[ConfusionPair]
     agreement: Agreement
     calibration: Calibration
+    against_gold: int = 0
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -170,6 +173,20 @@ def same_value(a: JsonValue, b: JsonValue) -> bool:
     if _is_number(a) and _is_number(b):
         return float(a) == float(b)  # type: ignore[arg-type]
     return a == b
+
+
+def coding_key(value: JsonValue) -> object:
+    """What two codings must share to agree: text compared without case or spacing, numbers
+    as numbers, lists as sorted sets. A JSON null (no value found) is a value here too."""
+    if isinstance(value, list):
+        return tuple(sorted(repr(coding_key(item)) for item in value))
+    if isinstance(value, bool):
+        return ("bool", value)
+    if _is_number(value):
+        return ("number", float(value))  # type: ignore[arg-type]
+    if isinstance(value, str):
+        return ("text", " ".join(value.split()).casefold())
+    return ("other", repr(value))
 
 
 _THOUSANDS = re.compile(r"(?<=\d)[,\s'_](?=\d{3}(?:\D|$))")
@@ -397,4 +414,5 @@ def analyse(
         ],
         agreement=_agreement(variable_type, items, number_tolerance),
         calibration=calibration_table(items, bins),
+        against_gold=sum(item.gold for item in items),
     )

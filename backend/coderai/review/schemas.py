@@ -148,6 +148,11 @@ class VariableAnalysisRead(CamelModel):
     confusion: list[ConfusionPairRead]
     agreement: AgreementRead
     calibration: CalibrationRead
+    against_gold: int = Field(
+        default=0,
+        description="Reviewed items judged against an adjudicated gold value (a reliability "
+        "study's), which takes the place of a single reviewer's verdict",
+    )
 
 
 class JobAgreementRead(CamelModel):

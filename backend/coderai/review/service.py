@@ -26,6 +26,7 @@ from coderai.review.schemas import (
     QuoteContext,
     VariableAnalysisRead,
 )
+from coderai.studies import gold as study_gold
 from coderai.studies.blinding import blinded
 from coderai.variables.definition import VariableFields
 
@@ -411,7 +412,56 @@ async def reviewed_items(
         items[extraction.variable_id].append(_reviewed_item(extraction, feedback, has))
     for found in items.values():
         found.reverse()  # oldest first reads naturally in examples
+    await _judge_by_gold(session, items, seen, job_id, viewer_id)
     return items
+
+
+async def _judge_by_gold(
+    session: AsyncSession,
+    items: dict[uuid.UUID, list[ReviewedItem]],
+    seen: set[tuple[uuid.UUID, uuid.UUID, int]],
+    job_id: uuid.UUID | None,
+    viewer_id: uuid.UUID | None,
+) -> None:
+    """Where a reliability study adjudicated a unit, its gold value is the truth: reviewed
+    items are judged against it, and answers nobody gave a verdict on are added (from the
+    job, or the latest SAMPLE or FULL job that answered)."""
+    gold = await study_gold.gold_values(session, items)
+    if not gold:
+        return
+    for variable_id, found in items.items():
+        items[variable_id] = study_gold.with_gold(found, gold, variable_id)
+    statement = select(Extraction).where(
+        Extraction.variable_id.in_(list(items)), study_gold.has_gold()
+    )
+    if viewer_id is not None:
+        statement = statement.where(~blinded(viewer_id))
+    if job_id is not None:
+        statement = statement.where(Extraction.job_id == job_id).order_by(Extraction.id)
+    else:
+        statement = (
+            statement.join(ProcessingJob, ProcessingJob.id == Extraction.job_id)
+            .where(ProcessingJob.job_type != JobType.EVALUATION)
+            .order_by(ProcessingJob.created_at.desc(), Extraction.id)
+        )
+    for extraction in await session.scalars(statement):
+        key = (extraction.variable_id, extraction.document_id, extraction.entity_index)
+        if key in seen or key not in gold:
+            continue
+        seen.add(key)
+        unjudged = ReviewedItem(
+            extraction_id=extraction.id,
+            document_id=extraction.document_id,
+            model_value=extraction.value,
+            verdict=Verdict.INCORRECT,
+            truth=None,
+            truth_known=False,
+            confidence=extraction.confidence,
+            grounding=extraction.grounding,
+            quote=extraction.source_text,
+            entity_index=extraction.entity_index,
+        )
+        items[extraction.variable_id].append(study_gold.judged_by_gold(unjudged, gold[key]))
 
 
 def analysis_read(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderai.core.errors import Forbidden, InvalidInput, NotFound
 from coderai.models import Document, StudyCoding, StudyGold, StudyUnit, User
 from coderai.models.enums import StudyMode, StudyStatus
+from coderai.review.analysis import coding_key as agreement_key
 from coderai.review.service import typed_correction
 from coderai.studies.coding import study_variables
 from coderai.studies.schemas import (
@@ -23,20 +24,6 @@ from coderai.studies.schemas import (
     GoldValueRead,
 )
 from coderai.studies.service import coders_of, get_study
-
-
-def agreement_key(value: Any) -> object:
-    """What two codings must share to agree: text compared without case or spacing, numbers
-    as numbers, lists as sorted sets. A JSON null (no value found) is a value here too."""
-    if isinstance(value, list):
-        return tuple(sorted(repr(agreement_key(item)) for item in value))
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int | float):
-        return ("number", float(value))
-    if isinstance(value, str):
-        return ("text", " ".join(value.split()).casefold())
-    return ("other", repr(value))
 
 
 @dataclass(frozen=True)

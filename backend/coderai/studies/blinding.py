@@ -5,6 +5,7 @@ filter with `blinded`; imports models only, so that those services may use it.""
 import uuid
 
 from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.models import Extraction, ReliabilityStudy, StudyCoder, StudyUnit
 from coderai.models.enums import StudyMode, StudyStatus
@@ -29,3 +30,21 @@ def blinded(user_id: uuid.UUID) -> ColumnElement[bool]:
             StudyUnit.document_id == Extraction.document_id,
         )
     )
+
+
+async def codes_job_blind(session: AsyncSession, job_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether `user_id` codes an open, still blind study of the job: then nothing that shows
+    the job's values as a whole (an export, the coders' values) may reach them."""
+    found = await session.scalar(
+        select(StudyCoder.id)
+        .join(ReliabilityStudy, ReliabilityStudy.id == StudyCoder.study_id)
+        .where(
+            StudyCoder.user_id == user_id,
+            ReliabilityStudy.job_id == job_id,
+            ReliabilityStudy.mode == StudyMode.BLIND,
+            ReliabilityStudy.status == StudyStatus.OPEN,
+            ReliabilityStudy.unblinded.is_(False),
+        )
+        .limit(1)
+    )
+    return found is not None

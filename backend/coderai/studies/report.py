@@ -23,7 +23,7 @@ from coderai.models import (
     User,
     Variable,
 )
-from coderai.review.reliability import RawValue, UnreadableValue, alpha, scale_for
+from coderai.review.reliability import RawValue, Scale, UnreadableValue, alpha, scale_for
 from coderai.studies.coding import study_variables
 from coderai.studies.schemas import (
     AlphaRead,
@@ -68,9 +68,18 @@ def raw(value: Any) -> RawValue:
     return str(value)
 
 
+def variable_scale(variable: Variable) -> Scale:
+    """The variable's scale: ordinal for categories declared ordered (ranked in their listed
+    order), else the usual level of its type."""
+    rules = variable.classification_rules or {}
+    categories = [str(c.get("value")) for c in rules.get("categories", []) if isinstance(c, dict)]
+    ordered = bool(rules.get("ordered")) and bool(categories)
+    return scale_for(variable.type, categories=categories, ordered=ordered)
+
+
 def _alpha_read(rows: Sequence[Row], variable: Variable, draws: int, seed: int) -> AlphaRead:
     try:
-        result = alpha(rows, scale_for(variable.type), draws=draws, seed=seed)
+        result = alpha(rows, variable_scale(variable), draws=draws, seed=seed)
     except UnreadableValue as error:
         return AlphaRead(
             level=None,

@@ -4,11 +4,11 @@ queue, unit and codings."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
-from coderai.studies import adjudication, coding, report
+from coderai.studies import adjudication, coding, codings_csv, report
 from coderai.studies import service as study_service
 from coderai.studies.report import DEFAULT_DRAWS
 from coderai.studies.schemas import (
@@ -61,6 +61,13 @@ async def get_study(session: SessionDep, study_id: StudyId) -> StudyRead:
 async def close_study(session: SessionDep, study_id: StudyId) -> StudyRead:
     """Close the study: codings are final and its coders see the model's values again."""
     return await study_service.close_study(session, study_id)
+
+
+@router.post("/studies/{studyId}/unblind", operation_id="studies-unblind", response_model=StudyRead)
+async def unblind_study(session: SessionDep, study_id: StudyId) -> StudyRead:
+    """End a BLIND study's blindness while it stays open: its coders see the model's values
+    and may keep coding (the study says it was unblinded)."""
+    return await study_service.unblind_study(session, study_id)
 
 
 @router.get("/studies/{studyId}/queue", operation_id="studies-queue", response_model=QueueRead)
@@ -125,3 +132,21 @@ async def set_gold(
 ) -> GoldRead:
     """Set gold values by hand, or accept the coders' majority where none is set yet."""
     return await adjudication.set_gold(session, study_id, body, user)
+
+
+@router.get(
+    "/studies/{studyId}/codings.csv",
+    operation_id="studies-codings-export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per coding"}},
+)
+async def export_codings(session: SessionDep, user: UserDep, study_id: StudyId) -> Response:
+    """Every coder's value as a long CSV: unit, document, entity, variable, coder, value,
+    quote and when it was coded (not for an editor who codes the study blind while it is
+    open)."""
+    body = await codings_csv.codings_csv(session, study_id, user)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="study-{study_id}-codings.csv"'},
+    )

@@ -257,3 +257,14 @@ async def close_study(session: AsyncSession, study_id: uuid.UUID) -> StudyRead:
         await session.flush()
         audit.note(session, target=("study", study.id))
     return await study_read(session, study)
+
+
+async def unblind_study(session: AsyncSession, study_id: uuid.UUID) -> StudyRead:
+    """Lift a study's blindness (its coders then see the model's values and, as editors, the
+    disagreements); the study stays open. Unblinding twice changes nothing."""
+    study = await get_study(session, study_id)
+    if not study.unblinded:
+        study.unblinded = True
+        await session.flush()
+        audit.note(session, target=("study", study.id))
+    return await study_read(session, study)

@@ -24,6 +24,11 @@ class ClassificationRules(StrictCamelModel):
 
     categories: list[Category] = Field(default_factory=list, max_length=200)
     allow_other: bool = False
+    ordered: bool = Field(
+        default=False,
+        description="The categories are listed from lowest to highest (an ordinal scale): "
+        "reliability then uses Krippendorff's ordinal alpha.",
+    )
 
     @field_validator("categories")
     @classmethod

@@ -1,6 +1,9 @@
 """Adjudication: the disagreements side by side, gold values by hand or by majority, and the
 model measured against the gold."""
 
+import csv
+import io
+
 import httpx
 
 from coderai.core.database import Database
@@ -88,3 +91,28 @@ async def test_disagreements_and_gold(client: httpx.AsyncClient, db: Database) -
     # The model said RCT on every unit; the gold is RCT, RCT, Cohort.
     against_gold = variable["modelAgainstGold"]
     assert (against_gold["pairableUnits"], against_gold["percentAgreement"]) == (3, 2 / 3)
+
+    # The export carries the gold: set values marked corrected, a gold "no value" blank.
+    empty = await client.put(
+        url, json={"items": [{"unitIndex": 3, "variableId": design, "value": None}]}
+    )
+    assert empty.status_code == 200, empty.text
+    exported = await client.post(
+        f"/projects/{team.project_id}/export", json={"format": "CSV_LONG", "jobId": team.job_id}
+    )
+    assert exported.status_code == 200, exported.text
+    download = await client.get(exported.json()["downloadUrl"])
+    rows = {r["document_id"]: r for r in csv.DictReader(io.StringIO(download.text))}
+    units = (await client.get(f"/studies/{study['id']}/queue", headers=team.as_("ann"))).json()
+    cells = [rows[u["documentId"]] for u in units["units"]]
+    assert [(c["value"], c["status"], c["corrected"]) for c in cells] == [
+        ("RCT", "OK", "true"),
+        ("RCT", "OK", "true"),
+        ("Cohort", "OK", "true"),
+        ("", "NOT_FOUND", "true"),
+    ]
+    codebook = (await client.get(exported.json()["codebookUrl"])).json()
+    assert codebook["export"]["goldApplied"] == 4
+    (entry,) = codebook["reliability"]["variables"]
+    # Alpha keeps a missing value missing: the gold "no value" is no unit for the model to match.
+    assert (entry["variable"], entry["level"], entry["goldUnits"]) == ("design", "NOMINAL", 3)

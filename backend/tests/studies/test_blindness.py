@@ -120,3 +120,48 @@ async def test_closing_a_study_ends_blindness_and_freezes_codings(
         headers=team.as_("bob"),
     )
     assert late.status_code == 422
+
+
+async def test_unblinding_shows_values_while_the_study_stays_open(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    team = await make_team(
+        client,
+        db,
+        [variable_payload(name="finding", type="TEXT", instructions="The main finding.")],
+        _answer,
+        documents=6,
+        members={"ann": "EDITOR", "bob": "CODER"},
+    )
+    documents = [str(d) for d in team.job.document_ids[:STUDY_DOCUMENTS]]
+    study = await open_study(client, team, ["ann", "bob"], documentIds=documents)
+    results = f"/jobs/{team.job_id}/results"
+    export = {"format": "CSV_WIDE", "jobId": team.job_id}
+    csv_url = f"/studies/{study['id']}/codings.csv"
+    # Blind: Ann, an editor who codes the study, gets neither the export nor the coders' table.
+    assert SECRET not in (await client.get(results, headers=team.as_("ann"))).text
+    refused = await client.post(
+        f"/projects/{team.project_id}/export", json=export, headers=team.as_("ann")
+    )
+    assert refused.status_code == 403, refused.text
+    assert (await client.get(csv_url, headers=team.as_("ann"))).status_code == 403
+    assert (await client.get(csv_url, headers=team.as_("bob"))).status_code == 403  # a CODER
+    by_coder = await client.post(f"/studies/{study['id']}/unblind", headers=team.as_("bob"))
+    assert by_coder.status_code == 403
+
+    unblinded = await client.post(f"/studies/{study['id']}/unblind")
+    assert unblinded.status_code == 200, unblinded.text
+    assert (unblinded.json()["unblinded"], unblinded.json()["status"]) == (True, "OPEN")
+    assert SECRET in (await client.get(results, headers=team.as_("bob"))).text
+    allowed = await client.post(
+        f"/projects/{team.project_id}/export", json=export, headers=team.as_("ann")
+    )
+    assert allowed.status_code == 200, allowed.text
+    assert (await client.get(csv_url, headers=team.as_("ann"))).status_code == 200
+    # The study stays open: the coders still code.
+    saved = await client.put(
+        f"/studies/{study['id']}/units/0/codings",
+        json={"codings": [{"variableId": team.variables["finding"], "value": "late"}]},
+        headers=team.as_("bob"),
+    )
+    assert saved.status_code == 200, saved.text

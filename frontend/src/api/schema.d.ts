@@ -865,6 +865,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/studies/{studyId}/unblind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unblind Study
+         * @description End a BLIND study's blindness while it stays open: its coders see the model's values
+         *     and may keep coding (the study says it was unblinded).
+         */
+        post: operations["studies-unblind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/studies/{studyId}/queue": {
         parameters: {
             query?: never;
@@ -980,6 +1001,28 @@ export interface paths {
          * @description Set gold values by hand, or accept the coders' majority where none is set yet.
          */
         put: operations["studies-gold-set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/studies/{studyId}/codings.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Codings
+         * @description Every coder's value as a long CSV: unit, document, entity, variable, coder, value,
+         *     quote and when it was coded (not for an editor who codes the study blind while it is
+         *     open).
+         */
+        get: operations["studies-codings-export"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1319,6 +1362,12 @@ export interface components {
              * @default false
              */
             allowOther?: boolean;
+            /**
+             * Ordered
+             * @description The categories are listed from lowest to highest (an ordinal scale): reliability then uses Krippendorff's ordinal alpha.
+             * @default false
+             */
+            ordered?: boolean;
         };
         /** CoderProgress */
         CoderProgress: {
@@ -3300,6 +3349,12 @@ export interface components {
             confusion: components["schemas"]["ConfusionPairRead"][];
             agreement: components["schemas"]["AgreementRead"];
             calibration: components["schemas"]["CalibrationRead"];
+            /**
+             * Againstgold
+             * @description Reviewed items judged against an adjudicated gold value (a reliability study's), which takes the place of a single reviewer's verdict
+             * @default 0
+             */
+            againstGold?: number;
         };
         /**
          * VariableComparisonRead
@@ -7522,6 +7577,68 @@ export interface operations {
             };
         };
     };
+    "studies-unblind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "studies-queue": {
         parameters: {
             query?: never;
@@ -7907,6 +8024,68 @@ export interface operations {
             };
         };
     };
+    "studies-codings-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per coding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "exports-create": {
         parameters: {
             query?: never;
@@ -7940,6 +8119,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description The caller codes an open blind reliability study of the job */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unknown project, or a jobId not in this project */
             404: {

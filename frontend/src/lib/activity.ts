@@ -36,6 +36,11 @@ export const ACTION_PHRASES: Record<string, string> = {
   "extractions-preview": "tried the prompts on a document",
   "extractions-feedback-create": "gave a verdict",
   "exports-create": "exported the dataset",
+  "studies-create": "opened a reliability study",
+  "studies-codings-save": "coded a unit of a reliability study",
+  "studies-gold-set": "set gold values",
+  "studies-unblind": "unblinded a reliability study",
+  "studies-close": "closed a reliability study",
 };
 
 const JOB_KINDS: Record<string, string> = {

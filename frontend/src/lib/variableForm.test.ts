@@ -17,7 +17,9 @@ describe("toPayload", () => {
     expect(payload.classificationRules).toEqual({
       categories: [{ value: "RCT", definition: "Randomised controlled trial" }],
       allowOther: false,
+      ordered: false,
     });
+    expect(toPayload({ ...form, ordered: true }).classificationRules).toMatchObject({ ordered: true });
     expect(payload.validationRules).toBeNull();
     expect(toPayload({ ...form, type: "TEXT" }).classificationRules).toBeNull();
   });
@@ -51,7 +53,7 @@ describe("formFromVariable", () => {
       description: null,
       type: "CATEGORY",
       instructions: "The study design as reported.",
-      classificationRules: { categories: [{ value: "RCT", definition: null }], allowOther: true },
+      classificationRules: { categories: [{ value: "RCT", definition: null }], allowOther: true, ordered: true },
       uncertaintyHandling: { confidenceThreshold: 0.6, ifUncertain: "LEAVE_EMPTY", ifMultipleValues: "ALL", maxValues: 3 },
       edgeCases: [{ situation: "a", action: "b" }],
       validationRules: null,
@@ -63,6 +65,7 @@ describe("formFromVariable", () => {
     });
     expect(form.categories).toEqual([{ value: "RCT", definition: "" }]);
     expect(form.allowOther).toBe(true);
+    expect(form.ordered).toBe(true);
     expect(form.confidenceThreshold).toBe("0.6");
     expect(form.ifMultipleValues).toBe("ALL");
     expect(form.maxValues).toBe("3");

@@ -24,6 +24,8 @@ export interface VariableForm {
   instructions: string;
   categories: CategoryRow[];
   allowOther: boolean;
+  /** The categories are listed from lowest to highest (ordinal reliability). */
+  ordered: boolean;
   confidenceThreshold: string;
   ifUncertain: UncertainAction;
   ifMultipleValues: MultiValueAction;
@@ -46,6 +48,7 @@ export function emptyForm(type: VariableType = "TEXT"): VariableForm {
     instructions: "",
     categories: [{ value: "", definition: "" }],
     allowOther: false,
+    ordered: false,
     confidenceThreshold: "0.7",
     ifUncertain: "FLAG_FOR_REVIEW",
     ifMultipleValues: "FIRST",
@@ -85,6 +88,7 @@ export function formFromVariable(variable: Schemas["VariableRead"]): VariableFor
     instructions: variable.instructions,
     categories: categories.length ? categories : base.categories,
     allowOther: rules.allowOther === true,
+    ordered: rules.ordered === true,
     confidenceThreshold: str(uncertainty.confidenceThreshold ?? base.confidenceThreshold),
     ifUncertain: (uncertainty.ifUncertain as UncertainAction | undefined) ?? base.ifUncertain,
     ifMultipleValues: (uncertainty.ifMultipleValues as MultiValueAction | undefined) ?? base.ifMultipleValues,
@@ -140,6 +144,7 @@ export function toPayload(form: VariableForm): Schemas["VariableCreate"] {
               .filter((c) => c.value.trim() || c.definition.trim())
               .map((c) => ({ value: c.value.trim(), definition: textOrNull(c.definition) })),
             allowOther: form.allowOther,
+            ordered: form.ordered,
           }
         : null,
     uncertaintyHandling: {

@@ -33,7 +33,10 @@ export function AgreementPanel({ jobId }: { jobId: string }) {
           {a.variables.map((v) => (
             <tr key={v.variableId} className="border-b border-slate-100">
               <td className="py-1.5 pr-3 font-medium">{v.variableName}</td>
-              <td className="py-1.5 pr-3 text-right tabular-nums">{v.reviewed}</td>
+              <td className="py-1.5 pr-3 text-right tabular-nums">
+                {v.reviewed}
+                {v.againstGold ? ` (${v.againstGold} against gold values)` : ""}
+              </td>
               <td className="py-1.5 pr-3 text-right tabular-nums">{v.correct} / {v.partiallyCorrect} / {v.incorrect}</td>
               <td className="py-1.5 pr-3 text-right tabular-nums">{formatRatio(v.accuracy)}</td>
               <td className="py-1.5 text-right tabular-nums">{v.agreement.kappa == null ? "—" : v.agreement.kappa.toFixed(2)}</td>

@@ -119,6 +119,12 @@ export function VariableEditor({
                 </Button>
               )}
               <Checkbox label="Allow values outside the list" checked={form.allowOther} onChange={(e) => set("allowOther", e.target.checked)} />
+              <Checkbox
+                label="The categories are ordered, from lowest to highest"
+                hint="Reliability then uses ordinal alpha, where near misses count less."
+                checked={form.ordered}
+                onChange={(e) => set("ordered", e.target.checked)}
+              />
             </div>
           </fieldset>
         )}

@@ -19,6 +19,7 @@ const STEPS = [
 
 /** Beside the steps: who works on the project, and what they did. */
 const TEAM = [
+  { slug: "reliability", label: "Reliability" },
   { slug: "members", label: "Members" },
   { slug: "activity", label: "Activity" },
 ];
@@ -83,7 +84,7 @@ export default function ProjectLayout({ children }: { children: ReactNode }) {
             const href = `/projects/${projectId}/${tab.slug}`;
             return (
               <li key={tab.slug}>
-                <Tab href={href} label={tab.label} current={pathname === href} />
+                <Tab href={href} label={tab.label} current={pathname === href || pathname.startsWith(`${href}/`)} />
               </li>
             );
           })}

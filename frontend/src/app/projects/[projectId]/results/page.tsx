@@ -8,6 +8,7 @@ import { useProjectPermissions } from "@/api/hooks/projects";
 import { useVariables } from "@/api/hooks/variables";
 import { ExportForm } from "@/components/results/ExportForm";
 import { QualityReport } from "@/components/results/QualityReport";
+import { ReliabilityTable } from "@/components/studies/ReliabilityTable";
 import { ResultsTable } from "@/components/review/ResultsTable";
 import { Spinner } from "@/components/ui/Button";
 import { EmptyState, Notice, ProblemAlert, Section } from "@/components/ui/Feedback";
@@ -55,6 +56,9 @@ export default function ResultsPage() {
       )}
       <Section id="quality" title="Quality report" description="Per-variable figures for the methods section.">
         <QualityReport jobId={job.id} reviewJobId={sample?.id} />
+      </Section>
+      <Section id="reliability" title="Inter-coder reliability" description="Krippendorff's alpha among the coders of this run's reliability studies.">
+        <ReliabilityTable jobId={job.id} />
       </Section>
     </div>
   );
