@@ -96,6 +96,7 @@ POLICY: dict[str, Requirement] = {
     # review
     "extractions-get": VIEWER,
     "extractions-feedback-create": CODER,
+    "extractions-feedback-withdraw": CODER,
     "extractions-feedback-list": VIEWER,
     "jobs-feedback": VIEWER,
     "jobs-agreement": VIEWER,

@@ -38,7 +38,7 @@ STATA_MISSING = {
 }
 
 MISSING_MEANINGS = {
-    OK: "A value is present (possibly set or confirmed by a reviewer: see *_corrected).",
+    OK: "A value is present (possibly set by a reviewer: see *_corrected).",
     NOT_FOUND: "The model looked and found no value in the document.",
     BELOW_THRESHOLD: (
         "The model's answer was blanked: its confidence was below the export's minConfidence, "

@@ -202,7 +202,7 @@ def _add_wide_variable(
         builder.add(spec, series.values)
     builder.add(_companion(variable, "status", "string", "status"), _strings(grid.status[:, var]))
     builder.add(
-        _companion(variable, "corrected", "boolean", "set or confirmed by a reviewer"),
+        _companion(variable, "corrected", "boolean", "changed by a reviewer"),
         pd.array(grid.corrected[:, var], dtype="boolean"),
     )
     if options.include_confidence:
@@ -296,7 +296,7 @@ def to_long_frame(grid: Grid, options: FrameOptions) -> ExportFrame:
             _strings(grid.status.ravel()[cell]),
         ),
         (
-            ColumnSpec("corrected", "corrected", "boolean", "Set or confirmed by a reviewer"),
+            ColumnSpec("corrected", "corrected", "boolean", "Changed by a reviewer"),
             pd.array(grid.corrected.ravel()[cell], dtype="boolean"),
         ),
     ]

@@ -24,6 +24,7 @@ import pandas as pd
 from coderai.exports.schemas import ExportLayout
 from coderai.extraction.coercion.values import coerce_value
 from coderai.models.enums import JobItemStatus, ObservationMode, VariableType, Verdict
+from coderai.review.analysis import same_value
 from coderai.variables.config import ClassificationRules, ValidationRules
 
 OK = "OK"
@@ -52,8 +53,9 @@ ANSWER_COLUMNS = (
     "call_failed",  # flagged CALL_FAILED by the engine
     "needs_review",
     "prompt_version",
-    "verdict",  # the current feedback's verdict, if any
+    "verdict",  # the verdict that applies to the answer, if any (review.carried)
     "corrected_value",
+    "has_correction",  # a corrected value was given (it may be null: "should be empty")
 )
 
 
@@ -173,9 +175,14 @@ def _missing_status(item_status: JobItemStatus) -> str:
     return NOT_PROCESSED
 
 
-def _correction(variable: VariableSpec, verdict: str, raw: Any, value: Any) -> tuple[Any, bool]:
-    """The reviewer's value when a current verdict corrects or confirms the model's answer."""
-    if raw is not None:
+def _correction(
+    variable: VariableSpec, verdict: str, has_correction: bool, raw: Any, value: Any
+) -> tuple[Any, bool, bool]:
+    """The cell's value under the verdict that applies to it, whether a reviewer confirmed or
+    set it, and whether the reviewer changed it (a `*_corrected` cell)."""
+    if has_correction:
+        if raw is None:  # "the true value is empty"
+            return None, True, value is not None and value != []
         rules, checks = variable.classification_rules, variable.validation_rules
         coerced = coerce_value(
             raw,
@@ -185,8 +192,8 @@ def _correction(variable: VariableSpec, verdict: str, raw: Any, value: Any) -> t
         )
         # A correction that cannot be read as the variable's type cannot go in a typed column.
         if coerced.value is not None:
-            return coerced.value, True
-    return value, verdict == Verdict.CORRECT
+            return coerced.value, True, not same_value(coerced.value, value)
+    return value, verdict == Verdict.CORRECT, False
 
 
 def _rows(
@@ -254,12 +261,18 @@ def resolve_grid(
     values = answers["value"].to_numpy(dtype=object).copy()
     has_value = answers["has_value"].to_numpy(dtype=bool).copy()
     corrected = np.zeros(len(answers), dtype=bool)
+    reviewed = np.zeros(len(answers), dtype=bool)
     verdicts = answers["verdict"].to_numpy(dtype=object)
     raw_corrections = answers["corrected_value"].to_numpy(dtype=object)
+    has_correction = answers["has_correction"].to_numpy(dtype=object)
     var_of = answers["var"].to_numpy(dtype=np.int64)
     for i in np.flatnonzero(pd.notna(verdicts)):  # only reviewed answers: a handful
-        values[i], corrected[i] = _correction(
-            variables[var_of[i]], str(verdicts[i]), raw_corrections[i], values[i]
+        values[i], reviewed[i], corrected[i] = _correction(
+            variables[var_of[i]],
+            str(verdicts[i]),
+            bool(has_correction[i]),
+            raw_corrections[i],
+            values[i],
         )
         has_value[i] = values[i] is not None and values[i] != []
     withheld = answers["withheld"].to_numpy(dtype=bool)
@@ -270,7 +283,7 @@ def resolve_grid(
     confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
     if options.min_confidence is not None:
         # A reviewer's verdict outranks the model's confidence; an unknown one is not enough.
-        low = has_value & ~corrected & ~(confidence >= options.min_confidence)
+        low = has_value & ~reviewed & ~(confidence >= options.min_confidence)
         status[low] = BELOW_THRESHOLD
         has_value = has_value & ~low
     values[~has_value] = None

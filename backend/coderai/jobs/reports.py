@@ -5,14 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.jobs.schemas import JobProgress, JobPrompt, VariableStatistics
 from coderai.models import (
     Document,
     Extraction,
-    ExtractionFeedback,
     JobItem,
     ProcessingJob,
     ProcessingLog,
@@ -20,6 +19,7 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import GroundingKind, JobItemStatus, JobStatus, LogLevel, Verdict
+from coderai.review.carried import applied, unit_verdict
 from coderai.studies.blinding import blinded
 
 # The ETA uses the completion rate over this trailing window (a moving average).
@@ -256,18 +256,19 @@ def _accuracy(reviewed: int, correct: int) -> float | None:
 async def _review_counts(
     session: AsyncSession, job_id: uuid.UUID
 ) -> dict[uuid.UUID, tuple[int, int]]:
-    """Per variable: extractions with a current verdict, and how many of those are CORRECT."""
+    """Per variable: answers a verdict applies to (given in this job or carried from another
+    on the same unit, review.carried), and how many of those are CORRECT."""
+    verdict = unit_verdict()
     rows = await session.execute(
-        select(
-            Extraction.variable_id,
-            func.count(),
-            func.count().filter(ExtractionFeedback.verdict == Verdict.CORRECT),
-        )
-        .join(
-            ExtractionFeedback,
-            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
-        )
+        select(Extraction.variable_id, Extraction.value, verdict)
+        .join(verdict, true())
         .where(Extraction.job_id == job_id)
-        .group_by(Extraction.variable_id)
     )
-    return {variable_id: (reviewed, correct) for variable_id, reviewed, correct in rows}
+    counts: dict[uuid.UUID, tuple[int, int]] = {}
+    for row in rows:
+        found = applied(row, row.value)
+        if found is None:
+            continue
+        reviewed, correct = counts.get(row.variable_id, (0, 0))
+        counts[row.variable_id] = (reviewed + 1, correct + (found.verdict is Verdict.CORRECT))
+    return counts

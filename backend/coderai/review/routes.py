@@ -9,6 +9,7 @@ from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
 from coderai.core.schemas import MAX_OFFSET
 from coderai.jobs.schemas import ExtractionRead
+from coderai.models.enums import Verdict
 from coderai.review import service as review_service
 from coderai.review.schemas import (
     ExtractionDetail,
@@ -35,21 +36,26 @@ PromptId = Annotated[uuid.UUID, Path(alias="promptId")]
 
 
 def feedback_read(view: FeedbackView) -> FeedbackRead:
-    feedback = view.feedback
+    feedback, carried = view.feedback, view.applied
+    verdict = carried.verdict if carried else feedback.verdict
     return FeedbackRead(
         id=feedback.id,
-        extraction_id=feedback.extraction_id,
-        is_correct=feedback.is_correct,
+        extraction_id=view.extraction_id or feedback.extraction_id,
+        is_correct=verdict is Verdict.CORRECT,
         user_comment=feedback.note,
         created_at=feedback.created_at,
-        verdict=feedback.verdict,
-        corrected_value=feedback.corrected_value,
+        verdict=verdict,
+        corrected_value=carried.corrected_value if carried else feedback.corrected_value,
         has_corrected_value=view.has_corrected_value,
         note=feedback.note,
         is_current=feedback.is_current,
         reviewer_id=feedback.reviewer_id,
         reviewer_name=view.reviewer_name,
         is_reviewer_current=feedback.is_reviewer_current,
+        carried=carried is not None,
+        source_extraction_id=feedback.extraction_id,
+        source_job_id=view.source_job_id,
+        withdrawn_at=feedback.withdrawn_at,
     )
 
 
@@ -114,6 +120,17 @@ async def create_feedback(
     """Record a verdict (it replaces the current one, which stays in the history)."""
     view = await review_service.submit_feedback(session, extraction_id, body, reviewer)
     return feedback_read(view)
+
+
+@router.delete(
+    "/extractions/{extractionId}/feedback",
+    operation_id="extractions-feedback-withdraw",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def withdraw_feedback(session: SessionDep, user: UserDep, extraction_id: ExtractionId) -> None:
+    """Withdraw the verdicts on this answer's unit (document, variable, entity): they no longer
+    apply to this or any other job's answer for the unit, and stay in the history."""
+    await review_service.withdraw_feedback(session, extraction_id, user, viewer_id=user.id)
 
 
 @router.get(

@@ -54,6 +54,20 @@ class FeedbackRead(CamelModel):
     is_reviewer_current: bool = Field(
         description="This reviewer's own current verdict (isCurrent: the latest of anyone's)"
     )
+    carried: bool = Field(
+        default=False,
+        description="Given on the same unit (document, variable, entity) in another job and "
+        "applied to this answer: verdict and correctedValue say what it means for this value",
+    )
+    source_extraction_id: uuid.UUID | None = Field(
+        default=None, description="The answer the verdict was given on"
+    )
+    source_job_id: uuid.UUID | None = Field(
+        default=None, description="The job of that answer, when carried from another job"
+    )
+    withdrawn_at: datetime | None = Field(
+        default=None, description="When the verdict was withdrawn (it then applies nowhere)"
+    )
 
 
 class JobFeedbackRead(FeedbackRead):
