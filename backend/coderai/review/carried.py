@@ -113,4 +113,3 @@ def applied(row: Any, value: JsonValue) -> AppliedVerdict | None:
         reviewed_value=row.reviewed_value,
         value=value,
     )
-

@@ -127,7 +127,9 @@ async def create_feedback(
     operation_id="extractions-feedback-withdraw",
     status_code=status.HTTP_204_NO_CONTENT,
 )
-async def withdraw_feedback(session: SessionDep, user: UserDep, extraction_id: ExtractionId) -> None:
+async def withdraw_feedback(
+    session: SessionDep, user: UserDep, extraction_id: ExtractionId
+) -> None:
     """Withdraw the verdicts on this answer's unit (document, variable, entity): they no longer
     apply to this or any other job's answer for the unit, and stay in the history."""
     await review_service.withdraw_feedback(session, extraction_id, user, viewer_id=user.id)
