@@ -23,6 +23,7 @@ from coderai.exports.grid import (
     NOT_FOUND,
     NOT_PROCESSED,
     OK,
+    OUT_OF_LIST,
     Grid,
     VariableSpec,
 )
@@ -35,6 +36,7 @@ STATA_MISSING = {
     DOCUMENT_FAILED: ".c",
     NOT_PROCESSED: ".d",
     CALL_FAILED: ".e",
+    OUT_OF_LIST: ".f",
 }
 
 MISSING_MEANINGS = {
@@ -49,6 +51,10 @@ MISSING_MEANINGS = {
     CALL_FAILED: (
         "The LLM call that would have answered this variable failed on the document's last "
         "attempt: the value is unknown, not absent (the answer is flagged for review)."
+    ),
+    OUT_OF_LIST: (
+        "The model found an answer, but not one of the variable's categories: the value is "
+        "blank and the model's own answer is in <var>_raw (WIDE) or raw_answer (LONG)."
     ),
 }
 
@@ -211,7 +217,7 @@ def build_codebook(
             "Missing values are blank in CSV, Excel, JSON and Parquet; in Stata, numeric, date, "
             "boolean and category variables use extended missing values "
             ".a NOT_FOUND, .b BELOW_THRESHOLD, .c DOCUMENT_FAILED, .d NOT_PROCESSED, "
-            ".e CALL_FAILED; "
+            ".e CALL_FAILED, .f OUT_OF_LIST; "
             "string variables are empty and carry the code in the status column."
         ),
         "dates": (

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Text, any_, cast, func, literal, select, true
+from sqlalchemy import Text, any_, case, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.exports.codebook import JobInfo, ProjectInfo
 from coderai.exports.grid import ANSWER_COLUMNS, PromptSpec, UnitSpec, VariableSpec, empty_answers
 from coderai.exports.schemas import ExportLayout
+from coderai.extraction.coercion.categories import UNKNOWN_CATEGORY
 from coderai.extraction.coercion.values import VALUE_WITHHELD
 from coderai.extraction.types import CALL_FAILED
 from coderai.models import (
@@ -116,6 +117,7 @@ async def _extractions(
     (its unit's latest, possibly given in another job); columns the export will not show are
     left empty rather than read."""
     verdict = unit_verdict()
+    out_of_list = func.coalesce(any_(Extraction.flags) == UNKNOWN_CATEGORY, False)
     columns: dict[str, Any] = {
         "variable_id": cast(Extraction.variable_id, Text),
         "entity_index": Extraction.entity_index,
@@ -130,6 +132,8 @@ async def _extractions(
         "flags": func.array_to_string(Extraction.flags, "; "),
         "withheld": func.coalesce(any_(Extraction.flags) == VALUE_WITHHELD, False),
         "call_failed": func.coalesce(any_(Extraction.flags) == CALL_FAILED, False),
+        "out_of_list": out_of_list,
+        "raw_value": case((out_of_list, Extraction.raw_value), else_=None),
         "needs_review": Extraction.needs_review,
         "prompt_version": Extraction.prompt_version,
         # The unit's latest verdict, wherever it was given, applied below (review.carried).

@@ -6,6 +6,8 @@ Statuses, shared by wide and long: OK; NOT_FOUND (the model answered "absent", o
 answer for a processed document); BELOW_THRESHOLD (confidence under the export's
 minConfidence, or withheld by the variable's own threshold); CALL_FAILED (the LLM call that
 would have answered it failed on the document's last attempt: unknown, not absent);
+OUT_OF_LIST (the model answered a CATEGORY variable with a value outside its list: the raw
+answer is kept beside it);
 DOCUMENT_FAILED (the job item failed, so there is no answer at all); NOT_PROCESSED (the job
 never reached the document).
 """
@@ -33,7 +35,15 @@ BELOW_THRESHOLD = "BELOW_THRESHOLD"
 DOCUMENT_FAILED = "DOCUMENT_FAILED"
 NOT_PROCESSED = "NOT_PROCESSED"
 CALL_FAILED = "CALL_FAILED"
-MISSING_STATUSES = (NOT_FOUND, BELOW_THRESHOLD, DOCUMENT_FAILED, NOT_PROCESSED, CALL_FAILED)
+OUT_OF_LIST = "OUT_OF_LIST"
+MISSING_STATUSES = (
+    NOT_FOUND,
+    BELOW_THRESHOLD,
+    DOCUMENT_FAILED,
+    NOT_PROCESSED,
+    CALL_FAILED,
+    OUT_OF_LIST,
+)
 
 # The columns of the answers table (one row per stored extraction).
 ANSWER_COLUMNS = (
@@ -51,6 +61,8 @@ ANSWER_COLUMNS = (
     "flags",  # joined with "; "
     "withheld",  # flagged VALUE_WITHHELD by the engine
     "call_failed",  # flagged CALL_FAILED by the engine
+    "out_of_list",  # flagged UNKNOWN_CATEGORY: the model answered outside the category list
+    "raw_value",  # the model's own answer, read only where it was out of the list
     "needs_review",
     "prompt_version",
     "verdict",  # the verdict that applies to the answer, if any (review.carried)
@@ -277,8 +289,11 @@ def resolve_grid(
         has_value[i] = values[i] is not None and values[i] != []
     withheld = answers["withheld"].to_numpy(dtype=bool)
     call_failed = answers["call_failed"].to_numpy(dtype=bool)
+    out_of_list = answers["out_of_list"].to_numpy(dtype=bool)
     status = np.select(
-        [has_value, withheld, call_failed], [OK, BELOW_THRESHOLD, CALL_FAILED], NOT_FOUND
+        [has_value, withheld, call_failed, out_of_list],
+        [OK, BELOW_THRESHOLD, CALL_FAILED, OUT_OF_LIST],
+        NOT_FOUND,
     ).astype(object)
     confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
     if options.min_confidence is not None:

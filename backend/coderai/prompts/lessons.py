@@ -73,7 +73,7 @@ def build_refinements(
             FewShotExample(
                 quote=short_quote(item.quote),
                 value=item.truth,
-                wrong_value=item.model_value,
+                wrong_value=item.raw_answer if kind is ErrorKind.OUT_OF_LIST else item.model_value,
                 note=item.note,
             )
         )

@@ -56,6 +56,9 @@ class ErrorKind(StrEnum):
     MISSED = "MISSED"
     INVENTED = "INVENTED"
     WRONG_CATEGORY = "WRONG_CATEGORY"
+    # The model answered a category variable outside its list (e.g. "Spain" for a region):
+    # a category problem (a missing category, or a rule mapping the answer), not a miss.
+    OUT_OF_LIST = "OUT_OF_LIST"
     FORMAT = "FORMAT"
     UNGROUNDED = "UNGROUNDED"
     OTHER = "OTHER"
@@ -76,6 +79,7 @@ class ReviewedItem:
     quote: str | None = None
     note: str | None = None
     entity_index: int = 0
+    raw_answer: str | None = None  # the model's answer when it was outside the category list
 
 
 @dataclass(frozen=True)
@@ -266,6 +270,8 @@ def classify_error(variable_type: VariableType, item: ReviewedItem) -> ErrorKind
     if item.verdict is Verdict.CORRECT:
         return None
     model, truth = item.model_value, item.truth
+    if model is None and item.raw_answer:
+        return ErrorKind.OUT_OF_LIST
     if not item.truth_known:
         if model is None:
             return ErrorKind.MISSED
@@ -375,6 +381,8 @@ def analyse(
             by_kind[ErrorKind.UNGROUNDED].append(item)
         if kind is ErrorKind.WRONG_CATEGORY and item.truth_known:
             confusion[(_label(item.model_value), _label(item.truth))] += 1
+        if kind is ErrorKind.OUT_OF_LIST and item.truth_known and item.raw_answer:
+            confusion[(item.raw_answer, _label(item.truth))] += 1
     errors = [
         ErrorSummary(kind, len(found), [_example(i) for i in found[:MAX_EXAMPLES]])
         for kind, found in by_kind.items()

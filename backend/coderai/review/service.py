@@ -12,6 +12,7 @@ from sqlalchemy import JSON, ColumnElement, ScalarSelect, func, select, true, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import InvalidInput, NotFound
+from coderai.extraction.coercion.categories import UNKNOWN_CATEGORY
 from coderai.extraction.coercion.dates import AMBIGUOUS_DATE
 from coderai.extraction.coercion.values import JsonScalar, JsonValue, coerce_value, is_null_answer
 from coderai.jobs import service as job_service
@@ -445,6 +446,7 @@ def _item(
         quote=extraction.source_text,
         note=feedback.note,
         entity_index=extraction.entity_index,
+        raw_answer=extraction.raw_value if UNKNOWN_CATEGORY in extraction.flags else None,
     )
 
 
