@@ -164,6 +164,7 @@ async def test_quality_figures(client: httpx.AsyncClient, trials: Trials) -> Non
         "DOCUMENT_FAILED": 1,
         "NOT_PROCESSED": 0,
         "CALL_FAILED": 0,
+        "OUT_OF_LIST": 0,
     }
     assert start["meanConfidence"] == 0.55  # mean of 0.8 and 0.3: answers with a value
     summary = quality["summary"]
