@@ -294,6 +294,18 @@ def classify_error(variable_type: VariableType, item: ReviewedItem) -> ErrorKind
     return ErrorKind.WRONG_VALUE
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion (95 % by default); None without data. Unlike
+    the normal approximation it stays inside [0, 1] and is honest at 0/n and n/n."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return round(max(centre - half, 0.0), 4), round(min(centre + half, 1.0), 4)
+
+
 def calibration_table(
     items: Sequence[ReviewedItem], edges: Sequence[float] = DEFAULT_BINS
 ) -> Calibration:
