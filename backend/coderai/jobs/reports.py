@@ -19,6 +19,7 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import GroundingKind, JobItemStatus, JobStatus, LogLevel, Verdict
+from coderai.review.analysis import wilson_interval
 from coderai.review.carried import applied, unit_verdict
 from coderai.studies.blinding import blinded
 
@@ -244,9 +245,14 @@ async def variable_statistics(
             ungrounded=ungrounded,
             reviewed=reviews.get(variable_id, (0, 0))[0],
             accuracy=_accuracy(*reviews.get(variable_id, (0, 0))),
+            accuracy_interval=_interval(*reviews.get(variable_id, (0, 0))),
         )
         for variable_id, name, total, filled, mean, flagged, ungrounded in rows
     ]
+
+
+def _interval(reviewed: int, correct: int) -> tuple[float, float] | None:
+    return wilson_interval(correct, reviewed)
 
 
 def _accuracy(reviewed: int, correct: int) -> float | None:

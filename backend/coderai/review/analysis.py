@@ -121,6 +121,7 @@ class Agreement:
     tolerance_rule: str | None = None
     tolerance_matches: int | None = None
     tolerance_rate: float | None = None
+    exact_rate_interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,14 @@ class ReviewAnalysis:
     confusion: list[ConfusionPair]
     agreement: Agreement
     calibration: Calibration
+    accuracy_interval: tuple[float, float] | None = None
+    # Figures resting on fewer reviewed answers are shown greyed out, as indications only.
+    min_reviewed: int = 0
+    enough_reviewed: bool = False
+
+
+# Below this many reviewed answers, accuracy, kappa and calibration are indications only.
+MIN_REVIEWED_FOR_FIGURES = 10
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -358,6 +367,7 @@ def _agreement(
         tolerance_rule=rule,
         tolerance_matches=matches,
         tolerance_rate=None if matches is None else _rate(matches, len(known)),
+        exact_rate_interval=wilson_interval(exact, len(known)),
     )
 
 
@@ -417,4 +427,7 @@ def analyse(
         ],
         agreement=_agreement(variable_type, items, number_tolerance),
         calibration=calibration_table(items, bins),
+        accuracy_interval=wilson_interval(correct, len(items)),
+        min_reviewed=MIN_REVIEWED_FOR_FIGURES,
+        enough_reviewed=len(items) >= MIN_REVIEWED_FOR_FIGURES,
     )

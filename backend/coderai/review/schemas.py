@@ -131,6 +131,9 @@ class AgreementRead(CamelModel):
     tolerance_rule: str | None
     tolerance_matches: int | None
     tolerance_rate: float | None
+    exact_rate_interval: tuple[float, float] | None = Field(
+        description="95 % Wilson interval of exactRate over `compared` items"
+    )
 
 
 class CalibrationBinRead(CamelModel):
@@ -162,10 +165,18 @@ class VariableAnalysisRead(CamelModel):
     confusion: list[ConfusionPairRead]
     agreement: AgreementRead
     calibration: CalibrationRead
+    accuracy_interval: tuple[float, float] | None = Field(
+        description="95 % Wilson interval of accuracy over `reviewed` answers"
+    )
+    min_reviewed: int = Field(description="Fewer reviewed answers make the figures indications")
+    enough_reviewed: bool = Field(description="reviewed >= minReviewed")
 
 
 class JobAgreementRead(CamelModel):
     job_id: uuid.UUID
     reviewed: int
     accuracy: float | None
+    accuracy_interval: tuple[float, float] | None = Field(
+        description="95 % Wilson interval of accuracy over `reviewed` answers"
+    )
     variables: list[VariableAnalysisRead]

@@ -20,7 +20,13 @@ from coderai.members import audit
 from coderai.models import Document, Extraction, ExtractionFeedback, ProcessingJob, User, Variable
 from coderai.models.enums import JobType, MultiValueAction, Verdict
 from coderai.prompts import service as prompt_service
-from coderai.review.analysis import ReviewAnalysis, ReviewedItem, analyse, same_value
+from coderai.review.analysis import (
+    ReviewAnalysis,
+    ReviewedItem,
+    analyse,
+    same_value,
+    wilson_interval,
+)
 from coderai.review.carried import AppliedVerdict, applied, unit_verdict
 from coderai.review.schemas import (
     FeedbackCreate,
@@ -560,5 +566,6 @@ async def job_agreement(
         job_id=job.id,
         reviewed=reviewed,
         accuracy=correct / reviewed if reviewed else None,
+        accuracy_interval=wilson_interval(correct, reviewed),
         variables=analyses,
     )

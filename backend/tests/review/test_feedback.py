@@ -155,7 +155,12 @@ async def test_job_agreement(client: httpx.AsyncClient, scenario: Scenario) -> N
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["reviewed"], body["accuracy"]) == (8, 0.5)
+    # 4 of 8: Wilson 95 % = 0.5 -/+ 1.96*sqrt(.25/8 + 1.96²/256)/(1 + 1.96²/8) = [0.2152, 0.7848]
+    assert body["accuracyInterval"] == pytest.approx([0.2152, 0.7848], abs=1e-4)
     participants, design = body["variables"]
+    # Four reviewed answers are an indication, not a figure to report.
+    assert (participants["reviewed"], participants["enoughReviewed"]) == (4, False)
+    assert participants["minReviewed"] == 10 and participants["accuracyInterval"]
     assert participants["variableName"] == "participants"
     kinds = {e["kind"]: e["count"] for e in participants["errors"]}
     assert kinds == {"WRONG_VALUE": 2, "INVENTED": 1, "UNGROUNDED": 1}
