@@ -71,6 +71,7 @@ POLICY: dict[str, Requirement] = {
     "variables-prompts-create": EDITOR,
     "variables-refine": EDITOR,
     "variables-feedback-analysis": VIEWER,
+    "variables-parse-value": VIEWER,
     "prompts-activate": EDITOR,
     "prompts-evaluate": EDITOR,
     "prompts-evaluation": VIEWER,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
 from coderai.core.schemas import MAX_OFFSET
+from coderai.extraction.coercion.values import display_of
 from coderai.jobs.schemas import ExtractionRead
 from coderai.models.enums import Verdict
 from coderai.review import service as review_service
@@ -17,6 +18,8 @@ from coderai.review.schemas import (
     FeedbackRead,
     JobAgreementRead,
     JobFeedbackRead,
+    ParsedValueRead,
+    ParseValueRequest,
     VariableAnalysisRead,
 )
 from coderai.review.service import (
@@ -166,6 +169,24 @@ async def job_feedback(
     )
     response.headers["X-Total-Count"] = str(total)
     return [_job_feedback_read(view) for view in views]
+
+
+@router.post(
+    "/variables/{variableId}/parse-value",
+    operation_id="variables-parse-value",
+    response_model=ParsedValueRead,
+)
+async def parse_value(variable: VariableDep, body: ParseValueRequest) -> ParsedValueRead:
+    """The value a correction would be stored as (422 when it is not one of the variable's
+    type), so a reviewer sees "about 120 thousand" read as 120000 before saving it."""
+    typed = review_service.typed_correction(variable, body.value)
+    display = display_of(typed)
+    typed_text = body.value if isinstance(body.value, str) else display_of(body.value)
+    return ParsedValueRead(
+        typed_value=typed,
+        display=display,
+        as_typed=" ".join((typed_text or "").split()) == (display or ""),
+    )
 
 
 @router.get(

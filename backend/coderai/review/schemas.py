@@ -34,6 +34,20 @@ class FeedbackCreate(InputModel):
         return "corrected_value" in self.model_fields_set
 
 
+class ParseValueRequest(InputModel):
+    value: Any = Field(description="A value as a reviewer would type it (text, number, list)")
+
+
+class ParsedValueRead(CamelModel):
+    """How a correction would be stored: echo it for the reviewer to confirm before saving."""
+
+    typed_value: Any = Field(description="The value as it would be stored (null: empty)")
+    display: str | None = Field(description="Its text form, as results and exports show it")
+    as_typed: bool = Field(
+        description="False when the text was interpreted (e.g. 'about 120 thousand' -> 120000)"
+    )
+
+
 class FeedbackRead(CamelModel):
     """The contract's Feedback plus the verdict, corrected value and note."""
 

@@ -1,6 +1,7 @@
 """POST/GET /extractions/{id}/feedback, /jobs/{id}/feedback and the feedback figures of a job."""
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -231,3 +232,27 @@ async def test_a_variable_with_several_values_is_corrected_with_a_list(
     assert partial["correctedValue"] == ["Wellcome Trust", "national research council"]
     one = await give_feedback(client, extraction, verdict="INCORRECT", correctedValue="MRC")
     assert one["correctedValue"] == ["MRC"]  # still a list: the variable keeps several
+
+
+async def test_a_typed_correction_is_echoed_before_it_is_saved(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    participants = scenario.variables["participants"]
+
+    async def parse(variable: str, value: object) -> dict[str, Any]:
+        response = await client.post(f"/variables/{variable}/parse-value", json={"value": value})
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    loose = await parse(participants, "about 120 thousand")
+    assert (loose["typedValue"], loose["display"], loose["asTyped"]) == (120000, "120000", False)
+    assert (await parse(participants, "85"))["asTyped"] is True
+    assert (await parse(participants, 85))["asTyped"] is True
+    category = await parse(scenario.variables["design"], "cohort")
+    assert (category["typedValue"], category["asTyped"]) == ("Cohort", False)
+    assert (await parse(participants, None))["typedValue"] is None
+    wrong = await client.post(f"/variables/{participants}/parse-value", json={"value": "many"})
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "correctedValue"
+    # Nothing was saved by asking.
+    assert (await client.get(f"/jobs/{scenario.job_id}/feedback")).json() == []
