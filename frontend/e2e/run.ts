@@ -321,9 +321,10 @@ async function workflow(page: Page, work: string, projectPath: string) {
   await card.getByRole("button", { name: "Propose a new version" }).click();
   await card.getByTestId("prompt-diff").waitFor({ timeout: STEP_TIMEOUT });
   check((await card.getByTestId("prompt-diff").textContent())?.includes("1150"), "the diff carries the correction");
+  // Two reviewed answers: the version learnt from both, so it cannot be scored on answers it
+  // has not seen, and the app says so rather than showing 50% -> 100% on its own examples.
   await card.getByRole("button", { name: "Score version 2 on reviewed items" }).click();
-  await card.getByTestId("evaluation-panel").getByText(/^Accuracy on \d+ reviewed answers?/).waitFor({ timeout: STEP_TIMEOUT });
-  check(await card.getByTestId("evaluation-panel").getByText(/1 improved/).isVisible(), "the new version fixes the corrected answer");
+  await card.getByTestId("evaluation-panel").getByText(/was used to build v2: review more/).waitFor({ timeout: STEP_TIMEOUT });
   await screenshot(page, "refine-diff-scored");
   await card.getByRole("button", { name: "Activate version 2" }).click();
   await card.getByText("Version 2 is active").waitFor();

@@ -203,7 +203,7 @@ class VariableStatistics(CamelModel):
     ungrounded: int
     reviewed: int = 0
     accuracy: float | None = None
-    accuracy_interval: tuple[float, float] | None = Field(
+    accuracy_interval: list[float] | None = Field(
         default=None, description="95 % Wilson interval of accuracy over `reviewed` answers"
     )
 

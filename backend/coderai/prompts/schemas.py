@@ -157,10 +157,10 @@ class VariableComparisonRead(CamelModel):
     new_correct: int
     old_accuracy: float | None
     new_accuracy: float | None
-    old_accuracy_interval: tuple[float, float] | None = Field(
+    old_accuracy_interval: list[float] | None = Field(
         description="95 % Wilson interval of oldAccuracy over `scored` answers"
     )
-    new_accuracy_interval: tuple[float, float] | None = Field(
+    new_accuracy_interval: list[float] | None = Field(
         description="95 % Wilson interval of newAccuracy over `scored` answers"
     )
     learnt_from_excluded: int = Field(

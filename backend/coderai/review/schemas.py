@@ -145,7 +145,7 @@ class AgreementRead(CamelModel):
     tolerance_rule: str | None
     tolerance_matches: int | None
     tolerance_rate: float | None
-    exact_rate_interval: tuple[float, float] | None = Field(
+    exact_rate_interval: list[float] | None = Field(
         description="95 % Wilson interval of exactRate over `compared` items"
     )
 
@@ -179,7 +179,7 @@ class VariableAnalysisRead(CamelModel):
     confusion: list[ConfusionPairRead]
     agreement: AgreementRead
     calibration: CalibrationRead
-    accuracy_interval: tuple[float, float] | None = Field(
+    accuracy_interval: list[float] | None = Field(
         description="95 % Wilson interval of accuracy over `reviewed` answers"
     )
     min_reviewed: int = Field(description="Fewer reviewed answers make the figures indications")
@@ -190,7 +190,7 @@ class JobAgreementRead(CamelModel):
     job_id: uuid.UUID
     reviewed: int
     accuracy: float | None
-    accuracy_interval: tuple[float, float] | None = Field(
+    accuracy_interval: list[float] | None = Field(
         description="95 % Wilson interval of accuracy over `reviewed` answers"
     )
     variables: list[VariableAnalysisRead]

@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatEta,
   formatRatio,
+  formatRatioWithInterval,
   formatTimestamp,
   humanise,
 } from "./format";
@@ -52,5 +53,13 @@ describe("formatTimestamp", () => {
     expect(formatTimestamp("2026-12-03T17:05:09Z")).toMatch(/:09$/);
     expect(formatTimestamp("not a date")).toBe("—");
     expect(formatTimestamp(null)).toBe("—");
+  });
+});
+
+describe("formatRatioWithInterval", () => {
+  it("gives the figure, its interval and n", () => {
+    expect(formatRatioWithInterval(0.5, [0.2152, 0.7848], 8)).toBe("50% (22–78%, n = 8)");
+    expect(formatRatioWithInterval(1, null, 1)).toBe("100% (n = 1)");
+    expect(formatRatioWithInterval(null, null, 0)).toBe("—");
   });
 });

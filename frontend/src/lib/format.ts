@@ -32,6 +32,18 @@ export function formatRatio(ratio: number | null | undefined, digits = 0): strin
   return `${(ratio * 100).toFixed(digits)}%`;
 }
 
+/** A proportion with its 95 % interval and n: "50% (22–78%, n = 8)". */
+export function formatRatioWithInterval(
+  ratio: number | null | undefined,
+  interval: number[] | null | undefined,
+  n: number,
+): string {
+  if (ratio == null || !Number.isFinite(ratio)) return DASH;
+  const [low, high] = interval ?? [];
+  const range = low != null && high != null ? `${(low * 100).toFixed(0)}–${formatRatio(high)}, ` : "";
+  return `${formatRatio(ratio)} (${range}n = ${n})`;
+}
+
 export function formatCost(usd: number | null | undefined): string {
   if (usd == null || !Number.isFinite(usd)) return DASH;
   if (usd === 0) return "$0.00";

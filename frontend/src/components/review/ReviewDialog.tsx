@@ -5,11 +5,18 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { Schemas } from "@/api/client";
 import { useDocument } from "@/api/hooks/documents";
 import { useMe } from "@/api/hooks/auth";
-import { useExtraction, useExtractionFeedback, useSubmitFeedback } from "@/api/hooks/review";
+import {
+  useExtraction,
+  useExtractionFeedback,
+  useParsedValue,
+  useSubmitFeedback,
+  useWithdrawFeedback,
+} from "@/api/hooks/review";
+import { useVariable } from "@/api/hooks/variables";
 import { DocumentText } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
-import { Checkbox, TextArea, TextField } from "@/components/ui/Field";
+import { Checkbox, SelectField, TextArea, TextField } from "@/components/ui/Field";
 import { formatConfidence, formatDateTime, humanise } from "@/lib/format";
 import { quoteSpan } from "@/lib/highlight";
 import { fieldError, problemOf } from "@/lib/problem";
@@ -87,7 +94,18 @@ export function ReviewDialog({
               <div className="space-y-4">
                 <dl className="grid grid-cols-2 gap-2 text-sm">
                   <dt className="text-slate-500">Value</dt>
-                  <dd className="font-medium" data-testid="review-value">{x.value ?? <em>empty</em>}{x.unit ? ` ${x.unit}` : ""}</dd>
+                  <dd className="font-medium" data-testid="review-value">
+                    {x.status === "OUT_OF_LIST" ? (
+                      <>
+                        “{x.rawAnswer}” <span className="font-normal text-amber-800">— not one of the categories</span>
+                      </>
+                    ) : (
+                      <>
+                        {x.value ?? <em>empty</em>}
+                        {x.unit ? ` ${x.unit}` : ""}
+                      </>
+                    )}
+                  </dd>
                   <dt className="text-slate-500">Confidence</dt>
                   <dd className="tabular-nums">{formatConfidence(x.confidence)}</dd>
                   <dt className="text-slate-500">Quote found</dt>
@@ -105,7 +123,7 @@ export function ReviewDialog({
                   <h3 className="text-sm font-semibold">Reasoning</h3>
                   <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
                 </div>
-                <CurrentVerdict feedback={x.currentFeedback} />
+                <CurrentVerdict feedback={x.currentFeedback} jobId={jobId} extractionId={x.id} canReview={canReview} />
                 <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} />
               </div>
             </div>
@@ -125,8 +143,20 @@ function correctionText(feedback: Feedback): string | null {
   return `should be “${Array.isArray(value) ? value.join("; ") : String(value)}”`;
 }
 
-/** The verdict that counts now, and who gave it. */
-function CurrentVerdict({ feedback }: { feedback: Feedback | null | undefined }) {
+/** The verdict that counts now (given on this value, or on the same document and variable in
+ * an earlier job and carried here), who gave it, and a way to withdraw it. */
+function CurrentVerdict({
+  feedback,
+  jobId,
+  extractionId,
+  canReview,
+}: {
+  feedback: Feedback | null | undefined;
+  jobId: string;
+  extractionId: string;
+  canReview: boolean;
+}) {
+  const withdraw = useWithdrawFeedback(jobId);
   if (!feedback) return <p className="text-sm text-slate-600">No verdict yet.</p>;
   const correction = correctionText(feedback);
   return (
@@ -138,8 +168,28 @@ function CurrentVerdict({ feedback }: { feedback: Feedback | null | undefined })
           by <span className="font-medium">{feedback.reviewerName ?? "a former reviewer"}</span>, {formatDateTime(feedback.createdAt)}
         </span>
       </p>
+      {feedback.carried && (
+        <p className="mt-1 text-slate-700">Given on this document in an earlier job; it applies to every later run until withdrawn.</p>
+      )}
       {correction && <p className="mt-1 text-slate-700">Correction: {correction}</p>}
       {feedback.note && <p className="mt-1 text-slate-700">Note: {feedback.note}</p>}
+      {canReview && (
+        <div className="mt-2">
+          <Button
+            size="sm"
+            busy={withdraw.isPending}
+            busyLabel="Withdrawing…"
+            onClick={() => {
+              if (window.confirm("Withdraw this verdict? It will no longer apply to this value in any job.")) {
+                withdraw.mutate(extractionId);
+              }
+            }}
+          >
+            Withdraw verdict
+          </Button>
+          <ProblemAlert error={withdraw.error} action="Withdrawing the verdict" />
+        </div>
+      )}
     </div>
   );
 }
@@ -209,8 +259,18 @@ function VerdictForm({
   const [trulyEmpty, setTrulyEmpty] = useState(Boolean(current?.hasCorrectedValue && current.correctedValue == null));
   const [note, setNote] = useState(current?.note ?? "");
   const [saved, setSaved] = useState(false);
+  const [confirmed, setConfirmed] = useState(false);
   const problem = problemOf(submit.error);
   useEffect(() => setSaved(false), [verdict, corrected, note, trulyEmpty]);
+  useEffect(() => setConfirmed(false), [corrected]);
+  const variable = useVariable(extraction.variableId);
+  const rules = variable.data?.classificationRules;
+  const categories = extraction.variableType === "CATEGORY" ? (rules?.categories ?? []).map((c) => c.value) : [];
+  const choosing = categories.length > 0 && !rules?.allowOther;
+  const correcting = Boolean(verdict && verdict !== "CORRECT" && !trulyEmpty && corrected.trim());
+  // A typed value is echoed as it will be stored; an interpreted one needs a confirmation.
+  const parsed = useParsedValue(extraction.variableId, correcting && !choosing ? corrected : "");
+  const needsConfirmation = Boolean(parsed.data && !parsed.data.asTyped);
 
   function save(event: FormEvent) {
     event.preventDefault();
@@ -245,21 +305,54 @@ function VerdictForm({
       </fieldset>
       {verdict && verdict !== "CORRECT" && (
         <>
-          <TextField
-            label="Correct value"
-            hint={`As it should have been coded (${humanise(extraction.variableType)})`}
-            value={corrected}
-            disabled={trulyEmpty}
-            onChange={(e) => setCorrected(e.target.value)}
-            error={fieldError(problem, "correctedValue")}
-          />
+          {choosing ? (
+            <SelectField
+              label="Correct value"
+              hint="One of the variable's categories"
+              value={corrected}
+              disabled={trulyEmpty}
+              onChange={(e) => setCorrected(e.target.value)}
+              error={fieldError(problem, "correctedValue")}
+              options={[{ value: "", label: "Choose a category…" }, ...categories.map((c) => ({ value: c, label: c }))]}
+            />
+          ) : (
+            <TextField
+              label="Correct value"
+              hint={`As it should have been coded (${humanise(extraction.variableType)})${
+                categories.length ? `: ${categories.join(", ")}, or another value` : ""
+              }`}
+              value={corrected}
+              disabled={trulyEmpty}
+              onChange={(e) => setCorrected(e.target.value)}
+              error={fieldError(problem, "correctedValue") ?? (parsed.error ? problemOf(parsed.error)?.errors?.[0]?.message : undefined)}
+            />
+          )}
+          {parsed.data && correcting && !choosing && (
+            <p className="text-sm text-slate-700" aria-live="polite" data-testid="parsed-correction">
+              Will be saved as <strong>{parsed.data.display ?? "empty"}</strong>
+              {parsed.data.asTyped ? "." : ` (read from “${corrected.trim()}”).`}
+            </p>
+          )}
+          {needsConfirmation && (
+            <Checkbox
+              label={`Yes, save ${parsed.data?.display ?? "empty"}`}
+              checked={confirmed}
+              onChange={(e) => setConfirmed(e.target.checked)}
+            />
+          )}
           <Checkbox label="The document does not give this value (should be empty)" checked={trulyEmpty} onChange={(e) => setTrulyEmpty(e.target.checked)} />
         </>
       )}
       <TextArea label="Note (optional)" rows={2} value={note} onChange={(e) => setNote(e.target.value)} error={fieldError(problem, "note")} />
       <ProblemAlert problem={problem} placedFields={["verdict", "correctedValue", "note"]} action="Saving the verdict" />
       {saved && <Notice tone="success">Verdict saved.</Notice>}
-      <Button type="submit" variant="primary" disabled={!verdict} busy={submit.isPending} busyLabel="Saving…">
+      <Button
+        type="submit"
+        variant="primary"
+        disabled={!verdict || (correcting && !choosing && (parsed.isPending || Boolean(parsed.error) || (needsConfirmation && !confirmed)))}
+        busy={submit.isPending}
+        busyLabel="Saving…"
+      >
         Save verdict
       </Button>
     </form>
