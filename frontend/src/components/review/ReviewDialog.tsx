@@ -1,7 +1,7 @@
 "use client";
 
 import * as Dialog from "@radix-ui/react-dialog";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Schemas } from "@/api/client";
 import { useDocument } from "@/api/hooks/documents";
 import { useMe } from "@/api/hooks/auth";
@@ -19,6 +19,7 @@ import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
 import { Checkbox, SelectField, TextArea, TextField } from "@/components/ui/Field";
 import { formatConfidence, formatDateTime, humanise } from "@/lib/format";
 import { quoteSpan } from "@/lib/highlight";
+import { stepIn } from "@/lib/pivot";
 import { fieldError, problemOf } from "@/lib/problem";
 
 type Verdict = Schemas["Verdict"];
@@ -36,15 +37,38 @@ export function ReviewDialog({
   extractionId,
   onClose,
   canReview,
+  queue = [],
+  onOpen,
 }: {
   jobId: string;
   extractionId: string | null;
   onClose: () => void;
   canReview: boolean;
+  /** The values in review order: the dialog then moves through them with the keyboard. */
+  queue?: string[];
+  onOpen?: (extractionId: string) => void;
 }) {
   const extraction = useExtraction(extractionId ?? undefined);
   const x = extraction.data;
   const document = useDocument(x?.documentId);
+  const previous = stepIn(queue, extractionId, -1);
+  const next = stepIn(queue, extractionId, 1);
+  const position = extractionId ? queue.indexOf(extractionId) : -1;
+  const go = (id: string | null) => {
+    if (id && onOpen) onOpen(id);
+  };
+  useEffect(() => {
+    if (!extractionId || !onOpen) return;
+    function onKey(event: KeyboardEvent) {
+      if (typing(event)) return;
+      if (event.key === "ArrowRight" || event.key === "j") go(next);
+      else if (event.key === "ArrowLeft" || event.key === "k") go(previous);
+      else return;
+      event.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
   return (
     <Dialog.Root open={Boolean(extractionId)} onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
@@ -61,8 +85,29 @@ export function ReviewDialog({
                   : "The value against the highlighted quote, and the verdicts reviewers gave on it."}
               </Dialog.Description>
             </div>
-            <Dialog.Close className="rounded-md px-3 py-1 text-sm text-slate-700 hover:bg-slate-100">Close</Dialog.Close>
+            <div className="flex items-center gap-2">
+              {onOpen && position >= 0 && (
+                <>
+                  <Button size="sm" disabled={!previous} onClick={() => go(previous)} aria-keyshortcuts="ArrowLeft">
+                    ← Previous
+                  </Button>
+                  <span className="text-sm tabular-nums text-slate-600" data-testid="review-position">
+                    {position + 1} of {queue.length}
+                  </span>
+                  <Button size="sm" disabled={!next} onClick={() => go(next)} aria-keyshortcuts="ArrowRight">
+                    Next →
+                  </Button>
+                </>
+              )}
+              <Dialog.Close className="rounded-md px-3 py-1 text-sm text-slate-700 hover:bg-slate-100">Close</Dialog.Close>
+            </div>
           </div>
+          {onOpen && canReview && (
+            <p className="mb-3 text-xs text-slate-500">
+              Keys: <kbd>C</kbd> correct and next · <kbd>I</kbd> incorrect (type the correction, <kbd>Enter</kbd> saves and
+              moves on) · <kbd>←</kbd>/<kbd>→</kbd> previous/next.
+            </p>
+          )}
           {extraction.isPending && <Spinner label="Loading the value…" />}
           <ProblemAlert error={extraction.error} action="Loading the value" />
           {x && (
@@ -124,7 +169,7 @@ export function ReviewDialog({
                   <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
                 </div>
                 <CurrentVerdict feedback={x.currentFeedback} jobId={jobId} extractionId={x.id} canReview={canReview} />
-                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} />
+                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} onSaved={() => go(next)} />
               </div>
             </div>
           )}
@@ -196,7 +241,17 @@ function CurrentVerdict({
 
 /** The reviewer's own verdict form (filled with their own latest verdict, not someone
  * else's, so that coders judge independently) and every verdict given on the value. */
-function Verdicts({ jobId, extraction, canReview }: { jobId: string; extraction: Schemas["ExtractionDetail"]; canReview: boolean }) {
+function Verdicts({
+  jobId,
+  extraction,
+  canReview,
+  onSaved,
+}: {
+  jobId: string;
+  extraction: Schemas["ExtractionDetail"];
+  canReview: boolean;
+  onSaved: () => void;
+}) {
   const history = useExtractionFeedback(extraction.id);
   const me = useMe();
   const mine = history.data?.find((f) => f.reviewerId === me.data?.id && f.isReviewerCurrent);
@@ -207,7 +262,7 @@ function Verdicts({ jobId, extraction, canReview }: { jobId: string; extraction:
       ) : history.isPending ? (
         <Spinner label="Loading your verdict…" />
       ) : (
-        <VerdictForm jobId={jobId} extraction={extraction} previous={mine} />
+        <VerdictForm jobId={jobId} extraction={extraction} previous={mine} onSaved={onSaved} />
       )}
       <ProblemAlert error={history.error} action="Loading the verdicts" />
       <VerdictHistory items={history.data ?? []} />
@@ -242,15 +297,26 @@ function VerdictHistory({ items }: { items: Feedback[] }) {
   );
 }
 
+/** Whether a key press is typing into a field (shortcuts leave it alone). */
+function typing(event: KeyboardEvent): boolean {
+  const target = event.target as HTMLElement | null;
+  return Boolean(
+    event.metaKey || event.ctrlKey || event.altKey || target?.closest("input:not([type=radio]):not([type=checkbox]), textarea, select"),
+  );
+}
+
 function VerdictForm({
   jobId,
   extraction,
   previous: current,
+  onSaved,
 }: {
   jobId: string;
   extraction: Schemas["ExtractionDetail"];
   previous: Feedback | undefined;
+  onSaved: () => void;
 }) {
+  const correctionField = useRef<HTMLInputElement>(null);
   const submit = useSubmitFeedback(jobId);
   const [verdict, setVerdict] = useState<Verdict | null>(current?.verdict ?? null);
   const [corrected, setCorrected] = useState(
@@ -272,16 +338,47 @@ function VerdictForm({
   const parsed = useParsedValue(extraction.variableId, correcting && !choosing ? corrected : "");
   const needsConfirmation = Boolean(parsed.data && !parsed.data.asTyped);
 
-  function save(event: FormEvent) {
-    event.preventDefault();
-    if (!verdict) return;
-    const body: Schemas["FeedbackCreate"] = { verdict, note: note.trim() || null };
-    if (verdict !== "CORRECT") {
+  const blocked = correcting && !choosing && (parsed.isPending || Boolean(parsed.error) || (needsConfirmation && !confirmed));
+
+  function send(chosen: Verdict) {
+    const body: Schemas["FeedbackCreate"] = { verdict: chosen, note: note.trim() || null };
+    if (chosen !== "CORRECT") {
       if (trulyEmpty) body.correctedValue = null;
       else if (corrected.trim()) body.correctedValue = corrected.trim();
     }
-    submit.mutate({ extractionId: extraction.id, body }, { onSuccess: () => setSaved(true) });
+    submit.mutate(
+      { extractionId: extraction.id, body },
+      {
+        onSuccess: () => {
+          setSaved(true);
+          onSaved();
+        },
+      },
+    );
   }
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    if (!verdict || blocked) return;
+    send(verdict);
+  }
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (typing(event) || submit.isPending) return;
+      if (event.key === "c" || event.key === "C") {
+        setVerdict("CORRECT");
+        send("CORRECT");
+      } else if (event.key === "i" || event.key === "I") {
+        setVerdict("INCORRECT");
+        // The correction field appears with the verdict: focus it once it is there.
+        window.setTimeout(() => correctionField.current?.focus(), 0);
+      } else return;
+      event.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
 
   return (
     <form onSubmit={save} className="space-y-3 rounded-md border border-slate-200 p-4" aria-label="Your verdict">
@@ -321,6 +418,7 @@ function VerdictForm({
               hint={`As it should have been coded (${humanise(extraction.variableType)})${
                 categories.length ? `: ${categories.join(", ")}, or another value` : ""
               }`}
+              ref={correctionField}
               value={corrected}
               disabled={trulyEmpty}
               onChange={(e) => setCorrected(e.target.value)}
@@ -349,7 +447,7 @@ function VerdictForm({
       <Button
         type="submit"
         variant="primary"
-        disabled={!verdict || (correcting && !choosing && (parsed.isPending || Boolean(parsed.error) || (needsConfirmation && !confirmed)))}
+        disabled={!verdict || blocked}
         busy={submit.isPending}
         busyLabel="Saving…"
       >

@@ -16,6 +16,7 @@ import { Button, Spinner } from "@/components/ui/Button";
 import { EmptyState, Notice, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { TextField } from "@/components/ui/Field";
 import { isRunning, latestJob } from "@/lib/jobs";
+import { pivotWide, reviewOrder } from "@/lib/pivot";
 import { fieldError, problemOf } from "@/lib/problem";
 
 export default function SamplePage() {
@@ -180,7 +181,14 @@ function SampleReview({ projectId, jobId, live, canReview }: { projectId: string
       >
         <AgreementPanel jobId={jobId} />
       </Section>
-      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} canReview={canReview} />
+      <ReviewDialog
+        jobId={jobId}
+        extractionId={open}
+        onClose={() => setOpen(null)}
+        canReview={canReview}
+        queue={reviewOrder(pivotWide(items, [...names.keys()]), (variables.data ?? []).map((v) => v.id))}
+        onOpen={setOpen}
+      />
     </>
   );
 }
