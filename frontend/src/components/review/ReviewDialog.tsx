@@ -317,6 +317,7 @@ function VerdictForm({
   onSaved: () => void;
 }) {
   const correctionField = useRef<HTMLInputElement>(null);
+  const categoryField = useRef<HTMLSelectElement>(null);
   const submit = useSubmitFeedback(jobId);
   const [verdict, setVerdict] = useState<Verdict | null>(current?.verdict ?? null);
   const [corrected, setCorrected] = useState(
@@ -372,7 +373,7 @@ function VerdictForm({
       } else if (event.key === "i" || event.key === "I") {
         setVerdict("INCORRECT");
         // The correction field appears with the verdict: focus it once it is there.
-        window.setTimeout(() => correctionField.current?.focus(), 0);
+        window.setTimeout(() => (correctionField.current ?? categoryField.current)?.focus(), 0);
       } else return;
       event.preventDefault();
     }
@@ -404,6 +405,14 @@ function VerdictForm({
         <>
           {choosing ? (
             <SelectField
+              ref={categoryField}
+              onKeyDown={(event) => {
+                // Enter saves and moves on from the category list too (a select does not submit).
+                if (event.key === "Enter") {
+                  event.preventDefault();
+                  event.currentTarget.form?.requestSubmit();
+                }
+              }}
               label="Correct value"
               hint="One of the variable's categories"
               value={corrected}

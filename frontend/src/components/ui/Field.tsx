@@ -84,7 +84,7 @@ export function TextArea({ label, hint, error, wrapperClassName, className = "",
 }
 
 type SelectFieldProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> &
-  FieldChrome & { options: { value: string; label: string }[] };
+  FieldChrome & { options: { value: string; label: string }[]; ref?: Ref<HTMLSelectElement> };
 
 export function SelectField({ label, hint, error, options, wrapperClassName, className = "", ...select }: SelectFieldProps) {
   const id = useId();
