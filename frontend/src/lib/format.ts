@@ -113,3 +113,20 @@ const CONTENT_TYPES: Record<string, string> = {
 export function contentTypeLabel(type: string): string {
   return CONTENT_TYPES[type] ?? humanise(type);
 }
+
+/** What tells documents apart in a list: the name, the external id and the source row (1-based). */
+export function documentLabel(doc: { name: string; externalId?: string | null; rowIndex?: number | null }): string {
+  const parts = [doc.name];
+  if (doc.externalId && doc.externalId !== doc.name) parts.push(`id ${doc.externalId}`);
+  if (doc.rowIndex != null && !doc.name.endsWith(`row ${doc.rowIndex}`)) parts.push(`row ${doc.rowIndex}`);
+  return parts.join(" · ");
+}
+
+/** Whether a document matches a search box's text (name, external id or row, any case). */
+export function matchesDocument(
+  doc: { name: string; externalId?: string | null; rowIndex?: number | null },
+  query: string,
+): boolean {
+  const wanted = query.trim().toLowerCase();
+  return !wanted || documentLabel(doc).toLowerCase().includes(wanted);
+}
