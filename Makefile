@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint openapi web-ci
+.PHONY: run test install lint openapi web-ci fake-llm
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,6 +28,12 @@ lint: $(STAMP)
 	cd backend && $(abspath $(VENV))/bin/lint-imports --no-cache ../pyproject.toml
 	$(VENV)/bin/hadolint docker/Dockerfile docker/web.Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
+
+# The fake OpenAI-compatible LLM, to try the app without a model (README, "Testing against a
+# fake LLM"): `make fake-llm FAKE_LLM_ARGS="--facts facts.json"`.
+FAKE_LLM_ARGS ?=
+fake-llm: $(STAMP)
+	cd backend && $(abspath $(PY)) -m tests.support.fake_llm $(FAKE_LLM_ARGS)
 
 openapi: $(STAMP)
 	$(VENV)/bin/coderai openapi --output specs/openapi.json

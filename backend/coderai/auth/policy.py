@@ -74,6 +74,7 @@ POLICY: dict[str, Requirement] = {
     "variables-prompts-create": EDITOR,
     "variables-refine": EDITOR,
     "variables-feedback-analysis": VIEWER,
+    "variables-parse-value": VIEWER,
     "prompts-activate": EDITOR,
     "prompts-evaluate": EDITOR,
     "prompts-evaluation": VIEWER,
@@ -99,6 +100,7 @@ POLICY: dict[str, Requirement] = {
     # review
     "extractions-get": VIEWER,
     "extractions-feedback-create": CODER,
+    "extractions-feedback-withdraw": CODER,
     "extractions-feedback-list": VIEWER,
     "jobs-feedback": VIEWER,
     "jobs-agreement": VIEWER,

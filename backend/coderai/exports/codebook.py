@@ -23,6 +23,7 @@ from coderai.exports.grid import (
     NOT_FOUND,
     NOT_PROCESSED,
     OK,
+    OUT_OF_LIST,
     Grid,
     VariableSpec,
 )
@@ -36,10 +37,11 @@ STATA_MISSING = {
     DOCUMENT_FAILED: ".c",
     NOT_PROCESSED: ".d",
     CALL_FAILED: ".e",
+    OUT_OF_LIST: ".f",
 }
 
 MISSING_MEANINGS = {
-    OK: "A value is present (possibly set or confirmed by a reviewer: see *_corrected).",
+    OK: "A value is present (possibly set by a reviewer: see *_corrected).",
     NOT_FOUND: "The model looked and found no value in the document.",
     BELOW_THRESHOLD: (
         "The model's answer was blanked: its confidence was below the export's minConfidence, "
@@ -50,6 +52,10 @@ MISSING_MEANINGS = {
     CALL_FAILED: (
         "The LLM call that would have answered this variable failed on the document's last "
         "attempt: the value is unknown, not absent (the answer is flagged for review)."
+    ),
+    OUT_OF_LIST: (
+        "The model found an answer, but not one of the variable's categories: the value is "
+        "blank and the model's own answer is in <var>_raw (WIDE) or raw_answer (LONG)."
     ),
 }
 
@@ -224,7 +230,7 @@ def build_codebook(
             "Missing values are blank in CSV, Excel, JSON and Parquet; in Stata, numeric, date, "
             "boolean and category variables use extended missing values "
             ".a NOT_FOUND, .b BELOW_THRESHOLD, .c DOCUMENT_FAILED, .d NOT_PROCESSED, "
-            ".e CALL_FAILED; "
+            ".e CALL_FAILED, .f OUT_OF_LIST; "
             "string variables are empty and carry the code in the status column."
         ),
         "dates": (

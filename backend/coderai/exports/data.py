@@ -9,26 +9,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Text, any_, cast, func, literal, select
+from sqlalchemy import Text, any_, case, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.exports.codebook import JobInfo, ProjectInfo, reliability_entries
 from coderai.exports.grid import ANSWER_COLUMNS, PromptSpec, UnitSpec, VariableSpec, empty_answers
 from coderai.exports.schemas import ExportLayout
+from coderai.extraction.coercion.categories import UNKNOWN_CATEGORY
 from coderai.extraction.coercion.values import VALUE_WITHHELD
 from coderai.extraction.types import CALL_FAILED
 from coderai.models import (
     Document,
     Extraction,
-    ExtractionFeedback,
     JobItem,
     ProcessingJob,
     Project,
     Prompt,
     Variable,
 )
-from coderai.models.enums import ObservationMode
+from coderai.models.enums import ObservationMode, Verdict
+from coderai.review.carried import apply_verdict, unit_verdict
 from coderai.studies import gold as study_gold
 from coderai.studies import report as study_report
 
@@ -118,9 +119,11 @@ _DETAIL_COLUMNS = frozenset(("entity_key", "unit", "page", "flags", "prompt_vers
 async def _extractions(
     session: AsyncSession, job_id: uuid.UUID, *, with_sources: bool, with_details: bool
 ) -> pd.DataFrame:
-    """The job's answers as columns (ANSWER_COLUMNS), with the current feedback on each;
-    columns the export will not show are left empty rather than read."""
-    feedback = ExtractionFeedback
+    """The job's answers as columns (ANSWER_COLUMNS), with the verdict that applies to each
+    (its unit's latest, possibly given in another job); columns the export will not show are
+    left empty rather than read."""
+    verdict = unit_verdict()
+    out_of_list = func.coalesce(any_(Extraction.flags) == UNKNOWN_CATEGORY, False)
     columns: dict[str, Any] = {
         "variable_id": cast(Extraction.variable_id, Text),
         "entity_index": Extraction.entity_index,
@@ -135,10 +138,16 @@ async def _extractions(
         "flags": func.array_to_string(Extraction.flags, "; "),
         "withheld": func.coalesce(any_(Extraction.flags) == VALUE_WITHHELD, False),
         "call_failed": func.coalesce(any_(Extraction.flags) == CALL_FAILED, False),
+        "out_of_list": out_of_list,
+        "raw_value": case((out_of_list, Extraction.raw_value), else_=None),
         "needs_review": Extraction.needs_review,
         "prompt_version": Extraction.prompt_version,
-        "verdict": cast(feedback.verdict, Text),
-        "corrected_value": feedback.corrected_value,
+        # The unit's latest verdict, wherever it was given, applied below (review.carried).
+        "verdict": cast(verdict.c.verdict, Text),
+        "corrected_value": verdict.c.corrected_value,
+        "has_correction": verdict.c.has_correction,
+        "reviewed_value": verdict.c.reviewed_value,
+        "own_verdict": verdict.c.own,
     }
     if not with_sources:
         del columns["source_text"]
@@ -150,7 +159,7 @@ async def _extractions(
     arrays = func.json_build_array(*(func.json_agg(column) for column in columns.values()))
     statement = (
         select(cast(Extraction.document_id, Text), cast(arrays, Text))
-        .outerjoin(feedback, (feedback.extraction_id == Extraction.id) & feedback.is_current)
+        .outerjoin(verdict, true())
         .where(Extraction.job_id == job_id)
         .group_by(Extraction.document_id)
     )
@@ -162,6 +171,7 @@ async def _extractions(
             gathered[name] += values
     if not gathered["document_id"]:
         return empty_answers()
+    _apply_verdicts(gathered)
     size = len(gathered["document_id"])
     return pd.DataFrame(
         {
@@ -169,6 +179,26 @@ async def _extractions(
             for name in ANSWER_COLUMNS
         }
     )
+
+
+def _apply_verdicts(gathered: dict[str, list[Any]]) -> None:
+    """Turn each answer's unit verdict into the verdict on that answer (review.carried)."""
+    verdicts, corrections = gathered["verdict"], gathered["corrected_value"]
+    has_correction = gathered["has_correction"]
+    for i, verdict in enumerate(verdicts):
+        if verdict is None:
+            continue
+        applied = apply_verdict(
+            own=bool(gathered["own_verdict"][i]),
+            verdict=Verdict(verdict),
+            has_correction=bool(has_correction[i]),
+            corrected_value=corrections[i],
+            reviewed_value=gathered["reviewed_value"][i],
+            value=gathered["value"][i],
+        )
+        verdicts[i] = None if applied is None else applied.verdict.value
+        has_correction[i] = applied is not None and applied.has_correction
+        corrections[i] = None if applied is None else applied.corrected_value
 
 
 async def load_export_data(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coderai.exports.grid import FrameOptions, Grid, VariableSpec
+from coderai.exports.grid import OUT_OF_LIST, FrameOptions, Grid, VariableSpec
 from coderai.exports.schemas import ExportLayout
 from coderai.extraction.coercion.values import display_of
 from coderai.models.enums import ObservationMode, VariableType
@@ -202,9 +202,14 @@ def _add_wide_variable(
         builder.add(spec, series.values)
     builder.add(_companion(variable, "status", "string", "status"), _strings(grid.status[:, var]))
     builder.add(
-        _companion(variable, "corrected", "boolean", "set or confirmed by a reviewer"),
+        _companion(variable, "corrected", "boolean", "changed by a reviewer"),
         pd.array(grid.corrected[:, var], dtype="boolean"),
     )
+    if variable.type is VariableType.CATEGORY:
+        builder.add(
+            _companion(variable, "raw", "string", "the model's answer outside the category list"),
+            _strings(_out_of_list_answers(grid.status[:, var], grid.take("raw_value", var))),
+        )
     if options.include_confidence:
         builder.add(
             _companion(variable, "confidence", "number", "confidence"),
@@ -215,6 +220,11 @@ def _add_wide_variable(
             _companion(variable, "source", "string", "quote from the document"),
             _strings(grid.take("source_text", var)),
         )
+
+
+def _out_of_list_answers(status: Any, raw: Any) -> Any:
+    """The model's raw answers where the cell's status is OUT_OF_LIST, else None."""
+    return np.where(status == OUT_OF_LIST, raw, None)
 
 
 # ----------------------------------------------------------------------------- long
@@ -296,8 +306,14 @@ def to_long_frame(grid: Grid, options: FrameOptions) -> ExportFrame:
             _strings(grid.status.ravel()[cell]),
         ),
         (
-            ColumnSpec("corrected", "corrected", "boolean", "Set or confirmed by a reviewer"),
+            ColumnSpec("corrected", "corrected", "boolean", "Changed by a reviewer"),
             pd.array(grid.corrected.ravel()[cell], dtype="boolean"),
+        ),
+        (
+            ColumnSpec(
+                "raw_answer", "raw", "string", "The model's answer outside the category list"
+            ),
+            _strings(_out_of_list_answers(grid.status.ravel()[cell], answer("raw_value"))),
         ),
     ]
     for spec, column in columns:

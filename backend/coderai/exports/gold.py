@@ -1,5 +1,6 @@
 """Adjudicated gold values on the export grid: where a reliability study set the value of a
-unit's variable, the dataset carries it (marked corrected) and the quality figures judge the
+unit's variable, the dataset carries it (marked corrected where it changed the model's
+answer) and the quality figures judge the
 model's answer against it, in place of a single reviewer's verdict. Pure, no I/O."""
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ def apply_gold(grid: Grid, gold: dict[GoldKey, Any]) -> int:
         present = value is not None and value != []
         grid.value[row, var] = value if present else None
         grid.status[row, var] = OK if present else NOT_FOUND
-        grid.corrected[row, var] = True
         if isinstance(value, list):
             grid.list_variables.add(var)
         answer = int(grid.answer[row, var])
+        agreed = answer >= 0 and matches_gold(model_values[answer], value)
+        # *_corrected means "changed by a reviewer": a gold value equal to the model's is not.
+        grid.corrected[row, var] = not agreed and (present or answer >= 0)
         if answer >= 0:
-            agreed = matches_gold(model_values[answer], value)
             verdicts[answer] = (Verdict.CORRECT if agreed else Verdict.INCORRECT).value
         applied += 1
     grid.answers["verdict"] = verdicts

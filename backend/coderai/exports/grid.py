@@ -6,6 +6,8 @@ Statuses, shared by wide and long: OK; NOT_FOUND (the model answered "absent", o
 answer for a processed document); BELOW_THRESHOLD (confidence under the export's
 minConfidence, or withheld by the variable's own threshold); CALL_FAILED (the LLM call that
 would have answered it failed on the document's last attempt: unknown, not absent);
+OUT_OF_LIST (the model answered a CATEGORY variable with a value outside its list: the raw
+answer is kept beside it);
 DOCUMENT_FAILED (the job item failed, so there is no answer at all); NOT_PROCESSED (the job
 never reached the document).
 """
@@ -24,6 +26,7 @@ import pandas as pd
 from coderai.exports.schemas import ExportLayout
 from coderai.extraction.coercion.values import coerce_value
 from coderai.models.enums import JobItemStatus, ObservationMode, VariableType, Verdict
+from coderai.review.analysis import same_value
 from coderai.variables.config import ClassificationRules, ValidationRules
 
 OK = "OK"
@@ -32,7 +35,15 @@ BELOW_THRESHOLD = "BELOW_THRESHOLD"
 DOCUMENT_FAILED = "DOCUMENT_FAILED"
 NOT_PROCESSED = "NOT_PROCESSED"
 CALL_FAILED = "CALL_FAILED"
-MISSING_STATUSES = (NOT_FOUND, BELOW_THRESHOLD, DOCUMENT_FAILED, NOT_PROCESSED, CALL_FAILED)
+OUT_OF_LIST = "OUT_OF_LIST"
+MISSING_STATUSES = (
+    NOT_FOUND,
+    BELOW_THRESHOLD,
+    DOCUMENT_FAILED,
+    NOT_PROCESSED,
+    CALL_FAILED,
+    OUT_OF_LIST,
+)
 
 # The columns of the answers table (one row per stored extraction).
 ANSWER_COLUMNS = (
@@ -50,10 +61,13 @@ ANSWER_COLUMNS = (
     "flags",  # joined with "; "
     "withheld",  # flagged VALUE_WITHHELD by the engine
     "call_failed",  # flagged CALL_FAILED by the engine
+    "out_of_list",  # flagged UNKNOWN_CATEGORY: the model answered outside the category list
+    "raw_value",  # the model's own answer, read only where it was out of the list
     "needs_review",
     "prompt_version",
-    "verdict",  # the current feedback's verdict, if any
+    "verdict",  # the verdict that applies to the answer, if any (review.carried)
     "corrected_value",
+    "has_correction",  # a corrected value was given (it may be null: "should be empty")
 )
 
 
@@ -173,9 +187,14 @@ def _missing_status(item_status: JobItemStatus) -> str:
     return NOT_PROCESSED
 
 
-def _correction(variable: VariableSpec, verdict: str, raw: Any, value: Any) -> tuple[Any, bool]:
-    """The reviewer's value when a current verdict corrects or confirms the model's answer."""
-    if raw is not None:
+def _correction(
+    variable: VariableSpec, verdict: str, has_correction: bool, raw: Any, value: Any
+) -> tuple[Any, bool, bool]:
+    """The cell's value under the verdict that applies to it, whether a reviewer confirmed or
+    set it, and whether the reviewer changed it (a `*_corrected` cell)."""
+    if has_correction:
+        if raw is None:  # "the true value is empty"
+            return None, True, value is not None and value != []
         rules, checks = variable.classification_rules, variable.validation_rules
         coerced = coerce_value(
             raw,
@@ -185,8 +204,8 @@ def _correction(variable: VariableSpec, verdict: str, raw: Any, value: Any) -> t
         )
         # A correction that cannot be read as the variable's type cannot go in a typed column.
         if coerced.value is not None:
-            return coerced.value, True
-    return value, verdict == Verdict.CORRECT
+            return coerced.value, True, not same_value(coerced.value, value)
+    return value, verdict == Verdict.CORRECT, False
 
 
 def _rows(
@@ -254,23 +273,32 @@ def resolve_grid(
     values = answers["value"].to_numpy(dtype=object).copy()
     has_value = answers["has_value"].to_numpy(dtype=bool).copy()
     corrected = np.zeros(len(answers), dtype=bool)
+    reviewed = np.zeros(len(answers), dtype=bool)
     verdicts = answers["verdict"].to_numpy(dtype=object)
     raw_corrections = answers["corrected_value"].to_numpy(dtype=object)
+    has_correction = answers["has_correction"].to_numpy(dtype=object)
     var_of = answers["var"].to_numpy(dtype=np.int64)
     for i in np.flatnonzero(pd.notna(verdicts)):  # only reviewed answers: a handful
-        values[i], corrected[i] = _correction(
-            variables[var_of[i]], str(verdicts[i]), raw_corrections[i], values[i]
+        values[i], reviewed[i], corrected[i] = _correction(
+            variables[var_of[i]],
+            str(verdicts[i]),
+            bool(has_correction[i]),
+            raw_corrections[i],
+            values[i],
         )
         has_value[i] = values[i] is not None and values[i] != []
     withheld = answers["withheld"].to_numpy(dtype=bool)
     call_failed = answers["call_failed"].to_numpy(dtype=bool)
+    out_of_list = answers["out_of_list"].to_numpy(dtype=bool)
     status = np.select(
-        [has_value, withheld, call_failed], [OK, BELOW_THRESHOLD, CALL_FAILED], NOT_FOUND
+        [has_value, withheld, call_failed, out_of_list],
+        [OK, BELOW_THRESHOLD, CALL_FAILED, OUT_OF_LIST],
+        NOT_FOUND,
     ).astype(object)
     confidence = pd.to_numeric(answers["confidence"]).to_numpy(dtype=float, na_value=np.nan)
     if options.min_confidence is not None:
         # A reviewer's verdict outranks the model's confidence; an unknown one is not enough.
-        low = has_value & ~corrected & ~(confidence >= options.min_confidence)
+        low = has_value & ~reviewed & ~(confidence >= options.min_confidence)
         status[low] = BELOW_THRESHOLD
         has_value = has_value & ~low
     values[~has_value] = None

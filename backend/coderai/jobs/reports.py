@@ -5,14 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.jobs.schemas import JobProgress, JobPrompt, VariableStatistics
 from coderai.models import (
     Document,
     Extraction,
-    ExtractionFeedback,
     JobItem,
     ProcessingJob,
     ProcessingLog,
@@ -20,6 +19,8 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import GroundingKind, JobItemStatus, JobStatus, LogLevel, Verdict
+from coderai.review.analysis import wilson_interval
+from coderai.review.carried import applied, unit_verdict
 from coderai.studies import gold as study_gold
 from coderai.studies.blinding import blinded
 
@@ -245,9 +246,14 @@ async def variable_statistics(
             ungrounded=ungrounded,
             reviewed=reviews.get(variable_id, (0, 0))[0],
             accuracy=_accuracy(*reviews.get(variable_id, (0, 0))),
+            accuracy_interval=_interval(*reviews.get(variable_id, (0, 0))),
         )
         for variable_id, name, total, filled, mean, flagged, ungrounded in rows
     ]
+
+
+def _interval(reviewed: int, correct: int) -> tuple[float, float] | None:
+    return wilson_interval(correct, reviewed)
 
 
 def _accuracy(reviewed: int, correct: int) -> float | None:
@@ -257,40 +263,40 @@ def _accuracy(reviewed: int, correct: int) -> float | None:
 async def _review_counts(
     session: AsyncSession, job_id: uuid.UUID
 ) -> dict[uuid.UUID, tuple[int, int]]:
-    """Per variable: extractions with a current verdict, and how many of those are CORRECT."""
+    """Per variable: answers a verdict applies to (given in this job or carried from another
+    on the same unit, review.carried), and how many of those are CORRECT."""
+    verdict = unit_verdict()
     rows = await session.execute(
-        select(
-            Extraction.variable_id,
-            func.count(),
-            func.count().filter(ExtractionFeedback.verdict == Verdict.CORRECT),
-        )
-        .join(
-            ExtractionFeedback,
-            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
-        )
+        select(Extraction.variable_id, Extraction.value, verdict)
+        .join(verdict, true())
         .where(Extraction.job_id == job_id)
-        .group_by(Extraction.variable_id)
     )
-    return {variable_id: (reviewed, correct) for variable_id, reviewed, correct in rows}
+    counts: dict[uuid.UUID, tuple[int, int]] = {}
+    for row in rows:
+        found = applied(row, row.value)
+        if found is None:
+            continue
+        reviewed, correct = counts.get(row.variable_id, (0, 0))
+        counts[row.variable_id] = (reviewed + 1, correct + (found.verdict is Verdict.CORRECT))
+    return counts
 
 
 async def _judged_by_gold(
     session: AsyncSession, job_id: uuid.UUID, counts: dict[uuid.UUID, tuple[int, int]]
 ) -> dict[uuid.UUID, tuple[int, int]]:
     """The review counts with every answer a reliability study adjudicated judged against its
-    gold value instead of its verdict (if it had one)."""
+    gold value instead of the verdict that applies to it (if any, review.carried)."""
+    verdict = unit_verdict()
     rows = await session.execute(
         select(
             Extraction.variable_id,
             Extraction.document_id,
             Extraction.entity_index,
             Extraction.value,
-            ExtractionFeedback.verdict,
+            verdict,
         )
-        .outerjoin(
-            ExtractionFeedback,
-            (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
-        )
+        .select_from(Extraction)
+        .outerjoin(verdict, true())
         .where(Extraction.job_id == job_id, study_gold.has_gold())
     )
     found = list(rows)
@@ -298,10 +304,12 @@ async def _judged_by_gold(
         return counts
     gold = await study_gold.gold_values(session, {row.variable_id for row in found})
     adjusted = dict(counts)
-    for variable_id, document_id, entity_index, value, verdict in found:
-        reviewed, correct = adjusted.get(variable_id, (0, 0))
-        if verdict is not None:
-            reviewed, correct = reviewed - 1, correct - (verdict is Verdict.CORRECT)
-        agreed = study_gold.matches_gold(value, gold[(variable_id, document_id, entity_index)])
-        adjusted[variable_id] = (reviewed + 1, correct + agreed)
+    for row in found:
+        reviewed, correct = adjusted.get(row.variable_id, (0, 0))
+        given = applied(row, row.value)
+        if given is not None:
+            reviewed, correct = reviewed - 1, correct - (given.verdict is Verdict.CORRECT)
+        key = (row.variable_id, row.document_id, row.entity_index)
+        agreed = study_gold.matches_gold(row.value, gold[key])
+        adjusted[row.variable_id] = (reviewed + 1, correct + agreed)
     return adjusted

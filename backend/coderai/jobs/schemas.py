@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from coderai.core.schemas import CamelModel, InputModel
+from coderai.extraction.coercion.categories import UNKNOWN_CATEGORY
+from coderai.extraction.coercion.values import VALUE_WITHHELD
+from coderai.extraction.types import CALL_FAILED
 
 if TYPE_CHECKING:
     from coderai.models import Extraction
@@ -104,6 +107,22 @@ class JobProgress(CamelModel):
     cost_usd: float
 
 
+AnswerStatus = Literal["OK", "NOT_FOUND", "OUT_OF_LIST", "BELOW_THRESHOLD", "CALL_FAILED"]
+
+
+def answer_status(value: Any, flags: list[str]) -> AnswerStatus:
+    """One answer's status, named as the exports name a cell's (exports.grid)."""
+    if value is not None and value != []:
+        return "OK"
+    if VALUE_WITHHELD in flags:
+        return "BELOW_THRESHOLD"
+    if CALL_FAILED in flags:
+        return "CALL_FAILED"
+    if UNKNOWN_CATEGORY in flags:
+        return "OUT_OF_LIST"
+    return "NOT_FOUND"
+
+
 class ExtractionRead(CamelModel):
     id: uuid.UUID
     job_id: uuid.UUID
@@ -127,6 +146,14 @@ class ExtractionRead(CamelModel):
     needs_review: bool
     prompt_version: int | None
     created_at: datetime
+    status: AnswerStatus = Field(
+        description="OK (a value), NOT_FOUND (the model found none), OUT_OF_LIST (it answered "
+        "outside the category list: see rawAnswer), BELOW_THRESHOLD (withheld for low "
+        "confidence), CALL_FAILED (the call failed: unknown, not absent); as in exports"
+    )
+    raw_answer: str | None = Field(
+        description="The model's own answer when it is not one of the categories (OUT_OF_LIST)"
+    )
 
     @classmethod
     def of(
@@ -160,6 +187,8 @@ class ExtractionRead(CamelModel):
             needs_review=extraction.needs_review,
             prompt_version=extraction.prompt_version,
             created_at=extraction.created_at,
+            status=(status := answer_status(extraction.value, extraction.flags)),
+            raw_answer=extraction.raw_value if status == "OUT_OF_LIST" else None,
         )
 
 
@@ -174,6 +203,9 @@ class VariableStatistics(CamelModel):
     ungrounded: int
     reviewed: int = 0
     accuracy: float | None = None
+    accuracy_interval: list[float] | None = Field(
+        default=None, description="95 % Wilson interval of accuracy over `reviewed` answers"
+    )
 
 
 class JobStatistics(CamelModel):

@@ -1,9 +1,10 @@
 """Extractions (one coded value) and reviewers' feedback on them."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,11 +71,24 @@ class ExtractionFeedback(UUIDPrimaryKey, Timestamps, Base):
             unique=True,
             postgresql_where=text("is_reviewer_current"),
         ),
+        # The unit's latest verdict, wherever it was given (docs/ARCHITECTURE.md, "Review").
+        Index(
+            "ix_extraction_feedback_unit_current",
+            "document_id",
+            "variable_id",
+            "entity_index",
+            "created_at",
+            postgresql_where=text("is_current"),
+        ),
     )
 
     extraction_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("extractions.id", ondelete="CASCADE"), index=True
     )
+    # The unit the verdict is about (the extraction's): later jobs apply it to that unit.
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    variable_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("variables.id", ondelete="CASCADE"))
+    entity_index: Mapped[int] = mapped_column(Integer)
     verdict: Mapped[Verdict] = mapped_column(pg_enum(Verdict, "verdict"))
     is_correct: Mapped[bool] = mapped_column(Boolean)
     corrected_value: Mapped[Any | None] = mapped_column(JSONB(none_as_null=True))
@@ -86,3 +100,8 @@ class ExtractionFeedback(UUIDPrimaryKey, Timestamps, Base):
     )
     # This reviewer's own current verdict on the extraction. Older rows stay as history.
     is_reviewer_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A withdrawn verdict is no longer current anywhere; the row stays as history.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

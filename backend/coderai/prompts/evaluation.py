@@ -1,7 +1,11 @@
 """Score a prompt version before adopting it: run it on a job's reviewed documents as an
 EVALUATION job (the job's other prompts unchanged), then compare old and new answers with the
 reviewers' verdicts (or the adjudicated gold values, where a reliability study set them),
-variable by variable, on the same items."""
+variable by variable, on the same items.
+
+A draft is scored only on reviewed answers it was not learnt from (the units its note lists,
+prompts.lessons.BUILT_FROM), every accuracy carries its n and a Wilson interval, and a
+comparison resting on fewer than MIN_SCORED_TO_COMPARE answers says it is not comparable."""
 
 import uuid
 from collections.abc import Sequence
@@ -25,12 +29,15 @@ from coderai.models import (
     Variable,
 )
 from coderai.models.enums import JobItemStatus, JobType, Verdict
+from coderai.prompts.lessons import Unit, built_from, unit_of
 from coderai.prompts.schemas import ChangedAnswerRead, EvaluationRead, VariableComparisonRead
 from coderai.review import service as review_service
-from coderai.review.analysis import ReviewedItem, same_value
+from coderai.review.analysis import ReviewedItem, same_value, wilson_interval
 from coderai.studies import gold as study_gold
 
 MAX_CHANGES_SHOWN = 50
+# Below this many scored answers an old-vs-new difference is not shown as an improvement.
+MIN_SCORED_TO_COMPARE = 10
 
 
 async def _prompt(session: AsyncSession, prompt_id: uuid.UUID) -> Prompt:
@@ -111,6 +118,17 @@ async def start_evaluation(
     documents = await _reviewed_documents(session, source.id, variable.id)
     if not documents:
         raise Conflict(f"Job {source.id} has no reviewed answers of '{variable.name}'.")
+    learnt = built_from(prompt.note)
+    if learnt:
+        reviewed = await review_service.reviewed_items(session, [variable.id], source.id)
+        unseen = {i.document_id for i in reviewed[variable.id] if unit_of(i) not in learnt}
+        documents = [d for d in documents if d in unseen]
+        if not documents:
+            raise Conflict(
+                f"Every reviewed answer of '{variable.name}' in job {source.id} was used to build "
+                f"v{prompt.version}: review more of its answers to score it on answers it was "
+                "not learnt from."
+            )
     # The source job's prompts with this one swapped in: same calls, one change.
     snapshot = {**source.prompt_snapshot, str(variable.id): str(prompt.id)}
     project = await session.get_one(Project, variable.project_id)
@@ -173,10 +191,14 @@ def compare(
     *,
     evaluated: bool,
     versions: tuple[int | None, int | None],
+    learnt: set[Unit] | None = None,
 ) -> VariableComparisonRead:
-    """Old vs new on the reviewed items whose document the evaluation finished."""
+    """Old vs new on the reviewed items whose document the evaluation finished, leaving out
+    those in `learnt` (the evaluated draft was built from them)."""
     scored = undetermined = not_scored = old_correct = new_correct = improved = regressed = 0
     changes: list[ChangedAnswerRead] = []
+    excluded = [i for i in items if learnt and unit_of(i) in learnt]
+    items = [i for i in items if not (learnt and unit_of(i) in learnt)]
     for item in items:
         if item.document_id not in done_documents:
             not_scored += 1
@@ -222,6 +244,11 @@ def compare(
         new_correct=new_correct,
         old_accuracy=old_correct / scored if scored else None,
         new_accuracy=new_correct / scored if scored else None,
+        old_accuracy_interval=wilson_interval(old_correct, scored),
+        new_accuracy_interval=wilson_interval(new_correct, scored),
+        learnt_from_excluded=len(excluded),
+        comparable=scored >= MIN_SCORED_TO_COMPARE,
+        min_scored_to_compare=MIN_SCORED_TO_COMPARE,
         improved=improved,
         regressed=regressed,
         changes=changes,
@@ -262,6 +289,7 @@ async def evaluation_of(
         answers.setdefault(extraction.variable_id, {})[
             (extraction.document_id, extraction.entity_index)
         ] = extraction
+    learnt = built_from((await _prompt(session, prompt_id)).note)
     old_versions = await job_reports.prompt_versions(session, source)
     new_versions = await job_reports.prompt_versions(session, job)
     return EvaluationRead(
@@ -276,11 +304,17 @@ async def evaluation_of(
         variables=[
             compare(
                 variable,
-                [i for i in reviewed[variable.id] if i.document_id in documents],
+                [
+                    i
+                    for i in reviewed[variable.id]
+                    if i.document_id in documents
+                    or (variable.id == evaluated_variable and unit_of(i) in learnt)
+                ],
                 answers[variable.id],
                 done,
                 evaluated=variable.id == evaluated_variable,
                 versions=(old_versions.get(variable.name), new_versions.get(variable.name)),
+                learnt=learnt if variable.id == evaluated_variable else None,
             )
             for variable in variables
         ],

@@ -7,6 +7,7 @@ prompt's prefix and `PromptText.parse` still finds it.
 """
 
 import difflib
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from coderai.extraction.coercion.values import JsonValue, coerce_value
 from coderai.models import Prompt
-from coderai.models.enums import VariableType
+from coderai.models.enums import VariableType, Verdict
 from coderai.prompts.schemas import CategoryClarification, FewShotExample, Refinements
 from coderai.review.analysis import ErrorKind, ReviewAnalysis, ReviewedItem, classify_error
 from coderai.variables.definition import VariableFields
@@ -73,7 +74,7 @@ def build_refinements(
             FewShotExample(
                 quote=short_quote(item.quote),
                 value=item.truth,
-                wrong_value=item.model_value,
+                wrong_value=item.raw_answer if kind is ErrorKind.OUT_OF_LIST else item.model_value,
                 note=item.note,
             )
         )
@@ -269,6 +270,52 @@ class RefinementNote:
         )
 
 
+# The note's list of the units — [documentId, entityIndex] — whose reviewed answers its
+# lessons were learnt from, cumulative over the refinements it carries. A draft is scored
+# only on reviewed answers outside it (prompts.evaluation).
+BUILT_FROM = "builtFrom"
+
+Unit = tuple[str, int]
+
+
+def built_from(note: str | None) -> set[Unit]:
+    """The units a prompt's lessons were learnt from (empty for prompts without lessons)."""
+    parsed = parse_note(note)
+    if parsed is None:
+        return set()
+    units = parsed.details.get(BUILT_FROM) or []
+    return {(str(document), int(entity)) for document, entity in units}
+
+
+# Every HOLD_OUT_EVERY-th reviewed answer not yet learnt from is kept out of a refinement, so
+# the draft can be scored on answers it has not seen.
+HOLD_OUT_EVERY = 3
+
+
+def unit_of(item: ReviewedItem) -> Unit:
+    return str(item.document_id), item.entity_index
+
+
+def split_held_out(
+    items: Sequence[ReviewedItem], learnt: set[Unit], salt: str
+) -> tuple[list[ReviewedItem], list[ReviewedItem]]:
+    """(learn from, held out): of the reviewed answers not in `learnt`, every third is held
+    out — errors and correct answers alike (stratified), in an order fixed by `salt`, so the
+    same reviews give the same split. Answers already learnt from are never held out."""
+
+    def order(item: ReviewedItem) -> str:
+        return hashlib.sha256(f"{salt}:{item.document_id}:{item.entity_index}".encode()).hexdigest()
+
+    fresh = [i for i in items if unit_of(i) not in learnt]
+    held: set[Unit] = set()
+    for correct in (False, True):
+        group = sorted((i for i in fresh if (i.verdict is Verdict.CORRECT) == correct), key=order)
+        held |= {
+            unit_of(i) for n, i in enumerate(group) if n % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1
+        }
+    return [i for i in items if unit_of(i) not in held], [i for i in items if unit_of(i) in held]
+
+
 def parse_note(note: str | None) -> RefinementNote | None:
     """The refinement a prompt carries, or None (plain notes, other prompts)."""
     if not note or not note.startswith("{"):
@@ -304,7 +351,10 @@ def reapplied(
         summary=f"Regenerated; the refinements of v{previous.version} were re-applied.",
         refinements=refinements,
         variable_type=definition.type,
-        details={"reappliedFrom": previous.version},
+        details={
+            "reappliedFrom": previous.version,
+            BUILT_FROM: carried.details.get(BUILT_FROM, []),
+        },
     )
     return with_lessons(generated_text, refinements, definition), note.dumps()
 

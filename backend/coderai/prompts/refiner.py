@@ -23,18 +23,24 @@ from coderai.models.enums import LogLevel, PromptOrigin, Verdict
 from coderai.prompts import service as prompt_service
 from coderai.prompts.generator import GeneratedPrompt, content_hash, generate_prompt
 from coderai.prompts.lessons import (
+    BUILT_FROM,
     LESSONS_BEGIN,
     RefinementNote,
+    Unit,
     as_json,
     build_refinements,
+    built_from,
     category_definitions,
     merge_refinements,
     parse_note,
     prompt_diff,
     short_quote,
+    split_held_out,
+    unit_of,
     with_lessons,
 )
 from coderai.prompts.schemas import (
+    HeldOutRead,
     LlmRewriteRead,
     PromptDraftCreate,
     PromptDraftRead,
@@ -208,25 +214,50 @@ class RefinementPlan:
     job_id: uuid.UUID | None
     definition: VariableFields
     generated: GeneratedPrompt
-    items: list[ReviewedItem]
-    analysis: ReviewAnalysis
+    items: list[ReviewedItem]  # learnt from
+    analysis: ReviewAnalysis  # of `items`
+    held_out: list[ReviewedItem]  # kept out to score the draft on (prompts.evaluation)
+    learnt: set[Unit]  # every unit the draft's lessons come from, earlier refinements' too
 
 
 async def plan_refinement(
-    session: AsyncSession, variable: Variable, *, job_id: uuid.UUID | None, model: str
+    session: AsyncSession,
+    variable: Variable,
+    *,
+    job_id: uuid.UUID | None,
+    model: str,
+    hold_out: bool = True,
 ) -> RefinementPlan:
     """Read the variable's reviewed answers; 409 when there is nothing to learn from."""
     if job_id is not None:
         await review_service.check_job(session, job_id, variable.project_id)
-    items = (await review_service.reviewed_items(session, [variable.id], job_id))[variable.id]
-    analysis = analyse(variable.type, items)
-    if analysis.reviewed == 0:
+    reviewed = (await review_service.reviewed_items(session, [variable.id], job_id))[variable.id]
+    if not reviewed:
         raise Conflict(f"No reviewed answers of '{variable.name}' yet: review some first.")
+    active = await prompt_service.active_prompt(session, variable.id)
+    earlier = built_from(active.note if active else None)
+    items, held_out = (
+        split_held_out(reviewed, earlier, salt=str(variable.id))
+        if hold_out
+        else (list(reviewed), [])
+    )
+    analysis = analyse(variable.type, items)
     if analysis.correct == analysis.reviewed:
-        raise Conflict(f"Every reviewed answer of '{variable.name}' is correct: nothing to refine.")
+        raise Conflict(
+            f"Every reviewed answer of '{variable.name}' to learn from is correct "
+            f"({len(held_out)} more are held out to score the draft): nothing to refine."
+        )
     definition, generated = await _generated(session, variable, model)
     return RefinementPlan(
-        variable.id, variable.name, job_id, definition, generated, list(items), analysis
+        variable.id,
+        variable.name,
+        job_id,
+        definition,
+        generated,
+        items,
+        analysis,
+        held_out,
+        earlier | {unit_of(i) for i in items},
     )
 
 
@@ -237,6 +268,7 @@ async def refine_variable(
     job_id: uuid.UUID | None,
     llm: LLMClient | None,
     model: str,
+    hold_out: bool = True,
 ) -> RefinementRead:
     """Propose a REFINED draft (not active) from the variable's reviewed errors, with its diff
     from the active version and the analysis it was built from; 409 when there is nothing to
@@ -244,7 +276,9 @@ async def refine_variable(
     transaction is open while the model answers."""
     async with database.transaction() as session:
         variable = await variable_service.get_variable(session, variable_id)
-        plan = await plan_refinement(session, variable, job_id=job_id, model=model)
+        plan = await plan_refinement(
+            session, variable, job_id=job_id, model=model, hold_out=hold_out
+        )
     clarified, rewrite = None, _rewrite(False, None)
     if llm is not None:
         clarified, rewrite = await _llm_rewrite(llm, plan.definition, plan.analysis, plan.items)
@@ -283,7 +317,8 @@ async def store_refinement(
     summary = (
         f"Refined from {analysis.reviewed} reviewed answers "
         f"({analysis.reviewed - analysis.correct} not correct)"
-        + (f" of job {job_id}." if job_id else " across jobs.")
+        + (f" of job {job_id}" if job_id else " across jobs")
+        + f"; {len(plan.held_out)} held out to score it."
     )
     note = RefinementNote(
         summary=summary,
@@ -295,7 +330,9 @@ async def store_refinement(
                 "reviewed": analysis.reviewed,
                 "accuracy": analysis.accuracy,
                 "fromVersion": active.version if active else None,
+                "heldOut": len(plan.held_out),
             },
+            BUILT_FROM: sorted([document, entity] for document, entity in plan.learnt),
             "refiner": rewrite.model_dump(mode="json", by_alias=True),
         },
     )
@@ -338,6 +375,10 @@ async def store_refinement(
         refinements=refinements,
         analysis=review_service.analysis_read(variable, job_id, analysis),
         llm=rewrite,
+        held_out=[
+            HeldOutRead(document_id=i.document_id, entity_index=i.entity_index)
+            for i in plan.held_out
+        ],
     )
 
 

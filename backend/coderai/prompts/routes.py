@@ -92,6 +92,7 @@ async def refine(
         database,
         variable_id,
         job_id=body.job_id,
+        hold_out=body.hold_out,
         llm=llm if body.use_llm else None,
         model=settings.llm_model,
     )

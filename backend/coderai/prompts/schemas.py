@@ -66,6 +66,12 @@ class RefineRequest(StrictCamelModel):
     use_llm: bool = Field(
         default=True, description="Add an LLM rewrite of the instructions when an LLM is set up"
     )
+    hold_out: bool = Field(
+        default=True,
+        description="Keep every third reviewed answer not yet learnt from out of the lessons, so "
+        "the draft can be scored on answers it has not seen (false: learn from all of them; the "
+        "draft can then be scored only once more answers are reviewed)",
+    )
 
 
 class ModelConfigPatch(StrictCamelModel):
@@ -93,10 +99,21 @@ class LlmRewriteRead(CamelModel):
     error: str | None = None
 
 
+class HeldOutRead(CamelModel):
+    document_id: uuid.UUID
+    entity_index: int
+
+
 class RefinementRead(PromptDraftRead):
     refinements: Refinements
-    analysis: VariableAnalysisRead
+    analysis: VariableAnalysisRead = Field(
+        description="The analysis of the reviewed answers the draft was learnt from"
+    )
     llm: LlmRewriteRead
+    held_out: list[HeldOutRead] = Field(
+        description="Reviewed answers kept out of the draft's lessons: its evaluation is "
+        "scored on reviewed answers it was not learnt from"
+    )
 
 
 class EvaluateRequest(StrictCamelModel):
@@ -140,6 +157,19 @@ class VariableComparisonRead(CamelModel):
     new_correct: int
     old_accuracy: float | None
     new_accuracy: float | None
+    old_accuracy_interval: list[float] | None = Field(
+        description="95 % Wilson interval of oldAccuracy over `scored` answers"
+    )
+    new_accuracy_interval: list[float] | None = Field(
+        description="95 % Wilson interval of newAccuracy over `scored` answers"
+    )
+    learnt_from_excluded: int = Field(
+        description="Reviewed answers left out of the score because the draft was learnt from them"
+    )
+    comparable: bool = Field(
+        description="Enough scored answers (minScoredToCompare) to read old vs new as a change"
+    )
+    min_scored_to_compare: int
     improved: int
     regressed: int
     changes: list[ChangedAnswerRead]

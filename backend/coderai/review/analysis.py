@@ -57,6 +57,9 @@ class ErrorKind(StrEnum):
     MISSED = "MISSED"
     INVENTED = "INVENTED"
     WRONG_CATEGORY = "WRONG_CATEGORY"
+    # The model answered a category variable outside its list (e.g. "Spain" for a region):
+    # a category problem (a missing category, or a rule mapping the answer), not a miss.
+    OUT_OF_LIST = "OUT_OF_LIST"
     FORMAT = "FORMAT"
     UNGROUNDED = "UNGROUNDED"
     OTHER = "OTHER"
@@ -78,6 +81,7 @@ class ReviewedItem:
     note: str | None = None
     entity_index: int = 0
     gold: bool = False  # judged against an adjudicated gold value, not a single verdict
+    raw_answer: str | None = None  # the model's answer when it was outside the category list
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class Agreement:
     tolerance_rule: str | None = None
     tolerance_matches: int | None = None
     tolerance_rate: float | None = None
+    exact_rate_interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,14 @@ class ReviewAnalysis:
     agreement: Agreement
     calibration: Calibration
     against_gold: int = 0
+    accuracy_interval: tuple[float, float] | None = None
+    # Figures resting on fewer reviewed answers are shown greyed out, as indications only.
+    min_reviewed: int = 0
+    enough_reviewed: bool = False
+
+
+# Below this many reviewed answers, accuracy, kappa and calibration are indications only.
+MIN_REVIEWED_FOR_FIGURES = 10
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -283,6 +296,8 @@ def classify_error(variable_type: VariableType, item: ReviewedItem) -> ErrorKind
     if item.verdict is Verdict.CORRECT:
         return None
     model, truth = item.model_value, item.truth
+    if model is None and item.raw_answer:
+        return ErrorKind.OUT_OF_LIST
     if not item.truth_known:
         if model is None:
             return ErrorKind.MISSED
@@ -303,6 +318,18 @@ def classify_error(variable_type: VariableType, item: ReviewedItem) -> ErrorKind
     if variable_type is VariableType.CATEGORY:
         return ErrorKind.WRONG_CATEGORY
     return ErrorKind.WRONG_VALUE
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion (95 % by default); None without data. Unlike
+    the normal approximation it stays inside [0, 1] and is honest at 0/n and n/n."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return round(max(centre - half, 0.0), 4), round(min(centre + half, 1.0), 4)
 
 
 def calibration_table(
@@ -357,6 +384,7 @@ def _agreement(
         tolerance_rule=rule,
         tolerance_matches=matches,
         tolerance_rate=None if matches is None else _rate(matches, len(known)),
+        exact_rate_interval=wilson_interval(exact, len(known)),
     )
 
 
@@ -392,6 +420,8 @@ def analyse(
             by_kind[ErrorKind.UNGROUNDED].append(item)
         if kind is ErrorKind.WRONG_CATEGORY and item.truth_known:
             confusion[(_label(item.model_value), _label(item.truth))] += 1
+        if kind is ErrorKind.OUT_OF_LIST and item.truth_known and item.raw_answer:
+            confusion[(item.raw_answer, _label(item.truth))] += 1
     errors = [
         ErrorSummary(kind, len(found), [_example(i) for i in found[:MAX_EXAMPLES]])
         for kind, found in by_kind.items()
@@ -415,4 +445,7 @@ def analyse(
         agreement=_agreement(variable_type, items, number_tolerance),
         calibration=calibration_table(items, bins),
         against_gold=sum(item.gold for item in items),
+        accuracy_interval=wilson_interval(correct, len(items)),
+        min_reviewed=MIN_REVIEWED_FOR_FIGURES,
+        enough_reviewed=len(items) >= MIN_REVIEWED_FOR_FIGURES,
     )

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Path, Query, Response, status
 from coderai.auth.dependencies import UserDep
 from coderai.core.dependencies import SessionDep
 from coderai.core.schemas import MAX_OFFSET
+from coderai.extraction.coercion.values import display_of
 from coderai.jobs.schemas import ExtractionRead
+from coderai.models.enums import Verdict
 from coderai.review import service as review_service
 from coderai.review.schemas import (
     ExtractionDetail,
@@ -16,6 +18,8 @@ from coderai.review.schemas import (
     FeedbackRead,
     JobAgreementRead,
     JobFeedbackRead,
+    ParsedValueRead,
+    ParseValueRequest,
     VariableAnalysisRead,
 )
 from coderai.review.service import (
@@ -35,21 +39,26 @@ PromptId = Annotated[uuid.UUID, Path(alias="promptId")]
 
 
 def feedback_read(view: FeedbackView) -> FeedbackRead:
-    feedback = view.feedback
+    feedback, carried = view.feedback, view.applied
+    verdict = carried.verdict if carried else feedback.verdict
     return FeedbackRead(
         id=feedback.id,
-        extraction_id=feedback.extraction_id,
-        is_correct=feedback.is_correct,
+        extraction_id=view.extraction_id or feedback.extraction_id,
+        is_correct=verdict is Verdict.CORRECT,
         user_comment=feedback.note,
         created_at=feedback.created_at,
-        verdict=feedback.verdict,
-        corrected_value=feedback.corrected_value,
+        verdict=verdict,
+        corrected_value=carried.corrected_value if carried else feedback.corrected_value,
         has_corrected_value=view.has_corrected_value,
         note=feedback.note,
         is_current=feedback.is_current,
         reviewer_id=feedback.reviewer_id,
         reviewer_name=view.reviewer_name,
         is_reviewer_current=feedback.is_reviewer_current,
+        carried=carried is not None,
+        source_extraction_id=feedback.extraction_id,
+        source_job_id=view.source_job_id,
+        withdrawn_at=feedback.withdrawn_at,
     )
 
 
@@ -116,6 +125,19 @@ async def create_feedback(
     return feedback_read(view)
 
 
+@router.delete(
+    "/extractions/{extractionId}/feedback",
+    operation_id="extractions-feedback-withdraw",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+async def withdraw_feedback(
+    session: SessionDep, user: UserDep, extraction_id: ExtractionId
+) -> None:
+    """Withdraw the verdicts on this answer's unit (document, variable, entity): they no longer
+    apply to this or any other job's answer for the unit, and stay in the history."""
+    await review_service.withdraw_feedback(session, extraction_id, user, viewer_id=user.id)
+
+
 @router.get(
     "/extractions/{extractionId}/feedback",
     operation_id="extractions-feedback-list",
@@ -147,6 +169,24 @@ async def job_feedback(
     )
     response.headers["X-Total-Count"] = str(total)
     return [_job_feedback_read(view) for view in views]
+
+
+@router.post(
+    "/variables/{variableId}/parse-value",
+    operation_id="variables-parse-value",
+    response_model=ParsedValueRead,
+)
+async def parse_value(variable: VariableDep, body: ParseValueRequest) -> ParsedValueRead:
+    """The value a correction would be stored as (422 when it is not one of the variable's
+    type), so a reviewer sees "about 120 thousand" read as 120000 before saving it."""
+    typed = review_service.typed_correction(variable, body.value)
+    display = display_of(typed)
+    typed_text = body.value if isinstance(body.value, str) else display_of(body.value)
+    return ParsedValueRead(
+        typed_value=typed,
+        display=display,
+        as_typed=" ".join((typed_text or "").split()) == (display or ""),
+    )
 
 
 @router.get(

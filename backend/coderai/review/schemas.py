@@ -34,6 +34,20 @@ class FeedbackCreate(InputModel):
         return "corrected_value" in self.model_fields_set
 
 
+class ParseValueRequest(InputModel):
+    value: Any = Field(description="A value as a reviewer would type it (text, number, list)")
+
+
+class ParsedValueRead(CamelModel):
+    """How a correction would be stored: echo it for the reviewer to confirm before saving."""
+
+    typed_value: Any = Field(description="The value as it would be stored (null: empty)")
+    display: str | None = Field(description="Its text form, as results and exports show it")
+    as_typed: bool = Field(
+        description="False when the text was interpreted (e.g. 'about 120 thousand' -> 120000)"
+    )
+
+
 class FeedbackRead(CamelModel):
     """The contract's Feedback plus the verdict, corrected value and note."""
 
@@ -53,6 +67,20 @@ class FeedbackRead(CamelModel):
     reviewer_name: str | None
     is_reviewer_current: bool = Field(
         description="This reviewer's own current verdict (isCurrent: the latest of anyone's)"
+    )
+    carried: bool = Field(
+        default=False,
+        description="Given on the same unit (document, variable, entity) in another job and "
+        "applied to this answer: verdict and correctedValue say what it means for this value",
+    )
+    source_extraction_id: uuid.UUID | None = Field(
+        default=None, description="The answer the verdict was given on"
+    )
+    source_job_id: uuid.UUID | None = Field(
+        default=None, description="The job of that answer, when carried from another job"
+    )
+    withdrawn_at: datetime | None = Field(
+        default=None, description="When the verdict was withdrawn (it then applies nowhere)"
     )
 
 
@@ -117,6 +145,9 @@ class AgreementRead(CamelModel):
     tolerance_rule: str | None
     tolerance_matches: int | None
     tolerance_rate: float | None
+    exact_rate_interval: list[float] | None = Field(
+        description="95 % Wilson interval of exactRate over `compared` items"
+    )
 
 
 class CalibrationBinRead(CamelModel):
@@ -153,10 +184,18 @@ class VariableAnalysisRead(CamelModel):
         description="Reviewed items judged against an adjudicated gold value (a reliability "
         "study's), which takes the place of a single reviewer's verdict",
     )
+    accuracy_interval: list[float] | None = Field(
+        description="95 % Wilson interval of accuracy over `reviewed` answers"
+    )
+    min_reviewed: int = Field(description="Fewer reviewed answers make the figures indications")
+    enough_reviewed: bool = Field(description="reviewed >= minReviewed")
 
 
 class JobAgreementRead(CamelModel):
     job_id: uuid.UUID
     reviewed: int
     accuracy: float | None
+    accuracy_interval: list[float] | None = Field(
+        description="95 % Wilson interval of accuracy over `reviewed` answers"
+    )
     variables: list[VariableAnalysisRead]

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ScalarSelect, func, select, update
+from sqlalchemy import JSON, ColumnElement, ScalarSelect, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import InvalidInput, NotFound
+from coderai.extraction.coercion.categories import UNKNOWN_CATEGORY
 from coderai.extraction.coercion.dates import AMBIGUOUS_DATE
 from coderai.extraction.coercion.values import JsonScalar, JsonValue, coerce_value, is_null_answer
 from coderai.jobs import service as job_service
@@ -19,7 +20,14 @@ from coderai.members import audit
 from coderai.models import Document, Extraction, ExtractionFeedback, ProcessingJob, User, Variable
 from coderai.models.enums import JobType, MultiValueAction, Verdict
 from coderai.prompts import service as prompt_service
-from coderai.review.analysis import ReviewAnalysis, ReviewedItem, analyse, same_value
+from coderai.review.analysis import (
+    ReviewAnalysis,
+    ReviewedItem,
+    analyse,
+    same_value,
+    wilson_interval,
+)
+from coderai.review.carried import AppliedVerdict, applied, unit_verdict
 from coderai.review.schemas import (
     FeedbackCreate,
     JobAgreementRead,
@@ -36,14 +44,19 @@ MAX_CONTEXT_CHARS = 5000
 
 @dataclass(frozen=True)
 class FeedbackView:
-    """A stored verdict, and whether a corrected value (possibly null) was given with it."""
+    """A stored verdict, and whether a corrected value (possibly null) was given with it.
+    `applied` is set when the verdict was given on another job's answer for the same unit and
+    is shown on `extraction_id`'s answer as it applies there (review.carried)."""
 
     feedback: ExtractionFeedback
     has_corrected_value: bool
     reviewer_name: str | None
+    applied: AppliedVerdict | None = None
+    extraction_id: uuid.UUID | None = None
+    source_job_id: uuid.UUID | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JobFeedbackView(FeedbackView):
     variable_id: uuid.UUID
     document_id: uuid.UUID
@@ -112,15 +125,41 @@ async def _context(
     )
 
 
-async def _current_feedback(session: AsyncSession, extraction_id: uuid.UUID) -> FeedbackView | None:
-    row = (
-        await session.execute(
-            select(ExtractionFeedback, _has_correction(), _reviewer_name()).where(
-                ExtractionFeedback.extraction_id == extraction_id, ExtractionFeedback.is_current
-            )
+async def _applied_verdicts(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]]
+) -> list[tuple[Extraction, FeedbackView]]:
+    """The verdict that applies to each answer matching `where`: its unit's latest current
+    one, given on this answer or carried from another job's (review.carried)."""
+    verdict = unit_verdict()
+    rows = await session.execute(
+        select(Extraction, ExtractionFeedback, verdict)
+        .select_from(Extraction)
+        .join(verdict, true())
+        .join(ExtractionFeedback, ExtractionFeedback.id == verdict.c.feedback_id)
+        .where(*where)
+        .order_by(ExtractionFeedback.created_at, ExtractionFeedback.id, Extraction.id)
+    )
+    views: list[tuple[Extraction, FeedbackView]] = []
+    for row in rows:
+        extraction, feedback = row[0], row[1]
+        found = applied(row, extraction.value)
+        if found is None:
+            continue
+        view = FeedbackView(
+            feedback,
+            found.has_correction,
+            row.reviewer_name,
+            applied=found if found.carried else None,
+            extraction_id=extraction.id,
+            source_job_id=row.source_job_id if found.carried else None,
         )
-    ).first()
-    return None if row is None else FeedbackView(row[0], row[1], row[2])
+        views.append((extraction, view))
+    return views
+
+
+async def _current_feedback(session: AsyncSession, extraction_id: uuid.UUID) -> FeedbackView | None:
+    views = await _applied_verdicts(session, [Extraction.id == extraction_id])
+    return views[0][1] if views else None
 
 
 async def extraction_detail(
@@ -277,6 +316,9 @@ async def submit_feedback(
         stored = JSON.NULL  # a JSON null, told apart from "no correction" (SQL NULL)
     feedback = ExtractionFeedback(
         extraction_id=extraction.id,
+        document_id=extraction.document_id,
+        variable_id=extraction.variable_id,
+        entity_index=extraction.entity_index,
         verdict=verdict,
         is_correct=verdict is Verdict.CORRECT,
         corrected_value=stored,
@@ -290,6 +332,43 @@ async def submit_feedback(
     await session.refresh(feedback)
     audit.note(session, verdict=verdict.value, variable=variable.name)
     return FeedbackView(feedback, has_correction, reviewer.display_name)
+
+
+async def withdraw_feedback(
+    session: AsyncSession,
+    extraction_id: uuid.UUID,
+    user: User,
+    *,
+    viewer_id: uuid.UUID | None = None,
+) -> int:
+    """Withdraw every current verdict on the extraction's unit (document, variable, entity), in
+    whichever job it was given: no job applies them any more; they stay in the history.
+    Returns how many were withdrawn; 404 for an unknown (or blind-coded) extraction."""
+    visible = select(Extraction).where(Extraction.id == extraction_id)
+    if viewer_id is not None:
+        visible = visible.where(~blinded(viewer_id))
+    extraction = await session.scalar(visible)
+    if extraction is None:
+        raise NotFound(f"Extraction '{extraction_id}' not found.")
+    withdrawn = await session.execute(
+        update(ExtractionFeedback)
+        .where(
+            ExtractionFeedback.document_id == extraction.document_id,
+            ExtractionFeedback.variable_id == extraction.variable_id,
+            ExtractionFeedback.entity_index == extraction.entity_index,
+            ExtractionFeedback.is_current,
+        )
+        .values(
+            is_current=False,
+            is_reviewer_current=False,
+            withdrawn_at=func.now(),
+            withdrawn_by_id=user.id,
+        )
+        .returning(ExtractionFeedback.id)
+    )
+    count = len(withdrawn.all())
+    audit.note(session, withdrawn=count)
+    return count
 
 
 def _reviewer_name() -> ScalarSelect[str]:
@@ -325,51 +404,56 @@ async def job_feedback(
     limit: int,
     viewer_id: uuid.UUID | None = None,
 ) -> tuple[list[JobFeedbackView], int]:
-    """The current verdicts on a job's extractions (optionally of one variable), without those
-    on documents `viewer_id` codes blind."""
+    """The verdicts that apply to a job's answers (optionally of one variable), given in this
+    job or carried from another on the same unit; none on documents `viewer_id` codes blind."""
     await job_service.get_job(session, job_id)
-    statement = (
-        select(
-            ExtractionFeedback,
-            _has_correction(),
-            _reviewer_name(),
-            Extraction.variable_id,
-            Extraction.document_id,
-            Extraction.entity_index,
-        )
-        .join(Extraction, Extraction.id == ExtractionFeedback.extraction_id)
-        .where(Extraction.job_id == job_id, ExtractionFeedback.is_current)
-    )
+    where: list[ColumnElement[bool]] = [Extraction.job_id == job_id]
     if variable_id is not None:
-        statement = statement.where(Extraction.variable_id == variable_id)
+        where.append(Extraction.variable_id == variable_id)
     if viewer_id is not None:
-        statement = statement.where(~blinded(viewer_id))
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = await session.execute(
-        statement.order_by(ExtractionFeedback.created_at, ExtractionFeedback.id)
-        .offset(offset)
-        .limit(limit)
-    )
+        where.append(~blinded(viewer_id))
+    views = await _applied_verdicts(session, where)
     return [
-        JobFeedbackView(feedback, has, name, variable, document, entity)
-        for feedback, has, name, variable, document, entity in rows
-    ], total or 0
+        JobFeedbackView(
+            view.feedback,
+            view.has_corrected_value,
+            view.reviewer_name,
+            view.applied,
+            view.extraction_id,
+            view.source_job_id,
+            variable_id=extraction.variable_id,
+            document_id=extraction.document_id,
+            entity_index=extraction.entity_index,
+        )
+        for extraction, view in views[offset : offset + limit]
+    ], len(views)
 
 
 def _reviewed_item(extraction: Extraction, feedback: ExtractionFeedback, has: bool) -> ReviewedItem:
-    correct = feedback.verdict is Verdict.CORRECT
+    return _item(extraction, feedback, feedback.verdict, has, feedback.corrected_value)
+
+
+def _item(
+    extraction: Extraction,
+    feedback: ExtractionFeedback,
+    verdict: Verdict,
+    has: bool,
+    corrected: JsonValue,
+) -> ReviewedItem:
+    correct = verdict is Verdict.CORRECT
     return ReviewedItem(
         extraction_id=extraction.id,
         document_id=extraction.document_id,
         model_value=extraction.value,
-        verdict=feedback.verdict,
-        truth=extraction.value if correct else feedback.corrected_value,
+        verdict=verdict,
+        truth=extraction.value if correct else corrected,
         truth_known=correct or has,
         confidence=extraction.confidence,
         grounding=extraction.grounding,
         quote=extraction.source_text,
         note=feedback.note,
         entity_index=extraction.entity_index,
+        raw_answer=extraction.raw_value if UNKNOWN_CATEGORY in extraction.flags else None,
     )
 
 
@@ -380,9 +464,30 @@ async def reviewed_items(
     *,
     viewer_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, list[ReviewedItem]]:
-    """Reviewed extractions per variable, in one job or across the project's SAMPLE and FULL
-    jobs (there the latest verdict per document and entity wins); none on documents
-    `viewer_id` codes blind, as the analysis shows examples with their values."""
+    """Reviewed answers per variable: in one job (with the verdicts carried to it from other
+    jobs on the same units), or across the project's SAMPLE and FULL jobs (there the latest
+    verdict per document and entity wins); none on documents `viewer_id` codes blind, as the
+    analysis shows examples with their values."""
+    items: dict[uuid.UUID, list[ReviewedItem]] = {vid: [] for vid in variable_ids}
+    seen: set[tuple[uuid.UUID, uuid.UUID, int]] = set()
+    if job_id is not None:
+        where: list[ColumnElement[bool]] = [
+            Extraction.job_id == job_id,
+            Extraction.variable_id.in_(variable_ids),
+        ]
+        if viewer_id is not None:
+            where.append(~blinded(viewer_id))
+        for extraction, view in await _applied_verdicts(session, where):
+            verdict = view.applied.verdict if view.applied else view.feedback.verdict
+            corrected = (
+                view.applied.corrected_value if view.applied else view.feedback.corrected_value
+            )
+            items[extraction.variable_id].append(
+                _item(extraction, view.feedback, verdict, view.has_corrected_value, corrected)
+            )
+            seen.add((extraction.variable_id, extraction.document_id, extraction.entity_index))
+        await _judge_by_gold(session, items, seen, job_id, viewer_id)
+        return items
     statement = (
         select(Extraction, ExtractionFeedback, _has_correction())
         .join(
@@ -390,20 +495,14 @@ async def reviewed_items(
             (ExtractionFeedback.extraction_id == Extraction.id) & ExtractionFeedback.is_current,
         )
         .where(Extraction.variable_id.in_(variable_ids))
+        .join(ProcessingJob, ProcessingJob.id == Extraction.job_id)
+        .where(ProcessingJob.job_type != JobType.EVALUATION)
     )
     if viewer_id is not None:
         statement = statement.where(~blinded(viewer_id))
-    if job_id is not None:
-        statement = statement.where(Extraction.job_id == job_id)
-    else:
-        statement = statement.join(ProcessingJob, ProcessingJob.id == Extraction.job_id).where(
-            ProcessingJob.job_type != JobType.EVALUATION
-        )
     rows = await session.execute(
         statement.order_by(ExtractionFeedback.created_at.desc(), Extraction.id)
     )
-    items: dict[uuid.UUID, list[ReviewedItem]] = {vid: [] for vid in variable_ids}
-    seen: set[tuple[uuid.UUID, uuid.UUID, int]] = set()
     for extraction, feedback, has in rows:
         key = (extraction.variable_id, extraction.document_id, extraction.entity_index)
         if key in seen:
@@ -519,5 +618,6 @@ async def job_agreement(
         job_id=job.id,
         reviewed=reviewed,
         accuracy=correct / reviewed if reviewed else None,
+        accuracy_interval=wilson_interval(correct, reviewed),
         variables=analyses,
     )

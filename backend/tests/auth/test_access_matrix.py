@@ -106,16 +106,19 @@ async def build_world(client: httpx.AsyncClient, db: Database) -> World:
 
 
 def operations(app: FastAPI) -> list[tuple[str, str, str]]:
-    """(operation id, method, path) of every operation; deletions last, the project's last."""
+    """(operation id, method, path) of every operation; deletions last, the deepest paths
+    first (a verdict on an extraction before the document it is on), the project's last."""
     found = [
         (operation["operationId"], method.upper(), path)
         for path, item in app.openapi()["paths"].items()
         for method, operation in item.items()
     ]
 
-    def order(entry: tuple[str, str, str]) -> tuple[int, str]:
-        operation, method, _ = entry
-        return (2 if operation == "projects-delete" else int(method == "DELETE"), operation)
+    def order(entry: tuple[str, str, str]) -> tuple[int, int, str]:
+        operation, method, path = entry
+        deleting = method == "DELETE"
+        depth = -path.count("/") if deleting else 0
+        return (2 if operation == "projects-delete" else int(deleting), depth, operation)
 
     return sorted(found, key=order)
 

@@ -222,6 +222,7 @@ async def test_json_has_codebook_and_data(
         "DOCUMENT_FAILED",
         "NOT_PROCESSED",
         "CALL_FAILED",
+        "OUT_OF_LIST",
     }
     columns = {c["name"]: c for c in codebook["columns"]}
     assert columns["outcomes_2"]["variable"] == "outcomes"

@@ -68,7 +68,19 @@ async def reviewed_sample(client: httpx.AsyncClient, fake: FakeLLM, db: Database
         else:
             body = {"isCorrect": True}
         assert (await client.post(url, json=body)).status_code == 201
-    return {"project": project, "participants": participants, "design": design, "job": job}
+    return {
+        "project": project,
+        "participants": participants,
+        "design": design,
+        "job": job,
+        "documents": documents,
+    }
+
+
+def learnt_numbers(refinement: dict[str, Any], documents: list[uuid.UUID]) -> list[int]:
+    """The participant counts of the reviewed answers a refinement learnt from (not held out)."""
+    held = {uuid.UUID(h["documentId"]) for h in refinement["heldOut"]}
+    return [100 + i for i, document in enumerate(documents) if document not in held]
 
 
 async def test_evaluate_a_draft_before_adopting_it(
@@ -77,12 +89,20 @@ async def test_evaluate_a_draft_before_adopting_it(
     client = runner_client
     setup = await reviewed_sample(client, fake_llm, db)
     variable, job_id = setup["participants"]["id"], setup["job"]["id"]
+    documents = setup["documents"]
     refined = await client.post(
         f"/variables/{variable}/refine", json={"jobId": job_id, "useLlm": False}
     )
     assert refined.status_code == 201, refined.text
     draft = refined.json()["draft"]
-    assert '"enrolled 100 participants" → 100, not 7' in draft["promptText"]
+    # One of the three reviewed answers is held out: the draft learns from the other two...
+    [held_out] = refined.json()["heldOut"]
+    held = documents.index(uuid.UUID(held_out["documentId"]))
+    learnt = sorted({0, 1, 2} - {held})
+    assert refined.json()["analysis"]["reviewed"] == 2
+    for i in learnt:
+        assert f'"enrolled {100 + i} participants" → {100 + i}, not 7' in draft["promptText"]
+    assert f"enrolled {100 + held} participants" not in draft["promptText"]
 
     started = await client.post(f"/prompts/{draft['id']}/evaluate", json={"jobId": job_id})
     assert started.status_code == 201, started.text
@@ -92,18 +112,24 @@ async def test_evaluate_a_draft_before_adopting_it(
     assert evaluation_job["jobType"] == "EVALUATION"
     assert evaluation_job["status"] == "COMPLETE"
     assert evaluation_job["promptVersions"] == {"participants": 2, "design": 1}
+    # ...and is run and scored only on the one it was not learnt from.
+    assert evaluation_job["totalItems"] == 1
 
     result = (await client.get(f"/prompts/{draft['id']}/evaluation")).json()
     assert result["complete"] is True
     participants, design = result["variables"]
     assert participants["evaluated"] is True
     assert (participants["oldPromptVersion"], participants["newPromptVersion"]) == (1, 2)
-    assert (participants["scored"], participants["notScored"]) == (3, 0)
+    assert (participants["scored"], participants["learntFromExcluded"]) == (1, 2)
     assert (participants["oldAccuracy"], participants["newAccuracy"]) == (0.0, 1.0)
-    assert (participants["improved"], participants["regressed"]) == (3, 0)
-    assert sorted(c["newValue"] for c in participants["changes"]) == [100, 101, 102]
+    # One answer is not evidence: the figures carry their interval and are not comparable.
+    assert participants["comparable"] is False and participants["minScoredToCompare"] == 10
+    low, high = participants["newAccuracyInterval"]
+    assert low < 0.25 and high == 1.0  # Wilson 95 % for 1 of 1: [0.207, 1]
+    assert (participants["improved"], participants["regressed"]) == (1, 0)
+    assert [c["newValue"] for c in participants["changes"]] == [100 + held]
     # The other variable ran with its unchanged prompt: same answers, same verdicts.
-    assert design["evaluated"] is False
+    assert design["evaluated"] is False and design["learntFromExcluded"] == 0
     assert (design["oldAccuracy"], design["newAccuracy"], design["changes"]) == (1.0, 1.0, [])
 
     # Evaluating adopts nothing and is not a sample: the draft is still a draft, the project
@@ -147,13 +173,14 @@ async def test_refinement_with_an_llm_rewrite(
     assert body["llm"]["refinerPromptVersion"] == "refiner-1"
     text = body["draft"]["promptText"]
     assert "Clarified instructions:\nReport the number enrolled as written" in text
-    assert '"enrolled 101 participants" → 101, not 7' in text
+    learnt = learnt_numbers(body, setup["documents"])
+    assert f'"enrolled {learnt[0]} participants" → {learnt[0]}, not 7' in text
     # What the refiner asked: its versioned instructions and the reviewers' corrections.
     request = fake_llm.last_request
     assert request is not None
     messages = "\n".join(str(m["content"]) for m in request["messages"])
     assert "You improve the instructions" in messages
-    assert 'quote "enrolled 101 participants": answered 7, correct 101' in messages
+    assert f'quote "enrolled {learnt[0]} participants": answered 7, correct {learnt[0]}' in messages
 
 
 @pytest.mark.runner(llm_max_retries=0)
@@ -168,4 +195,7 @@ async def test_refinement_survives_a_failing_llm(
     assert body["llm"]["used"] is False
     assert body["llm"]["error"]
     assert "Clarified instructions" not in body["draft"]["promptText"]
-    assert '"enrolled 100 participants" → 100, not 7' in body["draft"]["promptText"]
+    learnt = learnt_numbers(body, setup["documents"])
+    assert (
+        f'"enrolled {learnt[0]} participants" → {learnt[0]}, not 7' in body["draft"]["promptText"]
+    )

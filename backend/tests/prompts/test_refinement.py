@@ -6,7 +6,13 @@ from typing import Any
 
 import httpx
 
-from tests.support.review_scenario import Scenario, give_feedback, review_everything
+from coderai.core.database import Database
+from tests.support.review_scenario import (
+    Scenario,
+    give_feedback,
+    review_everything,
+    review_scenario,
+)
 
 
 async def _prompts(client: httpx.AsyncClient, variable_id: str) -> list[dict[str, Any]]:
@@ -18,7 +24,9 @@ async def _current(client: httpx.AsyncClient, variable_id: str) -> dict[str, Any
 
 
 async def _refine(client: httpx.AsyncClient, variable_id: str, **body: Any) -> dict[str, Any]:
-    response = await client.post(f"/variables/{variable_id}/refine", json=body or None)
+    """A draft learnt from every reviewed answer (no hold-out), so its lessons are known."""
+    body.setdefault("holdOut", False)
+    response = await client.post(f"/variables/{variable_id}/refine", json=body)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -229,3 +237,41 @@ async def test_a_project_context_change_keeps_the_refinement(
     current = await _current(client, variable)
     assert "oncology" in current["promptText"]
     assert '"120 participants" → 120, not 12' in current["promptText"]
+
+
+async def test_a_draft_is_learnt_without_its_held_out_answers_and_scored_only_on_them(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    await review_everything(client, scenario)
+    variable = scenario.variables["participants"]
+    response = await client.post(f"/variables/{variable}/refine", json={"jobId": scenario.job_id})
+    assert response.status_code == 201, response.text
+    result = response.json()
+    # Three wrong answers and one right: every third of each kind is held out, so one of
+    # the wrong answers is kept out of the lessons and the draft learns from three.
+    [held] = result["heldOut"]
+    assert result["analysis"]["reviewed"] == 3
+    texts = scenario.texts
+    held_index = scenario.job.document_ids.index(uuid.UUID(held["documentId"]))
+    assert held_index != 1  # document 1's answer was right: the other group
+    quote = {0: "120 participants", 2: "30 cases", 3: None}[held_index]
+    if quote is not None:
+        assert quote in texts[held_index] and f'"{quote}" →' not in result["draft"]["promptText"]
+    # The same reviews give the same split: refining again returns the same draft.
+    again = await client.post(f"/variables/{variable}/refine", json={"jobId": scenario.job_id})
+    assert again.json()["draft"]["id"] == result["draft"]["id"]
+    assert again.json()["heldOut"] == result["heldOut"]
+
+
+async def test_a_draft_learnt_from_every_reviewed_answer_cannot_be_scored_on_them(
+    runner_client: httpx.AsyncClient, db: Database
+) -> None:
+    client = runner_client
+    scenario = await review_scenario(client, db)
+    await review_everything(client, scenario)
+    draft = (await _refine(client, scenario.variables["participants"]))["draft"]
+    response = await client.post(
+        f"/prompts/{draft['id']}/evaluate", json={"jobId": scenario.job_id}
+    )
+    assert response.status_code == 409
+    assert "was used to build v2" in response.json()["detail"]

@@ -16,6 +16,7 @@ from coderai.review.analysis import (
     dates_match,
     format_equal,
     numbers_match,
+    wilson_interval,
 )
 
 
@@ -226,3 +227,13 @@ def test_examples_are_capped_at_five() -> None:
     result = analyse(VariableType.NUMBER, items)
     assert result.errors[0].count == 8
     assert len(result.errors[0].examples) == 5
+
+
+def test_wilson_interval_matches_the_published_values() -> None:
+    # Newcombe (1998), Statistics in Medicine 17:857, Table I: 81/263 -> 0.2553 to 0.3662;
+    # 15/148 -> 0.0624 to 0.1605; 0/20 -> 0 to 0.1611; 1/29 -> 0.0061 to 0.1718.
+    assert wilson_interval(81, 263) == pytest.approx((0.2553, 0.3662), abs=1e-4)
+    assert wilson_interval(15, 148) == pytest.approx((0.0624, 0.1605), abs=1e-4)
+    assert wilson_interval(0, 20) == pytest.approx((0.0, 0.1611), abs=1e-4)
+    assert wilson_interval(1, 29) == pytest.approx((0.0061, 0.1718), abs=1e-4)
+    assert wilson_interval(0, 0) is None

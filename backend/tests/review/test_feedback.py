@@ -1,6 +1,7 @@
 """POST/GET /extractions/{id}/feedback, /jobs/{id}/feedback and the feedback figures of a job."""
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -155,7 +156,12 @@ async def test_job_agreement(client: httpx.AsyncClient, scenario: Scenario) -> N
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["reviewed"], body["accuracy"]) == (8, 0.5)
+    # 4 of 8: Wilson 95 % = 0.5 -/+ 1.96*sqrt(.25/8 + 1.96²/256)/(1 + 1.96²/8) = [0.2152, 0.7848]
+    assert body["accuracyInterval"] == pytest.approx([0.2152, 0.7848], abs=1e-4)
     participants, design = body["variables"]
+    # Four reviewed answers are an indication, not a figure to report.
+    assert (participants["reviewed"], participants["enoughReviewed"]) == (4, False)
+    assert participants["minReviewed"] == 10 and participants["accuracyInterval"]
     assert participants["variableName"] == "participants"
     kinds = {e["kind"]: e["count"] for e in participants["errors"]}
     assert kinds == {"WRONG_VALUE": 2, "INVENTED": 1, "UNGROUNDED": 1}
@@ -226,3 +232,27 @@ async def test_a_variable_with_several_values_is_corrected_with_a_list(
     assert partial["correctedValue"] == ["Wellcome Trust", "national research council"]
     one = await give_feedback(client, extraction, verdict="INCORRECT", correctedValue="MRC")
     assert one["correctedValue"] == ["MRC"]  # still a list: the variable keeps several
+
+
+async def test_a_typed_correction_is_echoed_before_it_is_saved(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    participants = scenario.variables["participants"]
+
+    async def parse(variable: str, value: object) -> dict[str, Any]:
+        response = await client.post(f"/variables/{variable}/parse-value", json={"value": value})
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    loose = await parse(participants, "about 120 thousand")
+    assert (loose["typedValue"], loose["display"], loose["asTyped"]) == (120000, "120000", False)
+    assert (await parse(participants, "85"))["asTyped"] is True
+    assert (await parse(participants, 85))["asTyped"] is True
+    category = await parse(scenario.variables["design"], "cohort")
+    assert (category["typedValue"], category["asTyped"]) == ("Cohort", False)
+    assert (await parse(participants, None))["typedValue"] is None
+    wrong = await client.post(f"/variables/{participants}/parse-value", json={"value": "many"})
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "correctedValue"
+    # Nothing was saved by asking.
+    assert (await client.get(f"/jobs/{scenario.job_id}/feedback")).json() == []

@@ -67,6 +67,11 @@ def _answer(document: int, variable: str) -> dict[str, Any] | None:
 
 @pytest.fixture
 async def scenario(client: httpx.AsyncClient, db: Database) -> Scenario:
+    return await review_scenario(client, db)
+
+
+async def review_scenario(client: httpx.AsyncClient, db: Database) -> Scenario:
+    """The scenario on any app (the `scenario` fixture's, or one with a job runner)."""
     project = await create_project(client)
     participants = await create_variable(client, project["id"])
     design = await create_variable(client, project["id"], **category_payload(order=2))

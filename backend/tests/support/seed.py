@@ -180,12 +180,16 @@ async def seed_feedback(
     """A reviewer's verdict on one extraction (current unless told otherwise)."""
     feedback_id = uuid.uuid4()
     async with db.transaction() as session:
+        extraction = await session.get_one(Extraction, extraction_id)
         await session.execute(
             insert(ExtractionFeedback),
             [
                 {
                     "id": feedback_id,
                     "extraction_id": extraction_id,
+                    "document_id": extraction.document_id,
+                    "variable_id": extraction.variable_id,
+                    "entity_index": extraction.entity_index,
                     "verdict": verdict,
                     "is_correct": verdict is Verdict.CORRECT,
                     "corrected_value": corrected_value,

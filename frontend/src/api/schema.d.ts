@@ -734,7 +734,12 @@ export interface paths {
          * @description Record a verdict (it replaces the current one, which stays in the history).
          */
         post: operations["extractions-feedback-create"];
-        delete?: never;
+        /**
+         * Withdraw Feedback
+         * @description Withdraw the verdicts on this answer's unit (document, variable, entity): they no longer
+         *     apply to this or any other job's answer for the unit, and stay in the history.
+         */
+        delete: operations["extractions-feedback-withdraw"];
         options?: never;
         head?: never;
         patch?: never;
@@ -754,6 +759,27 @@ export interface paths {
         get: operations["jobs-feedback"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/variables/{variableId}/parse-value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Parse Value
+         * @description The value a correction would be stored as (422 when it is not one of the variable's
+         *     type), so a reviewer sees "about 120 thousand" read as 120000 before saving it.
+         */
+        post: operations["variables-parse-value"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1206,6 +1232,11 @@ export interface components {
             toleranceMatches: number | null;
             /** Tolerancerate */
             toleranceRate: number | null;
+            /**
+             * Exactrateinterval
+             * @description 95 % Wilson interval of exactRate over `compared` items
+             */
+            exactRateInterval: number[] | null;
         };
         /**
          * AlphaRead
@@ -1622,7 +1653,7 @@ export interface components {
          * ErrorKind
          * @enum {string}
          */
-        ErrorKind: "WRONG_VALUE" | "MISSED" | "INVENTED" | "WRONG_CATEGORY" | "FORMAT" | "UNGROUNDED" | "OTHER";
+        ErrorKind: "WRONG_VALUE" | "MISSED" | "INVENTED" | "WRONG_CATEGORY" | "OUT_OF_LIST" | "FORMAT" | "UNGROUNDED" | "OTHER";
         /** ErrorSummaryRead */
         ErrorSummaryRead: {
             kind: components["schemas"]["ErrorKind"];
@@ -1807,6 +1838,17 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
+            /**
+             * Status
+             * @description OK (a value), NOT_FOUND (the model found none), OUT_OF_LIST (it answered outside the category list: see rawAnswer), BELOW_THRESHOLD (withheld for low confidence), CALL_FAILED (the call failed: unknown, not absent); as in exports
+             * @enum {string}
+             */
+            status: "OK" | "NOT_FOUND" | "OUT_OF_LIST" | "BELOW_THRESHOLD" | "CALL_FAILED";
+            /**
+             * Rawanswer
+             * @description The model's own answer when it is not one of the categories (OUT_OF_LIST)
+             */
+            rawAnswer: string | null;
             /** Rawvalue */
             rawValue: string | null;
             /** Reasoning */
@@ -1887,6 +1929,17 @@ export interface components {
              * Format: date-time
              */
             createdAt: string;
+            /**
+             * Status
+             * @description OK (a value), NOT_FOUND (the model found none), OUT_OF_LIST (it answered outside the category list: see rawAnswer), BELOW_THRESHOLD (withheld for low confidence), CALL_FAILED (the call failed: unknown, not absent); as in exports
+             * @enum {string}
+             */
+            status: "OK" | "NOT_FOUND" | "OUT_OF_LIST" | "BELOW_THRESHOLD" | "CALL_FAILED";
+            /**
+             * Rawanswer
+             * @description The model's own answer when it is not one of the categories (OUT_OF_LIST)
+             */
+            rawAnswer: string | null;
         };
         /**
          * FeedbackCreate
@@ -1952,6 +2005,27 @@ export interface components {
              * @description This reviewer's own current verdict (isCurrent: the latest of anyone's)
              */
             isReviewerCurrent: boolean;
+            /**
+             * Carried
+             * @description Given on the same unit (document, variable, entity) in another job and applied to this answer: verdict and correctedValue say what it means for this value
+             * @default false
+             */
+            carried?: boolean;
+            /**
+             * Sourceextractionid
+             * @description The answer the verdict was given on
+             */
+            sourceExtractionId?: string | null;
+            /**
+             * Sourcejobid
+             * @description The job of that answer, when carried from another job
+             */
+            sourceJobId?: string | null;
+            /**
+             * Withdrawnat
+             * @description When the verdict was withdrawn (it then applies nowhere)
+             */
+            withdrawnAt?: string | null;
         };
         /** FewShotExample */
         FewShotExample: {
@@ -2075,6 +2149,16 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** HeldOutRead */
+        HeldOutRead: {
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Entityindex */
+            entityIndex: number;
+        };
         /** JobAgreementRead */
         JobAgreementRead: {
             /**
@@ -2086,6 +2170,11 @@ export interface components {
             reviewed: number;
             /** Accuracy */
             accuracy: number | null;
+            /**
+             * Accuracyinterval
+             * @description 95 % Wilson interval of accuracy over `reviewed` answers
+             */
+            accuracyInterval: number[] | null;
             /** Variables */
             variables: components["schemas"]["VariableAnalysisRead"][];
         };
@@ -2203,6 +2292,27 @@ export interface components {
              * @description This reviewer's own current verdict (isCurrent: the latest of anyone's)
              */
             isReviewerCurrent: boolean;
+            /**
+             * Carried
+             * @description Given on the same unit (document, variable, entity) in another job and applied to this answer: verdict and correctedValue say what it means for this value
+             * @default false
+             */
+            carried?: boolean;
+            /**
+             * Sourceextractionid
+             * @description The answer the verdict was given on
+             */
+            sourceExtractionId?: string | null;
+            /**
+             * Sourcejobid
+             * @description The job of that answer, when carried from another job
+             */
+            sourceJobId?: string | null;
+            /**
+             * Withdrawnat
+             * @description When the verdict was withdrawn (it then applies nowhere)
+             */
+            withdrawnAt?: string | null;
             /**
              * Variableid
              * Format: uuid
@@ -2502,6 +2612,35 @@ export interface components {
          * @enum {string}
          */
         ObservationMode: "DOCUMENT" | "ENTITY";
+        /** ParseValueRequest */
+        ParseValueRequest: {
+            /**
+             * Value
+             * @description A value as a reviewer would type it (text, number, list)
+             */
+            value: unknown;
+        };
+        /**
+         * ParsedValueRead
+         * @description How a correction would be stored: echo it for the reviewer to confirm before saving.
+         */
+        ParsedValueRead: {
+            /**
+             * Typedvalue
+             * @description The value as it would be stored (null: empty)
+             */
+            typedValue: unknown;
+            /**
+             * Display
+             * @description Its text form, as results and exports show it
+             */
+            display: string | null;
+            /**
+             * Astyped
+             * @description False when the text was interpreted (e.g. 'about 120 thousand' -> 120000)
+             */
+            asTyped: boolean;
+        };
         /** PreviewFailure */
         PreviewFailure: {
             /** Chunkindex */
@@ -2935,6 +3074,12 @@ export interface components {
              * @default true
              */
             useLlm?: boolean;
+            /**
+             * Holdout
+             * @description Keep every third reviewed answer not yet learnt from out of the lessons, so the draft can be scored on answers it has not seen (false: learn from all of them; the draft can then be scored only once more answers are reviewed)
+             * @default true
+             */
+            holdOut?: boolean;
         };
         /** RefinementRead */
         RefinementRead: {
@@ -2947,8 +3092,14 @@ export interface components {
              */
             diff: string;
             refinements: components["schemas"]["Refinements"];
+            /** @description The analysis of the reviewed answers the draft was learnt from */
             analysis: components["schemas"]["VariableAnalysisRead"];
             llm: components["schemas"]["LlmRewriteRead"];
+            /**
+             * Heldout
+             * @description Reviewed answers kept out of the draft's lessons: its evaluation is scored on reviewed answers it was not learnt from
+             */
+            heldOut: components["schemas"]["HeldOutRead"][];
         };
         /**
          * Refinements
@@ -3355,6 +3506,21 @@ export interface components {
              * @default 0
              */
             againstGold?: number;
+            /**
+             * Accuracyinterval
+             * @description 95 % Wilson interval of accuracy over `reviewed` answers
+             */
+            accuracyInterval: number[] | null;
+            /**
+             * Minreviewed
+             * @description Fewer reviewed answers make the figures indications
+             */
+            minReviewed: number;
+            /**
+             * Enoughreviewed
+             * @description reviewed >= minReviewed
+             */
+            enoughReviewed: boolean;
         };
         /**
          * VariableComparisonRead
@@ -3400,6 +3566,28 @@ export interface components {
             oldAccuracy: number | null;
             /** Newaccuracy */
             newAccuracy: number | null;
+            /**
+             * Oldaccuracyinterval
+             * @description 95 % Wilson interval of oldAccuracy over `scored` answers
+             */
+            oldAccuracyInterval: number[] | null;
+            /**
+             * Newaccuracyinterval
+             * @description 95 % Wilson interval of newAccuracy over `scored` answers
+             */
+            newAccuracyInterval: number[] | null;
+            /**
+             * Learntfromexcluded
+             * @description Reviewed answers left out of the score because the draft was learnt from them
+             */
+            learntFromExcluded: number;
+            /**
+             * Comparable
+             * @description Enough scored answers (minScoredToCompare) to read old vs new as a change
+             */
+            comparable: boolean;
+            /** Minscoredtocompare */
+            minScoredToCompare: number;
             /** Improved */
             improved: number;
             /** Regressed */
@@ -3565,6 +3753,11 @@ export interface components {
             reviewed?: number;
             /** Accuracy */
             accuracy?: number | null;
+            /**
+             * Accuracyinterval
+             * @description 95 % Wilson interval of accuracy over `reviewed` answers
+             */
+            accuracyInterval?: number[] | null;
         };
         /**
          * VariableType
@@ -7133,6 +7326,66 @@ export interface operations {
             };
         };
     };
+    "extractions-feedback-withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                extractionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "jobs-feedback": {
         parameters: {
             query?: {
@@ -7155,6 +7408,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobFeedbackRead"][];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "variables-parse-value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                variableId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParseValueRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParsedValueRead"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */

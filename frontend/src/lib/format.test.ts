@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
+  documentLabel,
   formatBytes,
   formatCost,
   formatDuration,
   formatEta,
   formatRatio,
+  formatRatioWithInterval,
   formatTimestamp,
   humanise,
+  matchesDocument,
 } from "./format";
 
 describe("durations and ETA", () => {
@@ -52,5 +55,27 @@ describe("formatTimestamp", () => {
     expect(formatTimestamp("2026-12-03T17:05:09Z")).toMatch(/:09$/);
     expect(formatTimestamp("not a date")).toBe("—");
     expect(formatTimestamp(null)).toBe("—");
+  });
+});
+
+describe("formatRatioWithInterval", () => {
+  it("gives the figure, its interval and n", () => {
+    expect(formatRatioWithInterval(0.5, [0.2152, 0.7848], 8)).toBe("50% (22–78%, n = 8)");
+    expect(formatRatioWithInterval(1, null, 1)).toBe("100% (n = 1)");
+    expect(formatRatioWithInterval(null, null, 0)).toBe("—");
+  });
+});
+
+describe("documents told apart", () => {
+  const row = { name: "survey.csv", externalId: "R-17", rowIndex: 17 };
+  it("labels a document with its external id and row", () => {
+    expect(documentLabel(row)).toBe("survey.csv · id R-17 · row 17");
+    expect(documentLabel({ name: "a.pdf", externalId: null, rowIndex: null })).toBe("a.pdf");
+  });
+  it("finds a document by any part of its label", () => {
+    expect(matchesDocument(row, "r-17")).toBe(true);
+    expect(matchesDocument(row, "row 17")).toBe(true);
+    expect(matchesDocument(row, "other")).toBe(false);
+    expect(matchesDocument(row, "  ")).toBe(true);
   });
 });

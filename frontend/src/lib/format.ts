@@ -32,6 +32,18 @@ export function formatRatio(ratio: number | null | undefined, digits = 0): strin
   return `${(ratio * 100).toFixed(digits)}%`;
 }
 
+/** A proportion with its 95 % interval and n: "50% (22–78%, n = 8)". */
+export function formatRatioWithInterval(
+  ratio: number | null | undefined,
+  interval: number[] | null | undefined,
+  n: number,
+): string {
+  if (ratio == null || !Number.isFinite(ratio)) return DASH;
+  const [low, high] = interval ?? [];
+  const range = low != null && high != null ? `${(low * 100).toFixed(0)}–${formatRatio(high)}, ` : "";
+  return `${formatRatio(ratio)} (${range}n = ${n})`;
+}
+
 export function formatCost(usd: number | null | undefined): string {
   if (usd == null || !Number.isFinite(usd)) return DASH;
   if (usd === 0) return "$0.00";
@@ -100,4 +112,21 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export function contentTypeLabel(type: string): string {
   return CONTENT_TYPES[type] ?? humanise(type);
+}
+
+/** What tells documents apart in a list: the name, the external id and the source row (1-based). */
+export function documentLabel(doc: { name: string; externalId?: string | null; rowIndex?: number | null }): string {
+  const parts = [doc.name];
+  if (doc.externalId && doc.externalId !== doc.name) parts.push(`id ${doc.externalId}`);
+  if (doc.rowIndex != null && !doc.name.endsWith(`row ${doc.rowIndex}`)) parts.push(`row ${doc.rowIndex}`);
+  return parts.join(" · ");
+}
+
+/** Whether a document matches a search box's text (name, external id or row, any case). */
+export function matchesDocument(
+  doc: { name: string; externalId?: string | null; rowIndex?: number | null },
+  query: string,
+): boolean {
+  const wanted = query.trim().toLowerCase();
+  return !wanted || documentLabel(doc).toLowerCase().includes(wanted);
 }

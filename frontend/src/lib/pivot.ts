@@ -52,3 +52,18 @@ export function pivotWide<T extends ExtractionLike>(
     (a, b) => rank(a.documentId) - rank(b.documentId) || a.entityIndex - b.entityIndex,
   );
 }
+
+/** The review order of a wide table: row by row, each row's variables in column order. */
+export function reviewOrder<T extends ExtractionLike & { id: string }>(
+  rows: readonly WideRow<T>[],
+  variableIds: readonly string[],
+): string[] {
+  return rows.flatMap((row) => variableIds.map((v) => row.cells[v]?.id).filter((id): id is string => Boolean(id)));
+}
+
+/** The id `step` places away from `current` in `queue` (null at either end). */
+export function stepIn(queue: readonly string[], current: string | null, step: number): string | null {
+  const at = current == null ? -1 : queue.indexOf(current);
+  if (at < 0) return null;
+  return queue[at + step] ?? null;
+}

@@ -80,7 +80,13 @@ def build_state(args: argparse.Namespace) -> FakeLLMState:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     state = build_state(args)
-    sock = bind_socket(args.host, args.port)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as error:
+        raise SystemExit(
+            f"fake-llm: cannot listen on {args.host}:{args.port} ({error.strerror}); is another "
+            "fake LLM running there? Stop it, or choose another port with --port."
+        ) from None
     host, port = sock.getsockname()[:2]
     # The socket already listens, so clients that connect right after this line just queue.
     print(f"fake-llm listening on http://{host}:{port}/v1", flush=True)

@@ -152,3 +152,42 @@ export function useEvaluatePrompt() {
     onSuccess: (evaluation, { promptId }) => client.setQueryData(evaluationKeys.prompt(promptId), evaluation),
   });
 }
+
+/** Withdraw the verdicts on a value's unit (document, variable, entity), in whichever job
+ * they were given: they apply to no job's answer any more and stay in the history. */
+export function useWithdrawFeedback(jobId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (extractionId: string) =>
+      unwrap(
+        api.DELETE("/api/v1/extractions/{extractionId}/feedback", {
+          params: { path: { extractionId } },
+        }),
+      ),
+    onSuccess: (_none, extractionId) =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: reviewKeys.extraction(extractionId) }),
+        client.invalidateQueries({ queryKey: reviewKeys.jobFeedback(jobId) }),
+        client.invalidateQueries({ queryKey: reviewKeys.agreement(jobId) }),
+        client.invalidateQueries({ queryKey: jobKeys.statistics(jobId) }),
+      ]),
+  });
+}
+
+/** How a typed correction would be stored (echoed for confirmation before saving). */
+export function useParsedValue(variableId: string, text: string) {
+  const value = text.trim();
+  return useQuery({
+    queryKey: ["review", "parse", variableId, value] as const,
+    enabled: Boolean(variableId && value),
+    retry: false,
+    staleTime: Infinity,
+    queryFn: () =>
+      unwrap(
+        api.POST("/api/v1/variables/{variableId}/parse-value", {
+          params: { path: { variableId } },
+          body: { value },
+        }),
+      ),
+  });
+}

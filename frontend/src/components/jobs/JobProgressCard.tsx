@@ -81,8 +81,8 @@ export function JobProgressCard({
       {p.statusReason && <p className="text-sm text-amber-800">{p.statusReason}</p>}
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
         <Figure label="Success rate" value={formatRatio(p.successRate, 1)} />
-        <Figure label="Failed" value={formatCount(p.failed)} />
-        <Figure label="Flagged for review" value={formatCount(p.flagged)} />
+        <Figure label="Documents failed" value={formatCount(p.failed)} />
+        <Figure label="Documents with a flagged value" value={formatCount(p.flagged)} />
         <Figure label="Per document" value={formatDuration(p.meanSecondsPerDocument)} />
         <Figure label="Tokens" value={formatCount(p.promptTokens + p.completionTokens)} />
         <Figure label="Cost" value={formatCost(p.costUsd)} />

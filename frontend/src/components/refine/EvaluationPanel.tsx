@@ -5,7 +5,7 @@ import { useJobs } from "@/api/hooks/jobs";
 import { useEvaluatePrompt, useEvaluation } from "@/api/hooks/review";
 import { Button } from "@/components/ui/Button";
 import { ProblemAlert, ProgressBar } from "@/components/ui/Feedback";
-import { formatRatio } from "@/lib/format";
+import { formatRatio, formatRatioWithInterval } from "@/lib/format";
 
 function show(value: unknown): string {
   if (value == null) return "empty";
@@ -63,11 +63,25 @@ export function EvaluationPanel({
       {result?.complete && row && (
         <div className="space-y-2 text-sm" aria-live="polite">
           <p>
-            Accuracy on {row.scored} reviewed answer{row.scored === 1 ? "" : "s"}: version {row.oldPromptVersion ?? "—"}{" "}
-            <strong>{formatRatio(row.oldAccuracy)}</strong> → version {row.newPromptVersion ?? draft.version}{" "}
-            <strong>{formatRatio(row.newAccuracy)}</strong> · {row.improved} improved, {row.regressed} got worse
+            Accuracy on {row.scored} reviewed answer{row.scored === 1 ? "" : "s"} it was not learnt from: version{" "}
+            {row.oldPromptVersion ?? "—"} <strong>{formatRatioWithInterval(row.oldAccuracy, row.oldAccuracyInterval, row.scored)}</strong> →
+            version {row.newPromptVersion ?? draft.version}{" "}
+            <strong>{formatRatioWithInterval(row.newAccuracy, row.newAccuracyInterval, row.scored)}</strong> · {row.improved} improved,{" "}
+            {row.regressed} got worse
             {row.undetermined ? `, ${row.undetermined} undetermined` : ""}
           </p>
+          {row.learntFromExcluded > 0 && (
+            <p className="text-slate-600">
+              {row.learntFromExcluded} reviewed answer{row.learntFromExcluded === 1 ? " was" : "s were"} left out: the version was
+              learnt from {row.learntFromExcluded === 1 ? "it" : "them"}.
+            </p>
+          )}
+          {!row.comparable && (
+            <p className="text-amber-800" data-testid="evaluation-too-few">
+              Too few answers to call this an improvement (fewer than {row.minScoredToCompare}): review more values before
+              relying on the difference ({formatRatio(row.oldAccuracy)} → {formatRatio(row.newAccuracy)}).
+            </p>
+          )}
           {row.changes.length > 0 && (
             <ul className="list-disc pl-5 text-slate-700">
               {row.changes.map((c) => (

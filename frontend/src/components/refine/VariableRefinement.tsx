@@ -118,12 +118,34 @@ export function VariableRefinement({
       <ProblemAlert error={activate.error} action="Activating the version" />
       {activate.isSuccess && !draft && <Notice tone="success">Version {activate.data.version} is active: jobs started from now on use it.</Notice>}
 
-      {prompts.length > 0 && <PromptHistory prompts={prompts} />}
+      {prompts.length > 0 && (
+        <PromptHistory
+          prompts={prompts}
+          active={active}
+          canEdit={canEdit}
+          activating={activate.isPending}
+          onActivate={(id) => activate.mutate(id)}
+        />
+      )}
     </article>
   );
 }
 
-function PromptHistory({ prompts }: { prompts: Prompt[] }) {
+function PromptHistory({
+  prompts,
+  active,
+  canEdit,
+  activating,
+  onActivate,
+}: {
+  prompts: Prompt[];
+  active: Prompt | undefined;
+  canEdit: boolean;
+  activating: boolean;
+  onActivate: (promptId: string) => void;
+}) {
+  const [open, setOpen] = useState<string | null>(null);
+  const opened = prompts.find((p) => p.id === open);
   return (
     <details className="text-sm">
       <summary className="cursor-pointer text-slate-700">All versions ({prompts.length})</summary>
@@ -135,9 +157,24 @@ function PromptHistory({ prompts }: { prompts: Prompt[] }) {
             {p.isActive && <Badge value="COMPLETE">active</Badge>}
             <span className="text-slate-500">{formatDateTime(p.createdAt)}</span>
             {noteSummary(p.note) && <span className="text-slate-600">— {noteSummary(p.note)}</span>}
+            {!p.isActive && active && (
+              <button type="button" className="text-indigo-700 underline" onClick={() => setOpen(open === p.id ? null : p.id)}>
+                {open === p.id ? "Hide changes" : `Changes from version ${active.version}`}
+              </button>
+            )}
+            {!p.isActive && canEdit && (
+              <Button size="sm" busy={activating} busyLabel="Activating…" onClick={() => onActivate(p.id)}>
+                Re-activate version {p.version}
+              </Button>
+            )}
           </li>
         ))}
       </ul>
+      {opened && active && (
+        <div className="mt-3">
+          <DiffView before={active.promptText} after={opened.promptText} label={`Changes from version ${active.version} to ${opened.version}`} />
+        </div>
+      )}
     </details>
   );
 }

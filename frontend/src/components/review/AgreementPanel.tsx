@@ -3,7 +3,7 @@
 import { useAgreement } from "@/api/hooks/review";
 import { Spinner } from "@/components/ui/Button";
 import { ProblemAlert } from "@/components/ui/Feedback";
-import { formatCount, formatRatio } from "@/lib/format";
+import { formatCount, formatRatioWithInterval } from "@/lib/format";
 
 /** Per variable: how many values were reviewed, accuracy, and model–reviewer agreement. */
 export function AgreementPanel({ jobId }: { jobId: string }) {
@@ -17,7 +17,8 @@ export function AgreementPanel({ jobId }: { jobId: string }) {
   return (
     <div className="space-y-2">
       <p className="text-sm text-slate-700">
-        {formatCount(a.reviewed)} values reviewed · overall accuracy <strong>{formatRatio(a.accuracy)}</strong>
+        {formatCount(a.reviewed)} values reviewed · overall accuracy{" "}
+        <strong>{formatRatioWithInterval(a.accuracy, a.accuracyInterval, a.reviewed)}</strong>
       </p>
       <table className="w-full text-left text-sm" aria-label="Agreement per variable" data-testid="agreement-table">
         <thead className="border-b border-slate-200 text-slate-500">
@@ -31,19 +32,27 @@ export function AgreementPanel({ jobId }: { jobId: string }) {
         </thead>
         <tbody>
           {a.variables.map((v) => (
-            <tr key={v.variableId} className="border-b border-slate-100">
+            <tr
+              key={v.variableId}
+              className={`border-b border-slate-100 ${v.enoughReviewed ? "" : "text-slate-400"}`}
+              title={v.enoughReviewed ? undefined : `Fewer than ${v.minReviewed} reviewed values: an indication only`}
+            >
               <td className="py-1.5 pr-3 font-medium">{v.variableName}</td>
               <td className="py-1.5 pr-3 text-right tabular-nums">
                 {v.reviewed}
                 {v.againstGold ? ` (${v.againstGold} against gold values)` : ""}
               </td>
               <td className="py-1.5 pr-3 text-right tabular-nums">{v.correct} / {v.partiallyCorrect} / {v.incorrect}</td>
-              <td className="py-1.5 pr-3 text-right tabular-nums">{formatRatio(v.accuracy)}</td>
+              <td className="py-1.5 pr-3 text-right tabular-nums">{formatRatioWithInterval(v.accuracy, v.accuracyInterval, v.reviewed)}</td>
               <td className="py-1.5 text-right tabular-nums">{v.agreement.kappa == null ? "—" : v.agreement.kappa.toFixed(2)}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      <p className="text-xs text-slate-500">
+        Accuracy with its 95 % interval (Wilson) and the number of reviewed values; rows in grey rest on fewer than{" "}
+        {a.variables[0]?.minReviewed ?? 10} reviewed values and are indications only.
+      </p>
       <p className="text-xs text-slate-500">κ is computed for category and yes/no variables; it needs at least two reviewed values with some disagreement possible.</p>
     </div>
   );

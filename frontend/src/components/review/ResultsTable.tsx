@@ -8,6 +8,11 @@ import { pivotWide } from "@/lib/pivot";
 type Extraction = Schemas["ExtractionRead"];
 type Feedback = Schemas["JobFeedbackRead"];
 
+function displayValue(value: unknown): string | null {
+  if (value == null) return null;
+  return Array.isArray(value) ? value.join("; ") : String(value);
+}
+
 /** One row per unit of observation, one column per variable; each value opens its review. */
 export function ResultsTable({
   extractions,
@@ -52,20 +57,38 @@ export function ResultsTable({
                 const cell = row.cells[v.id];
                 if (!cell) return <td key={v.id} className="px-3 py-2 text-slate-400">—</td>;
                 const verdict = feedback?.get(cell.id);
+                // The reviewer's value replaces the model's in the dataset: show both.
+                const corrected =
+                  verdict?.hasCorrectedValue && verdict.verdict !== "CORRECT" ? displayValue(verdict.correctedValue) : undefined;
+                const shown =
+                  cell.status === "OUT_OF_LIST" ? (
+                    <span title="Not one of the variable's categories">“{cell.rawAnswer}” (not in the list)</span>
+                  ) : (
+                    (cell.value ?? <em className="font-normal text-slate-500">empty</em>)
+                  );
                 const content = (
                   <>
-                    <span className="block font-medium text-slate-900">{cell.value ?? <em className="font-normal text-slate-500">empty</em>}</span>
+                    <span className="block font-medium text-slate-900">
+                      {corrected !== undefined ? (
+                        <>
+                          <span className="text-slate-400 line-through">{shown}</span> {corrected ?? <em className="font-normal">empty</em>}
+                        </>
+                      ) : (
+                        shown
+                      )}
+                    </span>
                     <span className="mt-0.5 flex flex-wrap items-center gap-1 text-xs text-slate-500">
                       <span title="Confidence">conf. {formatConfidence(cell.confidence)}</span>
-                      {cell.needsReview && <Badge value="PAUSED">needs review</Badge>}
+                      {cell.needsReview && !verdict && <Badge value="PAUSED">needs review</Badge>}
                       {cell.grounding === "NONE" && <Badge value="FAILED">no quote</Badge>}
-                      {cell.flags.filter((f) => f !== "LOW_CONFIDENCE").slice(0, 2).map((f) => (
+                      {cell.flags.filter((f) => f !== "LOW_CONFIDENCE" && f !== "UNKNOWN_CATEGORY").slice(0, 2).map((f) => (
                         <Badge key={f} value="PAUSED">{humanise(f)}</Badge>
                       ))}
                       {verdict && (
                         <Badge value={verdict.verdict}>
                           {humanise(verdict.verdict).toLowerCase()}
                           {verdict.reviewerName ? ` · ${verdict.reviewerName}` : ""}
+                          {verdict.carried ? " · earlier job" : ""}
                         </Badge>
                       )}
                     </span>

@@ -1,17 +1,25 @@
 "use client";
 
 import * as Dialog from "@radix-ui/react-dialog";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { Schemas } from "@/api/client";
 import { useDocument } from "@/api/hooks/documents";
 import { useMe } from "@/api/hooks/auth";
-import { useExtraction, useExtractionFeedback, useSubmitFeedback } from "@/api/hooks/review";
+import {
+  useExtraction,
+  useExtractionFeedback,
+  useParsedValue,
+  useSubmitFeedback,
+  useWithdrawFeedback,
+} from "@/api/hooks/review";
+import { useVariable } from "@/api/hooks/variables";
 import { DocumentText } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
-import { Checkbox, TextArea, TextField } from "@/components/ui/Field";
+import { Checkbox, SelectField, TextArea, TextField } from "@/components/ui/Field";
 import { formatConfidence, formatDateTime, humanise } from "@/lib/format";
 import { quoteSpan } from "@/lib/highlight";
+import { stepIn } from "@/lib/pivot";
 import { fieldError, problemOf } from "@/lib/problem";
 
 type Verdict = Schemas["Verdict"];
@@ -29,15 +37,38 @@ export function ReviewDialog({
   extractionId,
   onClose,
   canReview,
+  queue = [],
+  onOpen,
 }: {
   jobId: string;
   extractionId: string | null;
   onClose: () => void;
   canReview: boolean;
+  /** The values in review order: the dialog then moves through them with the keyboard. */
+  queue?: string[];
+  onOpen?: (extractionId: string) => void;
 }) {
   const extraction = useExtraction(extractionId ?? undefined);
   const x = extraction.data;
   const document = useDocument(x?.documentId);
+  const previous = stepIn(queue, extractionId, -1);
+  const next = stepIn(queue, extractionId, 1);
+  const position = extractionId ? queue.indexOf(extractionId) : -1;
+  const go = (id: string | null) => {
+    if (id && onOpen) onOpen(id);
+  };
+  useEffect(() => {
+    if (!extractionId || !onOpen) return;
+    function onKey(event: KeyboardEvent) {
+      if (typing(event)) return;
+      if (event.key === "ArrowRight" || event.key === "j") go(next);
+      else if (event.key === "ArrowLeft" || event.key === "k") go(previous);
+      else return;
+      event.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
   return (
     <Dialog.Root open={Boolean(extractionId)} onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
@@ -54,8 +85,29 @@ export function ReviewDialog({
                   : "The value against the highlighted quote, and the verdicts reviewers gave on it."}
               </Dialog.Description>
             </div>
-            <Dialog.Close className="rounded-md px-3 py-1 text-sm text-slate-700 hover:bg-slate-100">Close</Dialog.Close>
+            <div className="flex items-center gap-2">
+              {onOpen && position >= 0 && (
+                <>
+                  <Button size="sm" disabled={!previous} onClick={() => go(previous)} aria-keyshortcuts="ArrowLeft">
+                    ← Previous
+                  </Button>
+                  <span className="text-sm tabular-nums text-slate-600" data-testid="review-position">
+                    {position + 1} of {queue.length}
+                  </span>
+                  <Button size="sm" disabled={!next} onClick={() => go(next)} aria-keyshortcuts="ArrowRight">
+                    Next →
+                  </Button>
+                </>
+              )}
+              <Dialog.Close className="rounded-md px-3 py-1 text-sm text-slate-700 hover:bg-slate-100">Close</Dialog.Close>
+            </div>
           </div>
+          {onOpen && canReview && (
+            <p className="mb-3 text-xs text-slate-500">
+              Keys: <kbd>C</kbd> correct and next · <kbd>I</kbd> incorrect (type the correction, <kbd>Enter</kbd> saves and
+              moves on) · <kbd>←</kbd>/<kbd>→</kbd> previous/next.
+            </p>
+          )}
           {extraction.isPending && <Spinner label="Loading the value…" />}
           <ProblemAlert error={extraction.error} action="Loading the value" />
           {x && (
@@ -87,7 +139,18 @@ export function ReviewDialog({
               <div className="space-y-4">
                 <dl className="grid grid-cols-2 gap-2 text-sm">
                   <dt className="text-slate-500">Value</dt>
-                  <dd className="font-medium" data-testid="review-value">{x.value ?? <em>empty</em>}{x.unit ? ` ${x.unit}` : ""}</dd>
+                  <dd className="font-medium" data-testid="review-value">
+                    {x.status === "OUT_OF_LIST" ? (
+                      <>
+                        “{x.rawAnswer}” <span className="font-normal text-amber-800">— not one of the categories</span>
+                      </>
+                    ) : (
+                      <>
+                        {x.value ?? <em>empty</em>}
+                        {x.unit ? ` ${x.unit}` : ""}
+                      </>
+                    )}
+                  </dd>
                   <dt className="text-slate-500">Confidence</dt>
                   <dd className="tabular-nums">{formatConfidence(x.confidence)}</dd>
                   <dt className="text-slate-500">Quote found</dt>
@@ -105,8 +168,8 @@ export function ReviewDialog({
                   <h3 className="text-sm font-semibold">Reasoning</h3>
                   <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
                 </div>
-                <CurrentVerdict feedback={x.currentFeedback} />
-                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} />
+                <CurrentVerdict feedback={x.currentFeedback} jobId={jobId} extractionId={x.id} canReview={canReview} />
+                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} onSaved={() => go(next)} />
               </div>
             </div>
           )}
@@ -125,8 +188,20 @@ function correctionText(feedback: Feedback): string | null {
   return `should be “${Array.isArray(value) ? value.join("; ") : String(value)}”`;
 }
 
-/** The verdict that counts now, and who gave it. */
-function CurrentVerdict({ feedback }: { feedback: Feedback | null | undefined }) {
+/** The verdict that counts now (given on this value, or on the same document and variable in
+ * an earlier job and carried here), who gave it, and a way to withdraw it. */
+function CurrentVerdict({
+  feedback,
+  jobId,
+  extractionId,
+  canReview,
+}: {
+  feedback: Feedback | null | undefined;
+  jobId: string;
+  extractionId: string;
+  canReview: boolean;
+}) {
+  const withdraw = useWithdrawFeedback(jobId);
   if (!feedback) return <p className="text-sm text-slate-600">No verdict yet.</p>;
   const correction = correctionText(feedback);
   return (
@@ -138,15 +213,45 @@ function CurrentVerdict({ feedback }: { feedback: Feedback | null | undefined })
           by <span className="font-medium">{feedback.reviewerName ?? "a former reviewer"}</span>, {formatDateTime(feedback.createdAt)}
         </span>
       </p>
+      {feedback.carried && (
+        <p className="mt-1 text-slate-700">Given on this document in an earlier job; it applies to every later run until withdrawn.</p>
+      )}
       {correction && <p className="mt-1 text-slate-700">Correction: {correction}</p>}
       {feedback.note && <p className="mt-1 text-slate-700">Note: {feedback.note}</p>}
+      {canReview && (
+        <div className="mt-2">
+          <Button
+            size="sm"
+            busy={withdraw.isPending}
+            busyLabel="Withdrawing…"
+            onClick={() => {
+              if (window.confirm("Withdraw this verdict? It will no longer apply to this value in any job.")) {
+                withdraw.mutate(extractionId);
+              }
+            }}
+          >
+            Withdraw verdict
+          </Button>
+          <ProblemAlert error={withdraw.error} action="Withdrawing the verdict" />
+        </div>
+      )}
     </div>
   );
 }
 
 /** The reviewer's own verdict form (filled with their own latest verdict, not someone
  * else's, so that coders judge independently) and every verdict given on the value. */
-function Verdicts({ jobId, extraction, canReview }: { jobId: string; extraction: Schemas["ExtractionDetail"]; canReview: boolean }) {
+function Verdicts({
+  jobId,
+  extraction,
+  canReview,
+  onSaved,
+}: {
+  jobId: string;
+  extraction: Schemas["ExtractionDetail"];
+  canReview: boolean;
+  onSaved: () => void;
+}) {
   const history = useExtractionFeedback(extraction.id);
   const me = useMe();
   const mine = history.data?.find((f) => f.reviewerId === me.data?.id && f.isReviewerCurrent);
@@ -157,7 +262,7 @@ function Verdicts({ jobId, extraction, canReview }: { jobId: string; extraction:
       ) : history.isPending ? (
         <Spinner label="Loading your verdict…" />
       ) : (
-        <VerdictForm jobId={jobId} extraction={extraction} previous={mine} />
+        <VerdictForm jobId={jobId} extraction={extraction} previous={mine} onSaved={onSaved} />
       )}
       <ProblemAlert error={history.error} action="Loading the verdicts" />
       <VerdictHistory items={history.data ?? []} />
@@ -192,15 +297,27 @@ function VerdictHistory({ items }: { items: Feedback[] }) {
   );
 }
 
+/** Whether a key press is typing into a field (shortcuts leave it alone). */
+function typing(event: KeyboardEvent): boolean {
+  const target = event.target as HTMLElement | null;
+  return Boolean(
+    event.metaKey || event.ctrlKey || event.altKey || target?.closest("input:not([type=radio]):not([type=checkbox]), textarea, select"),
+  );
+}
+
 function VerdictForm({
   jobId,
   extraction,
   previous: current,
+  onSaved,
 }: {
   jobId: string;
   extraction: Schemas["ExtractionDetail"];
   previous: Feedback | undefined;
+  onSaved: () => void;
 }) {
+  const correctionField = useRef<HTMLInputElement>(null);
+  const categoryField = useRef<HTMLSelectElement>(null);
   const submit = useSubmitFeedback(jobId);
   const [verdict, setVerdict] = useState<Verdict | null>(current?.verdict ?? null);
   const [corrected, setCorrected] = useState(
@@ -209,19 +326,60 @@ function VerdictForm({
   const [trulyEmpty, setTrulyEmpty] = useState(Boolean(current?.hasCorrectedValue && current.correctedValue == null));
   const [note, setNote] = useState(current?.note ?? "");
   const [saved, setSaved] = useState(false);
+  const [confirmed, setConfirmed] = useState(false);
   const problem = problemOf(submit.error);
   useEffect(() => setSaved(false), [verdict, corrected, note, trulyEmpty]);
+  useEffect(() => setConfirmed(false), [corrected]);
+  const variable = useVariable(extraction.variableId);
+  const rules = variable.data?.classificationRules;
+  const categories = extraction.variableType === "CATEGORY" ? (rules?.categories ?? []).map((c) => c.value) : [];
+  const choosing = categories.length > 0 && !rules?.allowOther;
+  const correcting = Boolean(verdict && verdict !== "CORRECT" && !trulyEmpty && corrected.trim());
+  // A typed value is echoed as it will be stored; an interpreted one needs a confirmation.
+  const parsed = useParsedValue(extraction.variableId, correcting && !choosing ? corrected : "");
+  const needsConfirmation = Boolean(parsed.data && !parsed.data.asTyped);
 
-  function save(event: FormEvent) {
-    event.preventDefault();
-    if (!verdict) return;
-    const body: Schemas["FeedbackCreate"] = { verdict, note: note.trim() || null };
-    if (verdict !== "CORRECT") {
+  const blocked = correcting && !choosing && (parsed.isPending || Boolean(parsed.error) || (needsConfirmation && !confirmed));
+
+  function send(chosen: Verdict) {
+    const body: Schemas["FeedbackCreate"] = { verdict: chosen, note: note.trim() || null };
+    if (chosen !== "CORRECT") {
       if (trulyEmpty) body.correctedValue = null;
       else if (corrected.trim()) body.correctedValue = corrected.trim();
     }
-    submit.mutate({ extractionId: extraction.id, body }, { onSuccess: () => setSaved(true) });
+    submit.mutate(
+      { extractionId: extraction.id, body },
+      {
+        onSuccess: () => {
+          setSaved(true);
+          onSaved();
+        },
+      },
+    );
   }
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    if (!verdict || blocked) return;
+    send(verdict);
+  }
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (typing(event) || submit.isPending) return;
+      if (event.key === "c" || event.key === "C") {
+        setVerdict("CORRECT");
+        send("CORRECT");
+      } else if (event.key === "i" || event.key === "I") {
+        setVerdict("INCORRECT");
+        // The correction field appears with the verdict: focus it once it is there.
+        window.setTimeout(() => (correctionField.current ?? categoryField.current)?.focus(), 0);
+      } else return;
+      event.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
 
   return (
     <form onSubmit={save} className="space-y-3 rounded-md border border-slate-200 p-4" aria-label="Your verdict">
@@ -245,21 +403,63 @@ function VerdictForm({
       </fieldset>
       {verdict && verdict !== "CORRECT" && (
         <>
-          <TextField
-            label="Correct value"
-            hint={`As it should have been coded (${humanise(extraction.variableType)})`}
-            value={corrected}
-            disabled={trulyEmpty}
-            onChange={(e) => setCorrected(e.target.value)}
-            error={fieldError(problem, "correctedValue")}
-          />
+          {choosing ? (
+            <SelectField
+              ref={categoryField}
+              onKeyDown={(event) => {
+                // Enter saves and moves on from the category list too (a select does not submit).
+                if (event.key === "Enter") {
+                  event.preventDefault();
+                  event.currentTarget.form?.requestSubmit();
+                }
+              }}
+              label="Correct value"
+              hint="One of the variable's categories"
+              value={corrected}
+              disabled={trulyEmpty}
+              onChange={(e) => setCorrected(e.target.value)}
+              error={fieldError(problem, "correctedValue")}
+              options={[{ value: "", label: "Choose a category…" }, ...categories.map((c) => ({ value: c, label: c }))]}
+            />
+          ) : (
+            <TextField
+              label="Correct value"
+              hint={`As it should have been coded (${humanise(extraction.variableType)})${
+                categories.length ? `: ${categories.join(", ")}, or another value` : ""
+              }`}
+              ref={correctionField}
+              value={corrected}
+              disabled={trulyEmpty}
+              onChange={(e) => setCorrected(e.target.value)}
+              error={fieldError(problem, "correctedValue") ?? (parsed.error ? problemOf(parsed.error)?.errors?.[0]?.message : undefined)}
+            />
+          )}
+          {parsed.data && correcting && !choosing && (
+            <p className="text-sm text-slate-700" aria-live="polite" data-testid="parsed-correction">
+              Will be saved as <strong>{parsed.data.display ?? "empty"}</strong>
+              {parsed.data.asTyped ? "." : ` (read from “${corrected.trim()}”).`}
+            </p>
+          )}
+          {needsConfirmation && (
+            <Checkbox
+              label={`Yes, save ${parsed.data?.display ?? "empty"}`}
+              checked={confirmed}
+              onChange={(e) => setConfirmed(e.target.checked)}
+            />
+          )}
           <Checkbox label="The document does not give this value (should be empty)" checked={trulyEmpty} onChange={(e) => setTrulyEmpty(e.target.checked)} />
         </>
       )}
       <TextArea label="Note (optional)" rows={2} value={note} onChange={(e) => setNote(e.target.value)} error={fieldError(problem, "note")} />
       <ProblemAlert problem={problem} placedFields={["verdict", "correctedValue", "note"]} action="Saving the verdict" />
       {saved && <Notice tone="success">Verdict saved.</Notice>}
-      <Button type="submit" variant="primary" disabled={!verdict} busy={submit.isPending} busyLabel="Saving…">
+      <Button
+        type="submit"
+        variant="primary"
+        disabled={!verdict || blocked}
+        busy={submit.isPending}
+        busyLabel="Saving…"
+      >
         Save verdict
       </Button>
     </form>

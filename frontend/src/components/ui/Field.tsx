@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
+import { useId, type InputHTMLAttributes, type ReactNode, type Ref, type SelectHTMLAttributes, type TextareaHTMLAttributes } from "react";
 
 const CONTROL =
   "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-400 disabled:cursor-not-allowed disabled:bg-slate-50 disabled:text-slate-600 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-1 aria-[invalid=true]:ring-red-500";
@@ -49,7 +49,7 @@ interface FieldChrome {
   wrapperClassName?: string;
 }
 
-type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id"> & FieldChrome;
+type TextFieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id"> & FieldChrome & { ref?: Ref<HTMLInputElement> };
 
 export function TextField({ label, hint, error, wrapperClassName, className = "", ...input }: TextFieldProps) {
   const id = useId();
@@ -84,7 +84,7 @@ export function TextArea({ label, hint, error, wrapperClassName, className = "",
 }
 
 type SelectFieldProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> &
-  FieldChrome & { options: { value: string; label: string }[] };
+  FieldChrome & { options: { value: string; label: string }[]; ref?: Ref<HTMLSelectElement> };
 
 export function SelectField({ label, hint, error, options, wrapperClassName, className = "", ...select }: SelectFieldProps) {
   const id = useId();

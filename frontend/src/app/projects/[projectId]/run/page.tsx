@@ -106,7 +106,7 @@ function FlaggedList({ projectId, jobId, live, canReview }: { projectId: string;
                   <td className="py-1.5 pr-3">{x.variableName}</td>
                   <td className="py-1.5 pr-3">
                     <button type="button" className="text-left text-indigo-700 hover:underline" onClick={() => setOpen(x.id)}>
-                      {x.value ?? "empty"}
+                      {x.status === "OUT_OF_LIST" ? `“${x.rawAnswer}” (not in the list)` : (x.value ?? "empty")}
                     </button>
                   </td>
                   <td className="py-1.5 pr-3 tabular-nums">{formatConfidence(x.confidence)}</td>
@@ -121,7 +121,14 @@ function FlaggedList({ projectId, jobId, live, canReview }: { projectId: string;
           </table>
         </>
       )}
-      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} canReview={canReview} />
+      <ReviewDialog
+        jobId={jobId}
+        extractionId={open}
+        onClose={() => setOpen(null)}
+        canReview={canReview}
+        queue={items.map((x) => x.id)}
+        onOpen={setOpen}
+      />
     </div>
   );
 }

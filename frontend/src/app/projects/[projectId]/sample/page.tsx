@@ -15,7 +15,9 @@ import { ReviewDialog } from "@/components/review/ReviewDialog";
 import { Button, Spinner } from "@/components/ui/Button";
 import { EmptyState, Notice, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { TextField } from "@/components/ui/Field";
+import { documentLabel, matchesDocument } from "@/lib/format";
 import { isRunning, latestJob } from "@/lib/jobs";
+import { pivotWide, reviewOrder } from "@/lib/pivot";
 import { fieldError, problemOf } from "@/lib/problem";
 
 export default function SamplePage() {
@@ -61,6 +63,7 @@ function SampleLauncher({ projectId, hasJob }: { projectId: string; hasJob: bool
   const [count, setCount] = useState("5");
   const [picking, setPicking] = useState(false);
   const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [search, setSearch] = useState("");
   const problem = problemOf(create.error);
   const ready = documents.data?.total ?? 0;
 
@@ -103,9 +106,17 @@ function SampleLauncher({ projectId, hasJob }: { projectId: string; hasJob: bool
           error={fieldError(problem, "documentCount")}
         />
       ) : (
-        <fieldset className="max-h-64 space-y-1 overflow-y-auto rounded-md border border-slate-200 p-3">
+        <fieldset className="max-h-72 space-y-1 overflow-y-auto rounded-md border border-slate-200 p-3">
           <legend className="px-1 text-sm font-medium">Documents to include ({picked.size} chosen)</legend>
-          {(documents.data?.items ?? []).map((doc) => (
+          <TextField
+            label="Search documents"
+            hint="By name, external id or row"
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            wrapperClassName="mb-2 max-w-sm"
+          />
+          {(documents.data?.items ?? []).filter((doc) => matchesDocument(doc, search)).map((doc) => (
             <label key={doc.id} className="flex items-center gap-2 text-sm">
               <input
                 type="checkbox"
@@ -117,7 +128,7 @@ function SampleLauncher({ projectId, hasJob }: { projectId: string; hasJob: bool
                   setPicked(next);
                 }}
               />
-              {doc.name}
+              {documentLabel(doc)}
             </label>
           ))}
         </fieldset>
@@ -180,7 +191,14 @@ function SampleReview({ projectId, jobId, live, canReview }: { projectId: string
       >
         <AgreementPanel jobId={jobId} />
       </Section>
-      <ReviewDialog jobId={jobId} extractionId={open} onClose={() => setOpen(null)} canReview={canReview} />
+      <ReviewDialog
+        jobId={jobId}
+        extractionId={open}
+        onClose={() => setOpen(null)}
+        canReview={canReview}
+        queue={reviewOrder(pivotWide(items, [...names.keys()]), (variables.data ?? []).map((v) => v.id))}
+        onOpen={setOpen}
+      />
     </>
   );
 }
