@@ -92,7 +92,7 @@ async def test_disagreements_and_gold(client: httpx.AsyncClient, db: Database) -
     against_gold = variable["modelAgainstGold"]
     assert (against_gold["pairableUnits"], against_gold["percentAgreement"]) == (3, 2 / 3)
 
-    # The export carries the gold: set values marked corrected, a gold "no value" blank.
+    # The export carries the gold, a gold "no value" blank.
     empty = await client.put(
         url, json={"items": [{"unitIndex": 3, "variableId": design, "value": None}]}
     )
@@ -105,9 +105,10 @@ async def test_disagreements_and_gold(client: httpx.AsyncClient, db: Database) -
     rows = {r["document_id"]: r for r in csv.DictReader(io.StringIO(download.text))}
     units = (await client.get(f"/studies/{study['id']}/queue", headers=team.as_("ann"))).json()
     cells = [rows[u["documentId"]] for u in units["units"]]
+    # The model said RCT everywhere: *_corrected marks the gold values that changed it.
     assert [(c["value"], c["status"], c["corrected"]) for c in cells] == [
-        ("RCT", "OK", "true"),
-        ("RCT", "OK", "true"),
+        ("RCT", "OK", "false"),
+        ("RCT", "OK", "false"),
         ("Cohort", "OK", "true"),
         ("", "NOT_FOUND", "true"),
     ]
