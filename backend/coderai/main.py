@@ -26,10 +26,12 @@ from coderai.core.database import (
     stop_embedded_postgres,
 )
 from coderai.core.errors import install_error_handlers
+from coderai.core.isolation import IsolatedPool
 from coderai.core.logging import configure_logging
 from coderai.core.schemas import PROBLEM_RESPONSES
 from coderai.documents import routes as documents
 from coderai.documents.file_store import FileStore
+from coderai.documents.reading import WARM_MODULES
 from coderai.exports import routes as exports
 from coderai.extraction.engine import extract_document
 from coderai.jobs import routes as jobs
@@ -65,6 +67,16 @@ async def start_runner(
     return runner
 
 
+def parse_pool(settings: Settings) -> IsolatedPool:
+    """The children that read uploads, started on first use (docs/ARCHITECTURE.md)."""
+    return IsolatedPool(
+        workers=settings.parse_workers,
+        memory_bytes=settings.parse_memory_mb * 1024 * 1024,
+        timeout_seconds=settings.parse_timeout_seconds,
+        warm_modules=WARM_MODULES,
+    )
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -79,6 +91,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(database.dispose)
         app.state.db = database
         app.state.file_store = FileStore(settings.files_dir)
+        app.state.parse_pool = parse_pool(settings)
+        stack.callback(app.state.parse_pool.close)
         app.state.llm = app.state.runner = None
         if settings.llm_configured:
             llm = LLMClient.from_settings(settings)

@@ -37,6 +37,23 @@ class Settings(BaseSettings):
     entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
 
+    # --- hostile input (README "Limits") ----------------------------------------------------
+    # Uploads are read in PARSE_WORKERS child processes, each capped at PARSE_MEMORY_MB over
+    # its imports and PARSE_TIMEOUT_SECONDS per file.
+    parse_workers: int = 2
+    parse_memory_mb: int = 1024
+    parse_timeout_seconds: float = 60.0
+    max_expanded_bytes: int = 200 * 1024 * 1024
+    max_pdf_pages: int = 2000
+    max_document_chars: int = 5_000_000
+    max_table_rows: int = 1_000_000
+    max_table_columns: int = 1000
+    max_nesting_depth: int = 64
+    # Bodies other than uploads (JSON, a schema document) are refused past this many bytes.
+    max_request_bytes: int = 2 * 1024 * 1024
+    # More chunks than this (so LLM calls per document and per preview) is refused.
+    max_chunks_per_document: int = 100
+
     # --- LLM ------------------------------------------------------------------------------
     # OpenAI by default; any OpenAI-compatible server through LLM_BASE_URL.
     llm_provider: str = "openai"
