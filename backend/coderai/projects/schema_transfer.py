@@ -36,6 +36,37 @@ async def export_schema(session: AsyncSession, project: Project) -> SchemaDocume
     )
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases: `*name` would let a few hundred bytes expand to gigabytes (a
+    "billion laughs"), and a schema document never needs one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not accepted in a schema document",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    detail: str
+    errors: list[dict[str, str]]
+
+
+def read_schema_document(body: bytes, content_type: str) -> SchemaDocument | SchemaProblem:
+    """`parse_schema_document` as plain data, for an isolated child process (docs/
+    ARCHITECTURE.md, "Parsing in isolation")."""
+    try:
+        return parse_schema_document(body, content_type)
+    except InvalidInput as exc:
+        return SchemaProblem(exc.detail, exc.errors or [])
+
+
 def parse_schema_document(body: bytes, content_type: str) -> SchemaDocument:
     """Parse a JSON or YAML schema document; every problem is reported as a field error."""
     if not body.strip():
@@ -44,7 +75,7 @@ def parse_schema_document(body: bytes, content_type: str) -> SchemaDocument:
         )
     try:
         # YAML is a superset of JSON, so one parser reads both; the content type only names it.
-        raw = yaml.safe_load(body)
+        raw = yaml.load(body, Loader=_NoAliasLoader)
     except RecursionError as exc:
         raise InvalidInput(
             "The schema document is nested too deeply.",
