@@ -3,6 +3,7 @@ DATABASE_URL is unset), applies migrations, and starts/stops background services
 
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
@@ -18,6 +19,7 @@ from coderai.auth.dependencies import AuthoriseDep
 from coderai.auth.policy import POLICY
 from coderai.core import health, migrations
 from coderai.core.access import REQUEST_ID_HEADER, RequestContextMiddleware
+from coderai.core.body_limit import BodyLimitMiddleware, RouteLimit
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
     Database,
@@ -31,7 +33,6 @@ from coderai.core.logging import configure_logging
 from coderai.core.schemas import PROBLEM_RESPONSES
 from coderai.documents import routes as documents
 from coderai.documents.file_store import FileStore
-from coderai.documents.reading import WARM_MODULES
 from coderai.exports import routes as exports
 from coderai.extraction.engine import extract_document
 from coderai.jobs import routes as jobs
@@ -73,7 +74,8 @@ def parse_pool(settings: Settings) -> IsolatedPool:
         workers=settings.parse_workers,
         memory_bytes=settings.parse_memory_mb * 1024 * 1024,
         timeout_seconds=settings.parse_timeout_seconds,
-        warm_modules=WARM_MODULES,
+        # Imported by each child before its memory ceiling is set.
+        warm_modules=("coderai.documents.reading", "coderai.projects.schema_document"),
     )
 
 
@@ -131,6 +133,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["X-Total-Count", "Content-Disposition", REQUEST_ID_HEADER],
+    )
+    upload = RouteLimit(
+        "POST",
+        re.compile(f"{API_PREFIX}/projects/[^/]+/documents"),
+        settings.max_upload_request_bytes,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, default_bytes=settings.max_request_bytes, routes=[upload]
     )
     # Added last, so it wraps CORS too: every answer carries the request id.
     app.add_middleware(RequestContextMiddleware)

@@ -49,8 +49,10 @@ class Settings(BaseSettings):
     max_table_rows: int = 1_000_000
     max_table_columns: int = 1000
     max_nesting_depth: int = 64
-    # Bodies other than uploads (JSON, a schema document) are refused past this many bytes.
-    max_request_bytes: int = 2 * 1024 * 1024
+    # Bodies are refused (413) while they arrive: an upload request past
+    # MAX_UPLOAD_REQUEST_BYTES, any other (JSON, a schema document) past MAX_REQUEST_BYTES.
+    max_upload_request_bytes: int = 512 * 1024 * 1024
+    max_request_bytes: int = 8 * 1024 * 1024
     # More chunks than this (so LLM calls per document and per preview) is refused.
     max_chunks_per_document: int = 100
 

@@ -58,6 +58,9 @@ def _child_main(conn: Connection, warm_modules: Sequence[str], memory_bytes: int
     """The child: import, cap the address space, then answer calls until the pipe closes."""
     import importlib
 
+    # Arrow's default allocator reserves address space in large segments, which the ceiling
+    # counts as used: the system allocator reserves only what is asked for.
+    os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
     for name in warm_modules:
         importlib.import_module(name)
     try:
@@ -176,8 +179,13 @@ class IsolatedPool:
         self._discard(child)
 
     def _discard(self, child: _Child) -> None:
+        """End a child that failed; its replacement starts importing now, not on next use."""
         with self._lock:
             self._all.discard(child)
+            if not self._closed:
+                replacement = _Child(self.warm_modules, self.memory_bytes)
+                self._all.add(replacement)
+                self._idle.append(replacement)
         child.kill()
 
     def _call(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:

@@ -159,7 +159,7 @@ def _single_page(
 def _out_of_memory(exc: Exception) -> bool:
     """MuPDF reports a failed allocation (the child's memory ceiling) as a plain error."""
     message = str(exc).lower()
-    return any(word in message for word in ("malloc", "out of memory", "cannot allocate"))
+    return any(word in message for word in ("alloc", "out of memory"))
 
 
 # PyMuPDF is not thread-safe ("PyMuPDF does not support running on multiple threads"), and

@@ -25,10 +25,6 @@ from coderai.documents.table_rows import (
     iter_table_rows,
 )
 
-# Imported by each child before its memory ceiling is set.
-WARM_MODULES = ("coderai.documents.reading", "coderai.projects.schema_transfer")
-
-
 @dataclass(frozen=True, slots=True)
 class TableColumns:
     text_column: str | None = None

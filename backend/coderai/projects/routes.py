@@ -16,7 +16,12 @@ from coderai.models.enums import ProjectStatus
 from coderai.projects import schema_transfer
 from coderai.projects import service as project_service
 from coderai.projects.dependencies import ProjectDep, ProjectIdDep
-from coderai.projects.schema_document import SchemaDocument, SchemaImportResult
+from coderai.projects.schema_document import (
+    SchemaDocument,
+    SchemaImportResult,
+    SchemaProblem,
+    read_schema_document,
+)
 from coderai.projects.schemas import (
     ProjectCreate,
     ProjectDetail,
@@ -155,16 +160,14 @@ async def import_schema(
     aliases are refused; the document is read in an isolated child process."""
     body = await request.body()
     try:
-        read = await pool.run(
-            schema_transfer.read_schema_document, body, request.headers.get("content-type", "")
-        )
+        read = await pool.run(read_schema_document, body, request.headers.get("content-type", ""))
     except IsolatedFailure as failure:
         if failure.kind == "too_large":
             raise PayloadTooLarge(failure.message) from None
         raise InvalidInput(
             failure.message, errors=[{"field": "body", "message": failure.message}]
         ) from None
-    if isinstance(read, schema_transfer.SchemaProblem):
+    if isinstance(read, SchemaProblem):
         raise InvalidInput(read.detail, errors=read.errors)
     document = read
     # Loaded only now: no connection is held while the document is read.
