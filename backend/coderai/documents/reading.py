@@ -25,6 +25,7 @@ from coderai.documents.table_rows import (
     iter_table_rows,
 )
 
+
 @dataclass(frozen=True, slots=True)
 class TableColumns:
     text_column: str | None = None
