@@ -16,7 +16,7 @@ from coderai.models import Document
 async def load_document(
     document_id: Annotated[uuid.UUID, Path(alias="documentId")], session: SessionDep
 ) -> Document:
-    return await document_service.get_document(session, document_id)
+    return await document_service.get_document(session, document_id, with_text=False)
 
 
 def get_file_store(request: Request) -> FileStore:

@@ -26,6 +26,9 @@ from coderai.projects.dependencies import ProjectDep, ProjectIdDep
 router = APIRouter(tags=["documents"])
 
 MAX_FILES_PER_REQUEST = 100
+# The most text one GET of a document answers (the whole text of any document up to the
+# default MAX_DOCUMENT_CHARS); longer ones are read in parts with contentStart.
+MAX_CONTENT_CHARS = 5_000_000
 
 
 @router.post(
@@ -125,8 +128,20 @@ async def list_documents(
 
 
 @router.get("/documents/{documentId}", operation_id="documents-get", response_model=DocumentDetail)
-async def get_document(document: DocumentDep) -> DocumentDetail:
-    return DocumentDetail.model_validate(document)
+async def get_document(
+    session: SessionDep,
+    document: DocumentDep,
+    content_start: Annotated[int, Query(alias="contentStart", ge=0)] = 0,
+    content_length: Annotated[
+        int, Query(alias="contentLength", ge=0, le=MAX_CONTENT_CHARS)
+    ] = MAX_CONTENT_CHARS,
+) -> DocumentDetail:
+    """The document with its text (`content`), or the part of it in the range asked for."""
+    total = await document_service.load_content(
+        session, document, start=content_start, length=content_length
+    )
+    detail = DocumentDetail.model_validate(document)
+    return detail.model_copy(update={"content_start": content_start, "content_total": total})
 
 
 @router.get(

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
-from sqlalchemy import func, select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coderai.core.database import Database, after_commit, on_rollback
 from coderai.core.errors import InvalidInput, NotFound
@@ -42,11 +44,47 @@ class Upload:
     stream: BinaryIO
 
 
-async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Document:
-    document = await session.get(Document, document_id)
+async def get_document(
+    session: AsyncSession, document_id: uuid.UUID, *, with_text: bool = True
+) -> Document:
+    """The document, or NotFound; without `with_text` its text is left unloaded (read a part
+    of it with `document_content`)."""
+    options = [] if with_text else [defer(Document.text, raiseload=True)]
+    document = await session.get(Document, document_id, options=options)
     if document is None:
         raise NotFound(f"Document '{document_id}' not found.")
     return document
+
+
+async def load_content(
+    session: AsyncSession, document: Document, *, start: int, length: int
+) -> int:
+    """Load `length` characters of the text of a document read without it, from `start`, as
+    its `text` (for a read-only answer), and return the text's full length: a long text is
+    read in parts, never whole (docs/ARCHITECTURE.md, "Parsing in isolation")."""
+    part, total = (
+        await session.execute(
+            select(
+                func.substr(Document.text, start + 1, length), func.char_length(Document.text)
+            ).where(Document.id == document.id)
+        )
+    ).one()
+    set_committed_value(document, "text", part)
+    return int(total or 0)
+
+
+# A list shows a row's metadata only while it is small; a wide table row's columns are read
+# from the document itself.
+LIST_METADATA_BYTES = 4096
+_LIST_METADATA = case(
+    (
+        func.octet_length(cast(Document.source_metadata, Text)) <= LIST_METADATA_BYTES,
+        Document.source_metadata,
+    ),
+    else_=func.jsonb_build_object(
+        "filename", Document.source_metadata["filename"], "truncated", True
+    ),
+)
 
 
 async def list_documents(
@@ -61,17 +99,28 @@ async def list_documents(
     if status is not None:
         statement = statement.where(Document.status == status)
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    page = await session.scalars(
-        statement.order_by(Document.created_at, Document.row_index, Document.id)
+    # Neither the text nor large metadata is read for a list.
+    page = await session.execute(
+        statement.add_columns(_LIST_METADATA)
+        .options(
+            defer(Document.text, raiseload=True),
+            defer(Document.source_metadata, raiseload=True),
+        )
+        .order_by(Document.created_at, Document.row_index, Document.id)
         .offset(offset)
         .limit(limit)
     )
-    return page.all(), total or 0
+    documents = []
+    for document, metadata in page:
+        set_committed_value(document, "source_metadata", metadata)
+        documents.append(document)
+    return documents, total or 0
 
 
 async def _existing(session: AsyncSession, project_id: uuid.UUID, sha256: str) -> Document | None:
     return await session.scalar(
         select(Document)
+        .options(defer(Document.text, raiseload=True))
         .where(Document.project_id == project_id, Document.sha256 == sha256)
         .order_by(Document.row_index.nulls_first())
         .limit(1)
