@@ -11,6 +11,7 @@ from functools import partial
 import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.routing import APIRoute
 
 from coderai import __version__
@@ -31,6 +32,7 @@ from coderai.core.errors import install_error_handlers
 from coderai.core.isolation import IsolatedPool
 from coderai.core.logging import configure_logging
 from coderai.core.schemas import PROBLEM_RESPONSES
+from coderai.core.secret_key import resolve_secret_key
 from coderai.documents import routes as documents
 from coderai.documents.file_store import FileStore
 from coderai.exports import routes as exports
@@ -81,7 +83,7 @@ def parse_pool(settings: Settings) -> IsolatedPool:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    settings = app.state.settings = resolve_secret_key(app.state.settings)
     async with AsyncExitStack() as stack:
         url = await resolve_database_url(settings, stack)
         # Both refuse a database migrated by newer code (`migrations.UnknownRevision`).
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, default_bytes=settings.max_request_bytes, routes=[upload]
     )
+    if "*" not in settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     # Added last, so it wraps CORS too: every answer carries the request id.
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)

@@ -98,7 +98,14 @@ class Settings(BaseSettings):
 
     # --- exports --------------------------------------------------------------------------
     export_link_ttl_seconds: int = 3600
-    secret_key: SecretStr = SecretStr("change-me-in-production")
+    # Signs export links. Unset: a development server on loopback generates one under DATA_DIR
+    # (`core.secret_key`); in production, or bound to another address, the server refuses.
+    secret_key: SecretStr | None = None
+    app_env: Literal["development", "production"] = "development"
+    # Host headers the API answers (others get 400); "*" for any. Download links are built on
+    # PUBLIC_BASE_URL (e.g. https://coderai.example.org) when set, never on a foreign Host.
+    allowed_hosts: list[str] = ["localhost", "127.0.0.1", "::1"]
+    public_base_url: str | None = None
 
     @model_validator(mode="after")
     def _chunks_fit(self) -> Self:

@@ -43,6 +43,8 @@ def hostile_settings(settings: Settings, **overrides: object) -> Settings:
         "max_document_chars": 2_000_000,
         "max_table_columns": 1000,
         "max_nesting_depth": 64,
+        # No key configured, as on a fresh development machine: the app makes its own.
+        "secret_key": None,
     }
     values.update(overrides)
     return settings.model_copy(update=values)

@@ -27,7 +27,7 @@ async def test_list_leaves_out_text_and_large_metadata(hostile: httpx.AsyncClien
     assert listed.status_code == 200
     body = listed.json()
     assert body["total"] == 41
-    # 40 rows × 20 KB of metadata and 1.2 MB of text stay out: a few hundred bytes a row.
+    # 40 rows of 20 KB of metadata and 1.2 MB of text stay out: a few hundred bytes a row.
     assert len(listed.content) < 41 * 1000, len(listed.content)
     row = next(d for d in body["items"] if d["rowIndex"] == 1)
     assert row["metadata"] == {"filename": "wide.csv", "truncated": True}
