@@ -65,7 +65,8 @@ async def load_content(
     part, total = (
         await session.execute(
             select(
-                func.substr(Document.text, start + 1, length), func.char_length(Document.text)
+                func.substr(Document.text, start + 1, length),
+                func.length(Document.text),
             ).where(Document.id == document.id)
         )
     ).one()
