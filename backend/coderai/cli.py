@@ -22,11 +22,18 @@ T = TypeVar("T")
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from coderai.core.secret_key import InsecureSecretKey, resolve_secret_key
     from coderai.main import create_app
 
+    try:
+        settings = resolve_secret_key(get_settings(), host=args.host)
+    except InsecureSecretKey as exc:
+        _fail(str(exc))
     # create_app configured logging (LOG_FORMAT): uvicorn keeps its hands off, and the app
     # writes its own access line (with the route template and request id).
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
+    )
 
 
 def _migrate(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@ DATABASE_URL is unset), applies migrations, and starts/stops background services
 
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
@@ -10,6 +11,7 @@ from functools import partial
 import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.routing import APIRoute
 
 from coderai import __version__
@@ -18,6 +20,7 @@ from coderai.auth.dependencies import AuthoriseDep
 from coderai.auth.policy import POLICY
 from coderai.core import error_tracking, health, migrations, monitoring
 from coderai.core.access import REQUEST_ID_HEADER, RequestContextMiddleware
+from coderai.core.body_limit import BodyLimitMiddleware, RouteLimit
 from coderai.core.config import Settings, get_settings
 from coderai.core.database import (
     Database,
@@ -26,8 +29,10 @@ from coderai.core.database import (
     stop_embedded_postgres,
 )
 from coderai.core.errors import install_error_handlers
+from coderai.core.isolation import IsolatedPool
 from coderai.core.logging import configure_logging
 from coderai.core.schemas import PROBLEM_RESPONSES
+from coderai.core.secret_key import resolve_secret_key
 from coderai.documents import routes as documents
 from coderai.documents.file_store import FileStore
 from coderai.exports import routes as exports
@@ -65,9 +70,20 @@ async def start_runner(
     return runner
 
 
+def parse_pool(settings: Settings) -> IsolatedPool:
+    """The children that read uploads, started on first use (docs/ARCHITECTURE.md)."""
+    return IsolatedPool(
+        workers=settings.parse_workers,
+        memory_bytes=settings.parse_memory_mb * 1024 * 1024,
+        timeout_seconds=settings.parse_timeout_seconds,
+        # Imported by each child before its memory ceiling is set.
+        warm_modules=("coderai.documents.reading", "coderai.projects.schema_document"),
+    )
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    settings = app.state.settings = resolve_secret_key(app.state.settings)
     async with AsyncExitStack() as stack:
         url = await resolve_database_url(settings, stack)
         # Both refuse a database migrated by newer code (`migrations.UnknownRevision`).
@@ -79,6 +95,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stack.push_async_callback(database.dispose)
         app.state.db = database
         app.state.file_store = FileStore(settings.files_dir)
+        app.state.parse_pool = parse_pool(settings)
+        stack.callback(app.state.parse_pool.close)
         app.state.llm = app.state.runner = None
         if settings.llm_configured:
             llm = LLMClient.from_settings(settings)
@@ -119,6 +137,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Total-Count", "Content-Disposition", REQUEST_ID_HEADER],
     )
+    upload = RouteLimit(
+        "POST",
+        re.compile(f"{API_PREFIX}/projects/[^/]+/documents"),
+        settings.max_upload_request_bytes,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, default_bytes=settings.max_request_bytes, routes=[upload]
+    )
+    if "*" not in settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     # Added last, so it wraps CORS too: every answer carries the request id.
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)

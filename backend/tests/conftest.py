@@ -45,6 +45,9 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         runner_enabled=False,
         log_level="WARNING",
         max_upload_bytes=2 * 1024 * 1024,
+        secret_key="a-test-key-nobody-deploys-0123456789",
+        # httpx's ASGI clients in this suite call http://test.
+        allowed_hosts=["test", "127.0.0.1", "localhost"],
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -30,6 +30,9 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Operations whose handler calls an LLM in its own short transactions (docs/ARCHITECTURE.md,
 # "Transactions"): the authorisation read is committed before the handler runs.
 CALLS_A_MODEL = frozenset({"extractions-preview", "variables-refine"})
+# Operations that read uploaded files in isolated children (docs/ARCHITECTURE.md, "Parsing in
+# isolation"): no connection is held while a file is read, so the check is committed too.
+READS_UPLOADS = frozenset({"documents-upload", "projects-schema-import"})
 
 
 def requirement_of(request: Request) -> tuple[str, Requirement]:
@@ -154,8 +157,8 @@ async def authorise(
         if isinstance(needed, ProjectRole):
             project_id = await _check_project_role(request, session, caller, needed)
             bind(project_id=project_id)
-    if operation in CALLS_A_MODEL:
-        # These routes call an LLM with no transaction open: end this one first.
+    if operation in CALLS_A_MODEL or operation in READS_UPLOADS:
+        # These routes call an LLM or read files with no transaction open: end this one first.
         await session.commit()
     if caller is not None and caller.renewed_until is not None:
         set_session_cookie(response, settings, request.cookies[settings.session_cookie_name])

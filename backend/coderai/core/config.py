@@ -43,6 +43,25 @@ class Settings(BaseSettings):
     entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
 
+    # --- hostile input (README "Limits") ----------------------------------------------------
+    # Uploads are read in PARSE_WORKERS child processes, each capped at PARSE_MEMORY_MB over
+    # its imports and PARSE_TIMEOUT_SECONDS per file.
+    parse_workers: int = 2
+    parse_memory_mb: int = 1024
+    parse_timeout_seconds: float = 60.0
+    max_expanded_bytes: int = 200 * 1024 * 1024
+    max_pdf_pages: int = 2000
+    max_document_chars: int = 5_000_000
+    max_table_rows: int = 1_000_000
+    max_table_columns: int = 1000
+    max_nesting_depth: int = 64
+    # Bodies are refused (413) while they arrive: an upload request past
+    # MAX_UPLOAD_REQUEST_BYTES, any other (JSON, a schema document) past MAX_REQUEST_BYTES.
+    max_upload_request_bytes: int = 512 * 1024 * 1024
+    max_request_bytes: int = 8 * 1024 * 1024
+    # More chunks than this (so LLM calls per document and per preview) is refused.
+    max_chunks_per_document: int = 100
+
     # --- LLM ------------------------------------------------------------------------------
     # OpenAI by default; any OpenAI-compatible server through LLM_BASE_URL.
     llm_provider: str = "openai"
@@ -85,7 +104,14 @@ class Settings(BaseSettings):
 
     # --- exports --------------------------------------------------------------------------
     export_link_ttl_seconds: int = 3600
-    secret_key: SecretStr = SecretStr("change-me-in-production")
+    # Signs export links. Unset: a development server on loopback generates one under DATA_DIR
+    # (`core.secret_key`); in production, or bound to another address, the server refuses.
+    secret_key: SecretStr | None = None
+    app_env: Literal["development", "production"] = "development"
+    # Host headers the API answers (others get 400); "*" for any. Download links are built on
+    # PUBLIC_BASE_URL (e.g. https://coderai.example.org) when set, never on a foreign Host.
+    allowed_hosts: list[str] = ["localhost", "127.0.0.1", "::1"]
+    public_base_url: str | None = None
 
     @model_validator(mode="after")
     def _chunks_fit(self) -> Self:

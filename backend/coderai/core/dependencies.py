@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.config import Settings
 from coderai.core.database import Database
+from coderai.core.isolation import IsolatedPool
 
 
 def get_database(request: Request) -> Database:
@@ -29,6 +30,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_parse_pool(request: Request) -> IsolatedPool:
+    """The children that read uploaded files (docs/ARCHITECTURE.md, "Parsing in isolation")."""
+    pool: IsolatedPool = request.app.state.parse_pool
+    return pool
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ParsePoolDep = Annotated[IsolatedPool, Depends(get_parse_pool)]

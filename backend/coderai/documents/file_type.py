@@ -239,6 +239,8 @@ def _json_kind(start: str) -> TableKind | None:
             return TableKind.JSONL if isinstance(json.loads(first_line), dict) else None
         except ValueError:
             return None
+        except RecursionError:
+            return TableKind.JSONL  # an object nested too deeply: the reader says so
     return None
 
 

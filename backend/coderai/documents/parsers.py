@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -29,6 +30,25 @@ from coderai.models.enums import ContentType
 
 class DocumentParseError(Exception):
     """A file cannot be turned into text; the message is written for the researcher."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """Bounds on what one uploaded file may expand to (settings `MAX_*`, see README)."""
+
+    max_expanded_bytes: int = 200 * 1024 * 1024  # a .docx's parts once unzipped
+    max_pdf_pages: int = 2000
+    max_document_chars: int = 5_000_000
+    max_table_rows: int = 1_000_000
+    max_table_columns: int = 1000
+    max_nesting_depth: int = 64  # of a JSON record's values
+
+
+def too_much_text(limits: ReadLimits) -> DocumentParseError:
+    return DocumentParseError(
+        f"The document is too large when expanded: it holds more than "
+        f"{limits.max_document_chars:,} characters of text (the limit per document)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,30 +123,43 @@ def normalise_text(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def parse_document(path: Path, content_type: ContentType) -> ParsedDocument:
+def parse_document(
+    path: Path, content_type: ContentType, limits: ReadLimits | None = None
+) -> ParsedDocument:
     """Extract the normalised text of one document; raises DocumentParseError when it cannot.
 
-    Synchronous and CPU-bound: run it in a worker thread. Row-based types are read with
-    `table_rows.iter_table_rows` instead.
+    Synchronous and CPU-bound: uploads run it in an isolated child process
+    (`documents.reading`). Row-based types are read with `table_rows.iter_table_rows`.
     """
+    limits = limits or ReadLimits()
     if path.stat().st_size == 0:
         raise DocumentParseError("The file is empty (0 bytes).")
     if content_type is ContentType.PDF:
-        return _parse_pdf(path)
+        return _parse_pdf(path, limits)
     if content_type is ContentType.DOCX:
-        return _parse_docx(path)
+        return _parse_docx(path, limits)
     if content_type is ContentType.HTML:
-        return _parse_html(path.read_bytes())
+        return _parse_html(path.read_bytes(), limits)
     if content_type in (ContentType.TXT, ContentType.MD):
         text, encoding = decode_text(path.read_bytes())
-        return _single_page(normalise_text(text), {"encoding": encoding}, "text file")
+        return _single_page(normalise_text(text), {"encoding": encoding}, "text file", limits)
     raise ValueError(f"{content_type} files hold one document per row; use table_rows")
 
 
-def _single_page(text: str, metadata: dict[str, Any], what: str) -> ParsedDocument:
+def _single_page(
+    text: str, metadata: dict[str, Any], what: str, limits: ReadLimits
+) -> ParsedDocument:
+    if len(text) > limits.max_document_chars:
+        raise too_much_text(limits)
     if not text.strip():
         raise DocumentParseError(f"The {what} contains no text.")
     return ParsedDocument(text, [0], 1, len(text.split()), metadata)
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """MuPDF reports a failed allocation (the child's memory ceiling) as a plain error."""
+    message = str(exc).lower()
+    return any(word in message for word in ("alloc", "out of memory"))
 
 
 # PyMuPDF is not thread-safe ("PyMuPDF does not support running on multiple threads"), and
@@ -148,11 +181,13 @@ _PDF_METADATA_KEYS = {
 _PAGE_SEPARATOR = "\n\n"
 
 
-def _parse_pdf(path: Path) -> ParsedDocument:
+def _parse_pdf(path: Path, limits: ReadLimits) -> ParsedDocument:
     with _MUPDF_LOCK:
         try:
             doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
         except Exception as exc:  # PyMuPDF raises several types (FileDataError, RuntimeError…)
+            if _out_of_memory(exc):
+                raise MemoryError from exc
             reason = str(exc).replace(str(path), "the file")
             raise DocumentParseError(
                 f"The PDF could not be opened; it looks damaged ({reason})."
@@ -167,14 +202,27 @@ def _parse_pdf(path: Path) -> ParsedDocument:
                 raise DocumentParseError(
                     "The PDF has no readable pages; it looks damaged or truncated."
                 )
+            if doc.page_count > limits.max_pdf_pages:
+                raise DocumentParseError(
+                    f"The PDF has {doc.page_count:,} pages; at most {limits.max_pdf_pages:,} "
+                    "are read per document. Split it and upload the parts."
+                )
             pages: list[str] = []
+            chars = 0
             try:
                 for number in range(doc.page_count):
                     page = doc.load_page(number)  # type: ignore[no-untyped-call]
                     pages.append(
                         normalise_text(page.get_text("text", flags=_PDF_TEXT_FLAGS)).rstrip()
                     )
+                    chars += len(pages[-1]) + len(_PAGE_SEPARATOR)
+                    if chars > limits.max_document_chars:
+                        raise too_much_text(limits)
+            except DocumentParseError:
+                raise
             except Exception as exc:
+                if _out_of_memory(exc):
+                    raise MemoryError from exc
                 raise DocumentParseError(
                     f"Page {len(pages) + 1} of the PDF could not be read; it looks damaged ({exc})."
                 ) from exc
@@ -220,7 +268,25 @@ _W_RUN_CONTAINERS = frozenset(
 ) | {_W["sdtContent"]}
 
 
-def _parse_docx(path: Path) -> ParsedDocument:
+def _docx_expanded_bytes(path: Path) -> int:
+    """What the archive's parts add up to once unzipped (zipfile stops at the declared size)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DocumentParseError(
+            f"The Word file could not be opened; it looks damaged or is not a .docx ({exc})."
+        ) from exc
+
+
+def _parse_docx(path: Path, limits: ReadLimits) -> ParsedDocument:
+    expanded = _docx_expanded_bytes(path)
+    if expanded > limits.max_expanded_bytes:
+        mb = 1024 * 1024
+        raise DocumentParseError(
+            f"The Word file is too large when expanded: its parts hold {expanded // mb:,} MB, "
+            f"more than the {limits.max_expanded_bytes // mb:,} MB limit."
+        )
     try:
         doc = open_docx(str(path))
     except Exception as exc:  # python-docx raises zip, XML and package errors alike
@@ -246,7 +312,7 @@ def _parse_docx(path: Path) -> ParsedDocument:
         metadata["author"] = core.author
     if core.created is not None:
         metadata["created"] = core.created.isoformat()
-    return _single_page(normalise_text("\n\n".join(blocks)), metadata, "Word document")
+    return _single_page(normalise_text("\n\n".join(blocks)), metadata, "Word document", limits)
 
 
 def _docx_blocks(container: Any) -> Iterator[Any]:
@@ -396,7 +462,7 @@ class _ReadableHtml(HTMLParser):
             self.parts.append(" ")
 
 
-def _parse_html(data: bytes) -> ParsedDocument:
+def _parse_html(data: bytes, limits: ReadLimits) -> ParsedDocument:
     encoding = bom_encoding(data)
     declared = _META_CHARSET.search(data[:4096])
     if encoding is None and declared is not None:
@@ -424,4 +490,4 @@ def _parse_html(data: bytes) -> ParsedDocument:
     title = " ".join("".join(parser.title).split())
     if title:
         metadata["title"] = title
-    return _single_page(text, metadata, "HTML page")
+    return _single_page(text, metadata, "HTML page", limits)

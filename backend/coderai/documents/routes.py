@@ -3,14 +3,14 @@ detail with text, original download, deletion."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse
 
-from coderai.core.dependencies import SessionDep, SettingsDep
+from coderai.core.dependencies import DatabaseDep, SessionDep, SettingsDep
 from coderai.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from coderai.core.schemas import MAX_OFFSET
 from coderai.documents import service as document_service
-from coderai.documents.dependencies import DocumentDep, FileStoreDep
+from coderai.documents.dependencies import DocumentDep, FileStoreDep, ReadingDep
 from coderai.documents.schemas import (
     DocumentDetail,
     DocumentPage,
@@ -21,11 +21,14 @@ from coderai.documents.schemas import (
 from coderai.documents.service import TableOptions, Upload
 from coderai.members import audit
 from coderai.models.enums import DocumentStatus
-from coderai.projects.dependencies import ProjectDep
+from coderai.projects.dependencies import ProjectDep, ProjectIdDep
 
 router = APIRouter(tags=["documents"])
 
 MAX_FILES_PER_REQUEST = 100
+# The most text one GET of a document answers (the whole text of any document up to the
+# default MAX_DOCUMENT_CHARS); longer ones are read in parts with contentStart.
+MAX_CONTENT_CHARS = 5_000_000
 
 
 @router.post(
@@ -39,11 +42,12 @@ MAX_FILES_PER_REQUEST = 100
     },
 )
 async def upload_documents(
-    request: Request,
     session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     store: FileStoreDep,
-    project: ProjectDep,
+    reading: ReadingDep,
+    project_id: ProjectIdDep,
     file: Annotated[UploadFile | None, File(description="One document (contract)")] = None,
     files: Annotated[list[UploadFile] | None, File(description="Several documents")] = None,
     text_column: Annotated[str | None, Form(alias="textColumn")] = None,
@@ -53,7 +57,8 @@ async def upload_documents(
     """Upload with `file` (one document → the Document) or `files` (several → a report of each
     file's outcome). A CSV/TSV/JSON/JSONL/Parquet file needs `textColumn`: each row becomes a
     document. A file already in the project is not stored again: the existing document is
-    answered with 200 (single file) or reported as DUPLICATE."""
+    answered with 200 (single file) or reported as DUPLICATE. Files are read in isolated child
+    processes with bounds; one that exceeds them is reported FAILED with the reason."""
     uploads = [f for f in ([file] if file else []) + (files or [])]
     if not uploads:
         raise InvalidInput(
@@ -71,9 +76,10 @@ async def upload_documents(
     single = file is not None and not files
     for upload in uploads:
         result, document = await document_service.ingest_file(
-            session,
+            database,
             store,
-            project,
+            reading,
+            project_id,
             Upload(upload.filename or "upload", upload.file),
             max_bytes=settings.max_upload_bytes,
             table=table,
@@ -122,8 +128,20 @@ async def list_documents(
 
 
 @router.get("/documents/{documentId}", operation_id="documents-get", response_model=DocumentDetail)
-async def get_document(document: DocumentDep) -> DocumentDetail:
-    return DocumentDetail.model_validate(document)
+async def get_document(
+    session: SessionDep,
+    document: DocumentDep,
+    content_start: Annotated[int, Query(alias="contentStart", ge=0)] = 0,
+    content_length: Annotated[
+        int, Query(alias="contentLength", ge=0, le=MAX_CONTENT_CHARS)
+    ] = MAX_CONTENT_CHARS,
+) -> DocumentDetail:
+    """The document with its text (`content`), or the part of it in the range asked for."""
+    total = await document_service.load_content(
+        session, document, start=content_start, length=content_length
+    )
+    detail = DocumentDetail.model_validate(document)
+    return detail.model_copy(update={"content_start": content_start, "content_total": total})
 
 
 @router.get(

@@ -30,8 +30,12 @@ class DocumentRead(CamelModel):
 
 
 class DocumentDetail(DocumentRead):
+    # `contentLength` characters of the text from `contentStart` (the whole text unless it is
+    # longer than the range asked for); `contentTotal` is the text's full length.
     content: str | None = Field(validation_alias="text")
     page_offsets: list[int]
+    content_start: int = 0
+    content_total: int = 0
 
 
 class DocumentPage(CamelModel):

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from coderai.documents.file_type import TableKind, sniff_delimiter
 from coderai.documents.parsers import (
     DocumentParseError,
+    ReadLimits,
     bom_encoding,
     normalise_text,
     utf16_without_bom,
@@ -82,6 +83,7 @@ def iter_table_rows(
     id_column: str | None = None,
     title_column: str | None = None,
     batch_size: int = 2000,
+    limits: ReadLimits | None = None,
 ) -> Iterator[TableBatch]:
     """Check the named columns, then yield the file's rows in batches of up to `batch_size`.
 
@@ -91,15 +93,21 @@ def iter_table_rows(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
+    limits = limits or ReadLimits()
     is_csv = kind in (TableKind.CSV, TableKind.TSV)
     dialect = _csv_dialect(path, kind) if is_csv else None
     available = (
         list(_open_csv(path, dialect).schema.names) if dialect else inspect_table(path, kind)
     )
+    if len(available) > limits.max_table_columns:
+        raise DocumentParseError(
+            f"The table has {len(available):,} columns; at most {limits.max_table_columns:,} "
+            "are read. Keep the columns you need and upload it again."
+        )
     for column in (text_column, id_column, title_column):
         if column is not None and column not in available:
             raise UnknownColumnError(column, available)
-    spec = _RowSpec(text_column, id_column, title_column)
+    spec = _RowSpec(text_column, id_column, title_column, limits.max_nesting_depth)
     if kind is TableKind.PARQUET:
         parquet = _open_parquet(path)
         records = _rows_from_arrow(parquet.iter_batches(batch_size=batch_size), spec)
@@ -113,7 +121,7 @@ def iter_table_rows(
         records = _rows_from_arrow(_open_csv(path, dialect, convert), spec)
     else:
         records = _rows_from_json(_iter_json_records(path, kind), spec)
-    return _rebatch(records, batch_size)
+    return _rebatch(_at_most(records, limits.max_table_rows), batch_size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,36 @@ class _RowSpec:
     text_column: str
     id_column: str | None
     title_column: str | None
+    max_depth: int = 64
+
+
+def _at_most(records: Iterator[TableRow | None], limit: int) -> Iterator[TableRow | None]:
+    for number, record in enumerate(records, start=1):
+        if number > limit:
+            raise DocumentParseError(
+                f"The table has more than {limit:,} rows, the limit per file; split it and "
+                "upload the parts."
+            )
+        yield record
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deep lists and objects nest in `value` (walked without recursion), up to `limit`+1."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 # Rows in file order, with None standing for a row skipped because its text is blank.
@@ -280,6 +318,11 @@ def _json_safe(value: Any) -> Any:
 
 def _rows_from_json(records: Iterator[dict[str, Any]], spec: _RowSpec) -> _RowStream:
     for number, record in enumerate(records, start=1):
+        if nesting_depth(record, spec.max_depth) > spec.max_depth:
+            raise DocumentParseError(
+                f"Record {number} nests more than {spec.max_depth} levels deep; CoderAI reads "
+                "flatter records."
+            )
         text = _cell_text(record.get(spec.text_column))
         if text is None:
             yield None
@@ -315,6 +358,10 @@ def _jsonl_records(fh: IO[str]) -> Iterator[dict[str, Any]]:
             record = _DECODER.decode(line)
         except ValueError as exc:
             raise DocumentParseError(f"Line {line_number} is not valid JSON ({exc}).") from exc
+        except RecursionError as exc:
+            raise DocumentParseError(
+                f"Line {line_number} is nested too deeply to be read."
+            ) from exc
         if not isinstance(record, dict):
             raise DocumentParseError(f"Line {line_number} is not a JSON object.")
         yield record

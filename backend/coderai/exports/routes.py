@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from coderai.auth.dependencies import UserDep
+from coderai.core.config import Settings
 from coderai.core.dependencies import SessionDep, SettingsDep
 from coderai.exports import service as export_service
 from coderai.exports.schemas import ExportConfig, ExportRead
@@ -34,8 +35,8 @@ async def create_export(
     and answer a download link that expires after EXPORT_LINK_TTL_SECONDS."""
     export = await export_service.create_export(session, settings, project, body, user.id)
     return ExportRead(
-        download_url=str(request.url_for("exports-download", token=export.token)),
-        codebook_url=str(request.url_for("exports-download", token=export.codebook_token)),
+        download_url=_link(request, settings, export.token),
+        codebook_url=_link(request, settings, export.codebook_token),
         file_size=export.size,
         expires_at=export.expires_at,
         filename=export.filename,
@@ -45,6 +46,15 @@ async def create_export(
         row_count=export.rows,
         column_count=export.columns,
     )
+
+
+def _link(request: Request, settings: Settings, token: str) -> str:
+    """On PUBLIC_BASE_URL when set; else on the request's Host, which the trusted-host check
+    (ALLOWED_HOSTS) has let through."""
+    if settings.public_base_url:
+        path = request.app.url_path_for("exports-download", token=token)
+        return settings.public_base_url.rstrip("/") + str(path)
+    return str(request.url_for("exports-download", token=token))
 
 
 @router.get(

@@ -288,6 +288,8 @@ def _unb64(text: str) -> bytes:
 
 
 def _signature(settings: Settings, payload: bytes) -> bytes:
+    if settings.secret_key is None:  # the app resolves one at start (core.secret_key)
+        raise RuntimeError("SECRET_KEY is not set")
     key = settings.secret_key.get_secret_value().encode()
     return hmac.new(key, _SIGNING_CONTEXT + payload, hashlib.sha256).digest()
 

@@ -40,18 +40,33 @@ def _is_text(series: pd.Series) -> bool:
     return bool(pd.api.types.is_string_dtype(series))
 
 
+# Before the first character is tested: compatibility forms folded (NFKC: the full-width
+# equals sign U+FF1D is "="), then leading whitespace and quotes dropped, as spreadsheets do.
+_LEADING = " \t\r\n\"'"
+
+
+def is_formula(value: str) -> bool:
+    """Would a spreadsheet run this text as a formula (or DDE payload)?"""
+    if value.startswith(("\t", "\r")):
+        return True
+    normal = unicodedata.normalize("NFKC", value).lstrip().lstrip(_LEADING).lstrip()
+    return normal[:1] in FORMULA_PREFIXES
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would execute with a single quote; numbers,
-    dates and booleans are left alone (a negative number is not a formula)."""
+    """Prefix text cells (and column headers) that a spreadsheet would execute with a single
+    quote; numbers, dates and booleans are left alone (a negative number is not a formula)."""
     changed: dict[str, pd.Series] = {}
     for name in frame.columns:
         series = frame[name]
         if not _is_text(series):
             continue
-        risky = series.str.startswith(FORMULA_PREFIXES, na=False).astype(bool)
+        risky = series.map(lambda v: isinstance(v, str) and is_formula(v)).astype(bool)
         if risky.any():
             changed[name] = series.where(~risky, "'" + series.astype("str"))
-    return frame.assign(**changed) if changed else frame
+    frame = frame.assign(**changed) if changed else frame
+    headers = {n: f"'{n}" for n in frame.columns if isinstance(n, str) and is_formula(n)}
+    return frame.rename(columns=headers) if headers else frame
 
 
 def _date_columns(export: ExportFrame) -> list[str]:
@@ -71,16 +86,26 @@ def _arrow_table(export: ExportFrame) -> pa.Table:
     return table
 
 
-_RISKY = "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+def _risky_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`is_formula` over a column, vectorised."""
+    normal = pc.utf8_normalize(column, form="NFKC")
+    trimmed = pc.utf8_ltrim_whitespace(pc.utf8_ltrim(pc.utf8_ltrim_whitespace(normal), _LEADING))
+    return pc.or_(
+        pc.match_substring_regex(trimmed, r"^[=+\-@]"),
+        pc.match_substring_regex(column, r"^[\t\r]"),
+    )
 
 
 def _neutralise_arrow(table: pa.Table) -> pa.Table:
+    names = [f"'{n}" if is_formula(n) else n for n in table.schema.names]
+    if names != table.schema.names:
+        table = table.rename_columns(names)
     for index, column_field in enumerate(table.schema):
         kind = column_field.type
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             continue
         column = table.column(index)
-        risky = pc.fill_null(pc.match_substring_regex(column, _RISKY), False)
+        risky = pc.fill_null(_risky_arrow(column), False)
         if pc.any(risky).as_py():
             quote, nothing = pa.scalar("'", kind), pa.scalar("", kind)
             quoted = pc.binary_join_element_wise(quote, column, nothing)

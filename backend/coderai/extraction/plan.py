@@ -40,16 +40,33 @@ class PlannedCall:
     prompts: list[VariablePrompt]
 
 
+class TooManyChunks(Exception):
+    """The document would take more chunks (so LLM calls) than `ExtractionOptions.max_chunks`;
+    the message is for the researcher."""
+
+    def __init__(self, chunks: int, limit: int) -> None:
+        super().__init__(
+            f"The document is too long to extract: it makes {chunks:,} chunks (one LLM call "
+            f"each) and at most {limit:,} are allowed per document (MAX_CHUNKS_PER_DOCUMENT). "
+            "Split it into smaller documents."
+        )
+        self.chunks = chunks
+        self.limit = limit
+
+
 def plan_calls(
     document: DocumentInput, prompts: Sequence[VariablePrompt], options: ExtractionOptions
 ) -> list[PlannedCall]:
-    """One call per chunk for all variables (combined), or per chunk and variable."""
+    """One call per chunk for all variables (combined), or per chunk and variable; raises
+    `TooManyChunks` past the options' bound, before anything is called."""
     chunks = chunk_text(
         document.text,
         document.page_offsets,
         max_tokens=options.chunk_size(options.context.unit.mode),
         overlap_tokens=options.chunk_overlap_tokens,
     )
+    if options.max_chunks is not None and len(chunks) > options.max_chunks:
+        raise TooManyChunks(len(chunks), options.max_chunks)
     if options.call_mode == "per_variable":
         return [PlannedCall(chunk, [prompt]) for chunk in chunks for prompt in prompts]
     return [PlannedCall(chunk, list(prompts)) for chunk in chunks]

@@ -46,6 +46,8 @@ class ExtractionOptions:
     chunk_overlap_tokens: int = 250
     ungrounded_confidence_cap: float = 0.3
     fuzzy_threshold: float = 90.0
+    # A document cut into more chunks than this is refused before any call (None: no bound).
+    max_chunks: int | None = None
 
     def chunk_size(self, mode: ObservationMode) -> int:
         if mode is ObservationMode.ENTITY:

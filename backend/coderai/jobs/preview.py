@@ -4,6 +4,7 @@ screens' "try on a document"."""
 import uuid
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +12,7 @@ from coderai.core.config import Settings
 from coderai.core.errors import Conflict, InvalidInput
 from coderai.documents import service as document_service
 from coderai.extraction.engine import extract_document
+from coderai.extraction.plan import TooManyChunks, plan_calls
 from coderai.extraction.types import (
     DocumentExtraction,
     DocumentInput,
@@ -73,6 +75,13 @@ async def plan_preview(
     prompts = await load_prompts(session, snapshot)
     options = extraction_options(project, call_mode, settings)
     doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
+    try:
+        # Chunking a long text is CPU work: off the event loop. Refused before any call.
+        await anyio.to_thread.run_sync(plan_calls, doc, prompts, options)
+    except TooManyChunks as exc:
+        raise InvalidInput(
+            str(exc), errors=[{"field": "documentId", "message": "too many chunks"}]
+        ) from exc
     return PreviewPlan(doc, prompts, options)
 
 

@@ -17,3 +17,6 @@ async def load_project(
 
 
 ProjectDep = Annotated[Project, Depends(load_project)]
+# The path's project id alone, for routes that must not hold the request's connection while
+# they work (uploads, docs/ARCHITECTURE.md "Parsing in isolation"); `authorise` checked it.
+ProjectIdDep = Annotated[uuid.UUID, Path(alias="projectId")]

@@ -6,15 +6,22 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from coderai.auth.dependencies import UserDep
-from coderai.core.dependencies import SessionDep, SettingsDep
+from coderai.core.dependencies import ParsePoolDep, SessionDep, SettingsDep
+from coderai.core.errors import InvalidInput, PayloadTooLarge
+from coderai.core.isolation import IsolatedFailure
 from coderai.core.schemas import MAX_OFFSET
 from coderai.documents.dependencies import FileStoreDep
 from coderai.models import Project, User
 from coderai.models.enums import ProjectStatus
 from coderai.projects import schema_transfer
 from coderai.projects import service as project_service
-from coderai.projects.dependencies import ProjectDep
-from coderai.projects.schema_document import SchemaDocument, SchemaImportResult
+from coderai.projects.dependencies import ProjectDep, ProjectIdDep
+from coderai.projects.schema_document import (
+    SchemaDocument,
+    SchemaImportResult,
+    SchemaProblem,
+    read_schema_document,
+)
 from coderai.projects.schemas import (
     ProjectCreate,
     ProjectDetail,
@@ -143,15 +150,28 @@ async def export_schema(
 async def import_schema(
     session: SessionDep,
     settings: SettingsDep,
-    project: ProjectDep,
+    pool: ParsePoolDep,
+    project_id: ProjectIdDep,
     request: Request,
     replace: bool = False,
 ) -> SchemaImportResult:
     """Validate a whole schema (JSON or YAML) and apply it all or nothing; variables are matched
-    by name, and with `replace=true` variables missing from the document are deleted."""
-    document = schema_transfer.parse_schema_document(
-        await request.body(), request.headers.get("content-type", "")
-    )
+    by name, and with `replace=true` variables missing from the document are deleted. YAML
+    aliases are refused; the document is read in an isolated child process."""
+    body = await request.body()
+    try:
+        read = await pool.run(read_schema_document, body, request.headers.get("content-type", ""))
+    except IsolatedFailure as failure:
+        if failure.kind == "too_large":
+            raise PayloadTooLarge(failure.message) from None
+        raise InvalidInput(
+            failure.message, errors=[{"field": "body", "message": failure.message}]
+        ) from None
+    if isinstance(read, SchemaProblem):
+        raise InvalidInput(read.detail, errors=read.errors)
+    document = read
+    # Loaded only now: no connection is held while the document is read.
+    project = await project_service.get_project(session, project_id)
     outcome = await schema_transfer.import_schema(
         session, project, document, replace=replace, model=settings.llm_model
     )

@@ -4,13 +4,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderai.core.errors import InvalidInput, validation_errors
 from coderai.models import Project
 from coderai.projects import service as project_service
-from coderai.projects.schema_document import SchemaDocument, SchemaProjectContext
+from coderai.projects.schema_document import (
+    SchemaDocument,
+    SchemaProjectContext,
+    parse_schema_document,
+    read_schema_document,
+)
 from coderai.prompts.service import definition_of
 from coderai.variables import service as variable_service
 from coderai.variables.schemas import VariableCreate, VariableUpdate
@@ -34,42 +37,6 @@ async def export_schema(session: AsyncSession, project: Project) -> SchemaDocume
             for v in variables
         ],
     )
-
-
-def parse_schema_document(body: bytes, content_type: str) -> SchemaDocument:
-    """Parse a JSON or YAML schema document; every problem is reported as a field error."""
-    if not body.strip():
-        raise InvalidInput(
-            "The schema document is empty.", errors=[{"field": "body", "message": "empty"}]
-        )
-    try:
-        # YAML is a superset of JSON, so one parser reads both; the content type only names it.
-        raw = yaml.safe_load(body)
-    except RecursionError as exc:
-        raise InvalidInput(
-            "The schema document is nested too deeply.",
-            errors=[{"field": "body", "message": "nested too deeply"}],
-        ) from exc
-    except yaml.YAMLError as exc:
-        kind = "YAML" if "yaml" in content_type else "JSON"
-        raise InvalidInput(
-            f"The schema document is not valid {kind}.",
-            errors=[{"field": "body", "message": str(exc)}],
-        ) from exc
-    try:
-        document = SchemaDocument.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The schema document is invalid.", errors=validation_errors(exc.errors())
-        ) from exc
-    names = [v.name for v in document.variables]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise InvalidInput(
-            "Variable names must be unique within a schema.",
-            errors=[{"field": "variables", "message": f"duplicate name '{n}'"} for n in duplicates],
-        )
-    return document
 
 
 async def import_schema(
@@ -111,3 +78,13 @@ def render_yaml(document: SchemaDocument) -> str:
     return yaml.safe_dump(
         document.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True
     )
+
+
+__all__ = [
+    "ImportOutcome",
+    "export_schema",
+    "import_schema",
+    "parse_schema_document",
+    "read_schema_document",
+    "render_yaml",
+]

@@ -4,19 +4,25 @@ These models are shared by the API, the prompt generator and the post-processing
 """
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from coderai.core.schemas import StrictCamelModel
 from coderai.models.enums import MultiValueAction, UncertainAction
+
+# Every free-text and list field is bounded (and says so in the OpenAPI document): each goes
+# into every prompt of the variable.
+Synonym = Annotated[str, StringConstraints(max_length=200)]
+Example = Annotated[str, StringConstraints(max_length=1000)]
+IsoDate = Annotated[str, StringConstraints(max_length=10)]
 
 
 class Category(StrictCamelModel):
     value: str = Field(min_length=1, max_length=200)
     definition: str | None = Field(default=None, max_length=2000)
-    synonyms: list[str] = Field(default_factory=list, max_length=50)
-    examples: list[str] = Field(default_factory=list, max_length=20)
+    synonyms: list[Synonym] = Field(default_factory=list, max_length=50)
+    examples: list[Example] = Field(default_factory=list, max_length=20)
 
 
 class ClassificationRules(StrictCamelModel):
@@ -58,8 +64,8 @@ class ValidationRules(StrictCamelModel):
     min: float | None = None
     max: float | None = None
     pattern: str | None = Field(default=None, max_length=500)
-    min_date: str | None = None
-    max_date: str | None = None
+    min_date: IsoDate | None = None
+    max_date: IsoDate | None = None
     max_length: int | None = Field(default=None, ge=1)
 
     @field_validator("pattern")

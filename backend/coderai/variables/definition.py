@@ -17,6 +17,7 @@ from coderai.variables.config import (
 )
 
 VARIABLE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+MAX_DEFAULT_CHARS = 5000
 
 VariableName = Annotated[
     str, StringConstraints(min_length=1, max_length=255, pattern=VARIABLE_NAME_PATTERN)
@@ -103,6 +104,8 @@ class VariableFields(InputModel):
             raise ValueError("defaultValue must be a number for a NUMBER variable")
         if not isinstance(value, expected):
             raise ValueError(f"defaultValue does not match the variable type {self.type}")
+        if isinstance(value, str) and len(value) > MAX_DEFAULT_CHARS:
+            raise ValueError(f"defaultValue must be at most {MAX_DEFAULT_CHARS} characters")
         if self.type is VariableType.CATEGORY and value not in {c.value for c in categories}:
             raise ValueError("defaultValue must be one of the categories")
         if self.type is VariableType.DATE and not _is_iso_date(str(value)):

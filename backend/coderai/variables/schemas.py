@@ -33,7 +33,7 @@ class VariableUpdate(InputModel):
     instructions: Instructions | None = None
     classification_rules: dict[str, Any] | None = None
     uncertainty_handling: dict[str, Any] | None = None
-    edge_cases: list[dict[str, Any]] | None = None
+    edge_cases: list[dict[str, Any]] | None = Field(default=None, max_length=50)
     validation_rules: dict[str, Any] | None = None
     default_value: Any = None
     order: int | None = Field(default=None, ge=1)

@@ -280,7 +280,8 @@ export interface paths {
         /**
          * Import Schema
          * @description Validate a whole schema (JSON or YAML) and apply it all or nothing; variables are matched
-         *     by name, and with `replace=true` variables missing from the document are deleted.
+         *     by name, and with `replace=true` variables missing from the document are deleted. YAML
+         *     aliases are refused; the document is read in an isolated child process.
          */
         post: operations["projects-schema-import"];
         delete?: never;
@@ -460,7 +461,8 @@ export interface paths {
          * @description Upload with `file` (one document → the Document) or `files` (several → a report of each
          *     file's outcome). A CSV/TSV/JSON/JSONL/Parquet file needs `textColumn`: each row becomes a
          *     document. A file already in the project is not stored again: the existing document is
-         *     answered with 200 (single file) or reported as DUPLICATE.
+         *     answered with 200 (single file) or reported as DUPLICATE. Files are read in isolated child
+         *     processes with bounds; one that exceeds them is reported FAILED with the reason.
          */
         post: operations["documents-upload"];
         delete?: never;
@@ -476,7 +478,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Document */
+        /**
+         * Get Document
+         * @description The document with its text (`content`), or the part of it in the range asked for.
+         */
         get: operations["documents-get"];
         put?: never;
         post?: never;
@@ -1555,6 +1560,16 @@ export interface components {
             content: string | null;
             /** Pageoffsets */
             pageOffsets: number[];
+            /**
+             * Contentstart
+             * @default 0
+             */
+            contentStart?: number;
+            /**
+             * Contenttotal
+             * @default 0
+             */
+            contentTotal?: number;
         };
         /** DocumentPage */
         DocumentPage: {
@@ -6184,7 +6199,10 @@ export interface operations {
     };
     "documents-get": {
         parameters: {
-            query?: never;
+            query?: {
+                contentStart?: number;
+                contentLength?: number;
+            };
             header?: never;
             path: {
                 documentId: string;

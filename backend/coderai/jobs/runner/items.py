@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderai.core import metrics
 from coderai.core.config import Settings
 from coderai.core.database import Database
+from coderai.extraction.plan import TooManyChunks
 from coderai.extraction.types import (
     DocumentExtraction,
     DocumentInput,
@@ -64,6 +65,7 @@ def extraction_options(project: Project, call_mode: str, settings: Settings) -> 
         entity_chunk_tokens=settings.entity_chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
+        max_chunks=settings.max_chunks_per_document,
     )
 
 
@@ -138,6 +140,9 @@ async def process_item(
     doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
     try:
         outcome = await extract(doc, prompts, options)
+    except TooManyChunks as exc:  # refused before any call: retrying cannot help
+        await _record_failure(db, settings, item, owner, str(exc), final=True)
+        return
     except Exception as exc:  # the engine's own errors are per call; this is everything else
         await _record_failure(db, settings, item, owner, f"{type(exc).__name__}: {exc}")
         return

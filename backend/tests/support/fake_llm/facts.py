@@ -20,7 +20,12 @@ from typing import Any
 # self-consistent; they are not what a real tokenizer would say.
 CHARS_PER_TOKEN = 4
 
-_DOCUMENT_BLOCK = re.compile(r"^<document>[ \t]*\r?\n(.*?)\r?\n</document>[ \t]*$", re.S | re.M)
+# The engine fences the document with two identical `<<<DOCUMENT <hex>>>>` lines; the older
+# `<document>` / `</document>` pair is still understood.
+_DOCUMENT_BLOCK = re.compile(
+    r"^(<document>|<<<DOCUMENT [0-9a-f]+>>>)[ \t]*\r?\n(.*?)\r?\n(?:</document>|\1)[ \t]*$",
+    re.S | re.M,
+)
 _NUMBER = re.compile(r"[-+]?\d[\d,\s]*(?:\.\d+)?|[-+]?\.\d+")
 _TRUE_WORDS = {"true", "yes", "y", "1", "present", "on"}
 _FALSE_WORDS = {"false", "no", "n", "0", "absent", "off", "none"}
@@ -32,9 +37,9 @@ def count_tokens(text: str) -> int:
 
 
 def extract_document(prompt_text: str) -> str:
-    """The text between the `<document>` and `</document>` lines, or "" when absent."""
+    """The text between the document's fence lines, or "" when absent."""
     match = _DOCUMENT_BLOCK.search(prompt_text)
-    return match.group(1) if match else ""
+    return match.group(2) if match else ""
 
 
 def strip_document(prompt_text: str) -> str:
