@@ -1,5 +1,5 @@
-"""The messages of one call: the shared preamble, the document chunk, and the variables'
-questions with the rules several of them share stated once.
+"""The messages of one call: the shared preamble, the variables' questions with the rules
+several of them share stated once, and the document chunk last.
 """
 
 import re
@@ -17,18 +17,20 @@ from coderai.prompts.generator import (
 REPLY_FORMAT = "Reply in JSON as the schema asks."
 
 
-def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext) -> tuple[str, str]:
-    """System and user messages: the document first and the questions last, so providers'
-    prefix caching covers the document across the calls made on it."""
+DOCUMENT_OPEN = "<document>"
+
+
+def build_messages(
+    call: PlannedCall, chunk_count: int, context: ProjectContext, *, document_first: bool = False
+) -> tuple[str, str]:
+    """System and user messages: everything that is the same for every document of a job
+    (rules, the variables' questions, the answer instructions) first and the document last,
+    so providers' prefix caching serves the static part from a job's second call on
+    (docs/ARCHITECTURE.md, "Cost"). `document_first` is the older layout, kept so
+    `benchmarks/cost.py` can measure what the order saves."""
     preamble = shared_preamble(context)
     system = preamble + "\n" + REPLY_FORMAT
-    parts = ["<document>", call.chunk.text, "</document>"]
-    if chunk_count > 1:
-        parts.append(
-            f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
-            "this part only (null where this part does not say)."
-        )
-    parts += combined_questions(
+    questions = combined_questions(
         [PromptText.parse(p.name, p.prompt_text, preamble) for p in call.prompts]
     )
     answers = (
@@ -42,7 +44,21 @@ def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext)
         )
     else:
         closing = f"Give {answers}."
-    return system, "\n".join([*parts, "", closing])
+    document = [DOCUMENT_OPEN, call.chunk.text, "</document>"]
+    if chunk_count > 1:
+        document.append(
+            f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
+            "this part only (null where this part does not say)."
+        )
+    if document_first:
+        return system, "\n".join([*document, *questions, "", closing])
+    return system, "\n".join([*questions, "", closing, "", *document])
+
+
+def static_prefix(user: str) -> str:
+    """The part of a user message before the document (the same for every call of a job)."""
+    at = user.find(DOCUMENT_OPEN)
+    return user[:at] if at >= 0 else ""
 
 
 # Shortest line worth stating once for several variables (shorter ones are labels and the like).

@@ -46,6 +46,8 @@ class ExtractionOptions:
     chunk_overlap_tokens: int = 250
     ungrounded_confidence_cap: float = 0.3
     fuzzy_threshold: float = 90.0
+    # The document before the questions: defeats prefix caching; only for benchmarks/cost.py.
+    document_first: bool = False
 
     def chunk_size(self, mode: ObservationMode) -> int:
         if mode is ObservationMode.ENTITY:

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,9 @@ class ClaimedItem:
     job_id: uuid.UUID
     document_id: uuid.UUID
     attempts: int
+    # The variables left to ask (None: all of the job's) and the job's budget cap at claim time.
+    variable_ids: list[uuid.UUID] | None = None
+    budget_usd: Decimal | None = None
 
 
 async def claim_items(
@@ -59,7 +63,16 @@ async def claim_items(
             attempts=JobItem.attempts + 1,
             started_at=now,
         )
-        .returning(JobItem.id, JobItem.job_id, JobItem.document_id, JobItem.attempts)
+        .returning(
+            JobItem.id,
+            JobItem.job_id,
+            JobItem.document_id,
+            JobItem.attempts,
+            JobItem.variable_ids,
+            select(ProcessingJob.budget_usd)
+            .where(ProcessingJob.id == JobItem.job_id)
+            .scalar_subquery(),
+        )
     )
     claimed = [ClaimedItem(*row) for row in rows]
     job_ids = {item.job_id for item in claimed}
