@@ -193,8 +193,9 @@ def _usd(fresh: float, cached: float, completion: float, price: ModelPrice) -> f
 
 
 def _cost(totals: CallTotals, completion: CompletionBasis, price: ModelPrice | None) -> Cost | None:
-    """Expected: the counts as forecast. Low: tokens a counting error below. High: the worst
-    case a budget reserves (generous prompt count, no cache, every max_tokens used)."""
+    """Expected: the counts as forecast. Low: tokens a counting error below (and no completion
+    when no sample measured it). High: the worst case a budget reserves (generous prompt
+    count, no cache, every max_tokens used)."""
     if price is None:
         return None
     cached = totals.cached_tokens
@@ -207,8 +208,10 @@ def _cost(totals: CallTotals, completion: CompletionBasis, price: ModelPrice | N
             / 1_000_000,
             6,
         )
+    # Without a sample the completion is only bounded above: the low end counts none of it.
+    low_completion = completion.tokens * low_factor if completion.source == "SAMPLE" else 0
     return Cost(
-        low=_usd(fresh * low_factor, cached * low_factor, completion.tokens * low_factor, price),
+        low=_usd(fresh * low_factor, cached * low_factor, low_completion, price),
         expected=_usd(fresh, cached, completion.tokens, price),
         high=_usd(totals.worst_prompt_tokens, 0, totals.max_completion_tokens, price),
         batch_expected=batch,
