@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = 8000
     entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
+    # STATIC_FIRST: rules and questions before the document, so providers' prefix caching
+    # serves them (llm.pricing). DOCUMENT_FIRST exists only for benchmarks/cost.py to measure
+    # what that order saves.
+    prompt_layout: Literal["STATIC_FIRST", "DOCUMENT_FIRST"] = "STATIC_FIRST"
 
     # --- LLM ------------------------------------------------------------------------------
     # OpenAI by default; any OpenAI-compatible server through LLM_BASE_URL.

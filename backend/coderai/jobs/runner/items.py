@@ -65,6 +65,7 @@ def extraction_options(project: Project, call_mode: str, settings: Settings) -> 
         entity_chunk_tokens=settings.entity_chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
+        document_first=settings.prompt_layout == "DOCUMENT_FIRST",
     )
 
 
