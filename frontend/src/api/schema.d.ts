@@ -525,6 +525,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/jobs/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate Job
+         * @description What the job this body would create costs and takes, before it runs: calls from the
+         *     real chunk plan, tokens counted per call, the cached share, cost low/expected/high.
+         */
+        post: operations["jobs-estimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{jobId}": {
         parameters: {
             query?: never;
@@ -543,7 +564,11 @@ export interface paths {
         delete: operations["jobs-cancel"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Job
+         * @description Change the job's budget cap; a job paused at its cap continues once resumed.
+         */
+        patch: operations["jobs-update"];
         trace?: never;
     };
     "/api/v1/jobs/{jobId}/progress": {
@@ -1086,28 +1111,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Metrics
-         * @description Counters and histograms of this process (HTTP, LLM, job runner, exports) and the job
-         *     queue read from the database. Needs `Authorization: Bearer <METRICS_TOKEN>` or a client
-         *     address in `METRICS_ALLOW_NETWORKS`.
-         */
-        get: operations["metrics-get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1400,6 +1403,20 @@ export interface components {
          * @enum {string}
          */
         ContentType: "PDF" | "DOCX" | "TXT" | "MD" | "HTML" | "CSV_ROW" | "JSON_ROW" | "PARQUET_ROW";
+        /** CostRange */
+        CostRange: {
+            /** Low */
+            low: number;
+            /** Expected */
+            expected: number;
+            /** High */
+            high: number;
+            /**
+             * Batchexpected
+             * @description Expected cost through the provider's batch API (no prompt cache)
+             */
+            batchExpected: number | null;
+        };
         /** DisagreementRead */
         DisagreementRead: {
             /** Unitindex */
@@ -2055,6 +2072,13 @@ export interface components {
              * @enum {string}
              */
             callMode?: "combined" | "per_variable";
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reuse
+             * @default true
+             */
+            reuse?: boolean;
         };
         /** JobDetail */
         JobDetail: {
@@ -2097,6 +2121,13 @@ export interface components {
             prompts: components["schemas"]["JobPrompt"][];
             /** Llmmodel */
             llmModel: string | null;
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reusedpairs
+             * @default 0
+             */
+            reusedPairs?: number;
             /**
              * Createdat
              * Format: date-time
@@ -2108,6 +2139,101 @@ export interface components {
             completedAt: string | null;
             /** Recentlogs */
             recentLogs: components["schemas"]["JobLog"][];
+        };
+        /** JobEstimate */
+        JobEstimate: {
+            /** Model */
+            model: string;
+            /** Documents */
+            documents: number;
+            /**
+             * Documentsreused
+             * @description Documents whose every answer is reused
+             */
+            documentsReused: number;
+            /**
+             * Reusedpairs
+             * @description (document, variable) answers copied, not asked
+             */
+            reusedPairs: number;
+            /** Plannedcalls */
+            plannedCalls: number;
+            /** Prompttokens */
+            promptTokens: number;
+            /** Prompttokenspercall */
+            promptTokensPerCall: number | null;
+            /** Cachedprompttokens */
+            cachedPromptTokens: number;
+            /**
+             * Cachedshare
+             * @description Share of prompt tokens a prefix cache serves
+             */
+            cachedShare: number | null;
+            /** Completiontokens */
+            completionTokens: number;
+            /**
+             * Completionbasis
+             * @enum {string}
+             */
+            completionBasis: "SAMPLE" | "MAX_TOKENS";
+            /** Completionsamplejobid */
+            completionSampleJobId: string | null;
+            /** Completiontokenspercallandvariable */
+            completionTokensPerCallAndVariable: number | null;
+            /**
+             * Tokencounting
+             * @description Tokens counted with ~4 characters per token (no offline tokenizer)
+             * @constant
+             */
+            tokenCounting: "APPROXIMATE";
+            /**
+             * Tokencounterror
+             * @description The share the low/high band allows for
+             */
+            tokenCountError: number;
+            /** Priceknown */
+            priceKnown: boolean;
+            price: components["schemas"]["PriceRead"] | null;
+            costUsd: components["schemas"]["CostRange"] | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Durationseconds
+             * @description At least, under the configured rate limits
+             */
+            durationSeconds: number;
+            /** Requestsperminute */
+            requestsPerMinute: number;
+            /** Tokensperminute */
+            tokensPerMinute: number;
+        };
+        /**
+         * JobEstimateRequest
+         * @description The body a job would take, and the model to price it with (default: the configured).
+         */
+        JobEstimateRequest: {
+            jobType: components["schemas"]["JobType"];
+            /** Documentids */
+            documentIds?: string[] | null;
+            /** Documentcount */
+            documentCount?: number | null;
+            /** Sampleseed */
+            sampleSeed?: number | null;
+            /**
+             * Callmode
+             * @default combined
+             * @enum {string}
+             */
+            callMode?: "combined" | "per_variable";
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reuse
+             * @default true
+             */
+            reuse?: boolean;
+            /** Model */
+            model?: string | null;
         };
         /** JobFeedbackRead */
         JobFeedbackRead: {
@@ -2301,6 +2427,13 @@ export interface components {
             prompts: components["schemas"]["JobPrompt"][];
             /** Llmmodel */
             llmModel: string | null;
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reusedpairs
+             * @default 0
+             */
+            reusedPairs?: number;
             /**
              * Createdat
              * Format: date-time
@@ -2343,6 +2476,14 @@ export interface components {
          * @enum {string}
          */
         JobType: "SAMPLE" | "FULL" | "EVALUATION";
+        /**
+         * JobUpdate
+         * @description A job's budget cap (null: no cap); raise it, then resume a job paused at its cap.
+         */
+        JobUpdate: {
+            /** Budgetusd */
+            budgetUsd: number | null;
+        };
         /** Liveness */
         Liveness: {
             /**
@@ -2540,6 +2681,26 @@ export interface components {
             promptVersion: number;
         };
         /**
+         * PriceRead
+         * @description USD per million tokens, and where the prices come from.
+         */
+        PriceRead: {
+            /** Model */
+            model: string;
+            /** Input */
+            input: number;
+            /** Cachedinput */
+            cachedInput: number;
+            /** Output */
+            output: number;
+            /** Batchinput */
+            batchInput: number | null;
+            /** Batchoutput */
+            batchOutput: number | null;
+            /** Source */
+            source: string;
+        };
+        /**
          * Problem
          * @description RFC 7807 problem details: every error the API answers has this shape.
          */
@@ -2576,6 +2737,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
         };
         /** ProjectDetail */
         ProjectDetail: {
@@ -2597,6 +2760,8 @@ export interface components {
             documentType: string | null;
             status: components["schemas"]["ProjectStatus"];
             unitOfObservation: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
             /**
              * Variablecount
              * @default 0
@@ -2656,6 +2821,8 @@ export interface components {
             documentType: string | null;
             status: components["schemas"]["ProjectStatus"];
             unitOfObservation: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
             /**
              * Variablecount
              * @default 0
@@ -2709,6 +2876,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"] | null;
+            /** Budgetusd */
+            budgetUsd?: number | null;
         };
         /** PromptDraftCreate */
         PromptDraftCreate: {
@@ -2962,6 +3131,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
         };
         /**
          * SetupRequest
@@ -6249,6 +6420,72 @@ export interface operations {
             };
         };
     };
+    "jobs-estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobEstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobEstimate"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "jobs-get": {
         parameters: {
             query?: never;
@@ -6328,6 +6565,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "jobs-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
             };
             /** @description Malformed request (e.g. invalid JSON) */
             400: {
@@ -8210,26 +8513,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-        };
-    };
-    "metrics-get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain; version=1.0.0; charset=utf-8": unknown;
-                };
             };
         };
     };
