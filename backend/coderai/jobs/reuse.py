@@ -244,7 +244,7 @@ def item_rows(
                 "seq": seq,
                 "status": JobItemStatus.DONE if finished else JobItemStatus.PENDING,
                 "variable_ids": None if finished else plan.remaining(document),
-                "flagged": finished and document in plan.flagged,
+                "flagged": document in plan.flagged,  # a reused answer needs review
                 "finished_at": now if finished else None,
             }
         )

@@ -22,7 +22,7 @@ class JobCreate(InputModel):
     sample_seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     call_mode: Literal["combined", "per_variable"] = "combined"
     # The cap on what the job may spend (USD); omitted: the project's budget, if any.
-    budget_usd: float | None = Field(default=None, ge=0, le=1e8)
+    budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
     # FULL jobs copy answers earlier jobs gave with the same prompt and model; false re-asks all.
     reuse: bool = True
 
@@ -48,7 +48,7 @@ class JobEstimateRequest(JobCreate):
 class JobUpdate(InputModel):
     """A job's budget cap (null: no cap); raise it, then resume a job paused at its cap."""
 
-    budget_usd: float | None = Field(ge=0, le=1e8)
+    budget_usd: float | None = Field(ge=0, le=10_000_000)
 
 
 class PriceRead(CamelModel):

@@ -25,7 +25,7 @@ class ProjectCreate(InputModel):
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
     # The budget cap (USD) each job of the project gets unless its request names one.
-    budget_usd: float | None = Field(default=None, ge=0, le=1e8)
+    budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
 
 
 class ProjectUpdate(InputModel):
@@ -36,7 +36,7 @@ class ProjectUpdate(InputModel):
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation | None = None
-    budget_usd: float | None = Field(default=None, ge=0, le=1e8)
+    budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> "ProjectUpdate":

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from coderai.core.database import Database
 from coderai.models import Extraction
-from tests.jobs.test_jobs import setup_trials, wait_for
+from tests.jobs.test_jobs import DESIGN, PARTICIPANTS, setup_trials, wait_for
 from tests.support.factories import create_project, create_variable
 from tests.support.fake_llm import FakeLLM
 
@@ -148,7 +148,7 @@ async def test_budget_cap_pauses_at_the_call_that_would_cross_it_and_resumes(
 async def test_budget_input_is_checked(client: httpx.AsyncClient) -> None:
     project = await create_project(client)
     await create_variable(client, project["id"])
-    for bad in (-1, "lots", "NaN"):
+    for bad in (-1, "lots", "NaN", 1e9):
         response = await client.post(
             f"/projects/{project['id']}/jobs", json={"jobType": "FULL", "budgetUsd": bad}
         )
@@ -230,6 +230,10 @@ async def test_an_incremental_run_asks_only_what_changed(
 ) -> None:
     setup = await setup_trials(runner_client, fake_llm, documents=6)
     project_id = setup["project"]["id"]
+    # Unsure participant counts: every document has an answer for review, reused or not.
+    fake_llm.clear_facts()
+    fake_llm.add_fact("participants", PARTICIPANTS, confidence=0.2)
+    fake_llm.add_fact("design", DESIGN, confidence=0.9)
     first = await run_full(runner_client, project_id)
     assert first["status"] == "COMPLETE" and fake_llm.stats.total_requests == 6
 
@@ -276,6 +280,7 @@ async def test_an_incremental_run_asks_only_what_changed(
     fake_llm.reset_stats()
     rerun = await run_full(runner_client, project_id, reuse=False)
     assert fake_llm.stats.total_requests == 6 and rerun["reusedPairs"] == 0
+    assert incremental["flaggedItems"] == rerun["flaggedItems"] == same["flaggedItems"] == 6
     assert await export_rows(runner_client, project_id, incremental["id"]) == await export_rows(
         runner_client, project_id, rerun["id"]
     )

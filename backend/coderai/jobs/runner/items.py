@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ScalarSelect, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -253,6 +253,10 @@ def _add_usage(job: ProcessingJob, outcome: DocumentExtraction) -> None:
     job.cost_usd += Decimal(str(round(outcome.cost_usd, 6)))
 
 
+def _item_flagged(item_id: uuid.UUID) -> ScalarSelect[bool]:
+    return select(JobItem.flagged).where(JobItem.id == item_id).scalar_subquery()
+
+
 class _NotOurs(Exception):
     """The item was cancelled, or our lease expired and another runner took it."""
 
@@ -308,7 +312,9 @@ async def _store_success(
                 .where(ProcessingJob.id == item.job_id)
                 .values(
                     done_items=ProcessingJob.done_items + 1,
-                    flagged_items=ProcessingJob.flagged_items + int(outcome.flagged),
+                    # An item already flagged (a reused answer needs review) counts once.
+                    flagged_items=ProcessingJob.flagged_items
+                    + case((_item_flagged(item.id), 0), else_=int(outcome.flagged)),
                     consecutive_failures=0,
                     llm_calls=ProcessingJob.llm_calls + outcome.llm_calls,
                     prompt_tokens=ProcessingJob.prompt_tokens + outcome.prompt_tokens,
@@ -328,7 +334,7 @@ async def _store_success(
                 )
                 .values(
                     status=JobItemStatus.DONE,
-                    flagged=outcome.flagged,
+                    flagged=JobItem.flagged | outcome.flagged,
                     error=None,
                     lease_owner=None,
                     lease_expires_at=None,
