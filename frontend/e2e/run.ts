@@ -377,6 +377,10 @@ async function workflow(page: Page, work: string, projectPath: string) {
   await nav(page, "5. Full run");
   await auditScreen(page, "run", page.getByRole("button", { name: "Start the full run" }));
   await page.getByRole("button", { name: "Start the full run" }).click();
+  const confirmation = page.getByRole("dialog", { name: "Confirm the full run" });
+  await confirmation.getByText(/calls to/).waitFor();
+  await screenshot(page, "run-estimate");
+  await confirmation.getByRole("button", { name: /^Run all/ }).click();
   await page.getByRole("progressbar", { name: "Full run progress" }).waitFor();
   await screenshot(page, "run-progress");
   await nav(page, "3. Sample & review");

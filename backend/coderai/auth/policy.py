@@ -86,6 +86,8 @@ POLICY: dict[str, Requirement] = {
     "documents-download": VIEWER,
     # jobs and results
     "jobs-create": EDITOR,
+    "jobs-estimate": EDITOR,
+    "jobs-update": EDITOR,
     "jobs-list": VIEWER,
     "jobs-get": VIEWER,
     "jobs-cancel": EDITOR,

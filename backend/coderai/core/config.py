@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = 8000
     entity_chunk_tokens: int = 2500
     chunk_overlap_tokens: int = 250
+    # STATIC_FIRST: rules and questions before the document, so providers' prefix caching
+    # serves them (llm.pricing). DOCUMENT_FIRST exists only for benchmarks/cost.py to measure
+    # what that order saves.
+    prompt_layout: Literal["STATIC_FIRST", "DOCUMENT_FIRST"] = "STATIC_FIRST"
 
     # --- hostile input (README "Limits") ----------------------------------------------------
     # Uploads are read in PARSE_WORKERS child processes, each capped at PARSE_MEMORY_MB over
@@ -74,13 +78,9 @@ class Settings(BaseSettings):
     llm_requests_per_minute: int = 500
     llm_tokens_per_minute: int = 200_000
     llm_max_concurrency: int = 16
-    # USD per 1M tokens: {"model": {"input": x, "output": y, "cached_input": z}}
-    llm_prices: dict[str, dict[str, float]] = Field(
-        default_factory=lambda: {
-            "gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.60},
-            "gpt-4o": {"input": 2.50, "cached_input": 1.25, "output": 10.00},
-        }
-    )
+    # USD per 1M tokens, overriding the `genai-prices` table (llm.pricing):
+    # {"model": {"input": x, "cached_input": z, "output": y, "batch_input": …, "batch_output": …}}
+    llm_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     ungrounded_confidence_cap: float = 0.3
 
     # --- job runner -----------------------------------------------------------------------

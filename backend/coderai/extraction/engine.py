@@ -112,7 +112,9 @@ async def extract_document(
     index = DocumentIndex(document.text, document.page_offsets)
     collector = AnswerCollector(options.context.unit.mode)
     for call in calls:
-        system, user = build_messages(call, chunk_count, options.context)
+        system, user = build_messages(
+            call, chunk_count, options.context, document_first=options.document_first
+        )
         schema = call_schema(call.prompts, options.context.unit.mode)
         mode = options.context.unit.mode
         try:

@@ -1,5 +1,5 @@
-"""The messages of one call: the shared preamble, the document chunk, and the variables'
-questions with the rules several of them share stated once.
+"""The messages of one call: the shared preamble, the variables' questions with the rules
+several of them share stated once, and the document chunk last.
 """
 
 import hashlib
@@ -38,19 +38,21 @@ def document_marker(text: str) -> str:
     return f"<<<DOCUMENT {secrets.token_hex(16)}>>>"  # pragma: no cover - never reached
 
 
-def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext) -> tuple[str, str]:
-    """System and user messages: the document first and the questions last, so providers'
-    prefix caching covers the document across the calls made on it."""
+# How every document fence line begins (`document_marker`): where the static part ends.
+DOCUMENT_OPEN = "<<<DOCUMENT "
+
+
+def build_messages(
+    call: PlannedCall, chunk_count: int, context: ProjectContext, *, document_first: bool = False
+) -> tuple[str, str]:
+    """System and user messages: everything that is the same for every document of a job
+    (rules, the variables' questions, the answer instructions) first and the document last,
+    so providers' prefix caching serves the static part from a job's second call on
+    (docs/ARCHITECTURE.md, "Cost"). `document_first` is the older layout, kept so
+    `benchmarks/cost.py` can measure what the order saves."""
     preamble = shared_preamble(context)
     system = preamble + "\n" + REPLY_FORMAT + "\n" + DOCUMENT_RULE
-    marker = document_marker(call.chunk.text)
-    parts = [marker, call.chunk.text, marker]
-    if chunk_count > 1:
-        parts.append(
-            f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
-            "this part only (null where this part does not say)."
-        )
-    parts += combined_questions(
+    questions = combined_questions(
         [PromptText.parse(p.name, p.prompt_text, preamble) for p in call.prompts]
     )
     answers = (
@@ -64,7 +66,22 @@ def build_messages(call: PlannedCall, chunk_count: int, context: ProjectContext)
         )
     else:
         closing = f"Give {answers}."
-    return system, "\n".join([*parts, "", closing])
+    marker = document_marker(call.chunk.text)
+    document = [marker, call.chunk.text, marker]
+    if chunk_count > 1:
+        document.append(
+            f"This is part {call.chunk.index + 1} of {chunk_count} of the document; answer from "
+            "this part only (null where this part does not say)."
+        )
+    if document_first:
+        return system, "\n".join([*document, *questions, "", closing])
+    return system, "\n".join([*questions, "", closing, "", *document])
+
+
+def static_prefix(user: str) -> str:
+    """The part of a user message before the document (the same for every call of a job)."""
+    at = user.find(DOCUMENT_OPEN)
+    return user[:at] if at >= 0 else ""
 
 
 # Shortest line worth stating once for several variables (shorter ones are labels and the like).

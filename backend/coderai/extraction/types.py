@@ -48,6 +48,8 @@ class ExtractionOptions:
     fuzzy_threshold: float = 90.0
     # A document cut into more chunks than this is refused before any call (None: no bound).
     max_chunks: int | None = None
+    # The document before the questions: defeats prefix caching; only for benchmarks/cost.py.
+    document_first: bool = False
 
     def chunk_size(self, mode: ObservationMode) -> int:
         if mode is ObservationMode.ENTITY:

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from coderai.core.database import after_commit
 from coderai.core.dependencies import DatabaseDep, SessionDep, SettingsDep
 from coderai.core.errors import Conflict
 from coderai.core.schemas import MAX_OFFSET
+from coderai.jobs import estimate as job_estimate
 from coderai.jobs import preview as preview_service
 from coderai.jobs import reports as job_reports
 from coderai.jobs import service as job_service
@@ -23,10 +25,13 @@ from coderai.jobs.schemas import (
     ExtractionRead,
     JobCreate,
     JobDetail,
+    JobEstimate,
+    JobEstimateRequest,
     JobLog,
     JobProgress,
     JobRead,
     JobStatistics,
+    JobUpdate,
     PreviewFailure,
     PreviewRequest,
     PreviewResult,
@@ -66,6 +71,8 @@ async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
         prompt_versions={p.variable_name: p.version for p in prompts},
         prompts=prompts,
         llm_model=job.llm_model,
+        budget_usd=None if job.budget_usd is None else float(job.budget_usd),
+        reused_pairs=job.reused_pairs,
         created_at=job.created_at,
         started_at=job.started_at,
         completed_at=job.completed_at,
@@ -101,8 +108,47 @@ async def create_job(
         options={"callMode": body.call_mode},
         llm_model=settings.llm_model,
         created_by=user,
+        budget_usd=job_estimate.budget_of(body.budget_usd, project, settings.llm_model, settings),
+        reuse=body.reuse,
     )
     _notify_runner_after_commit(session, runner)
+    return await job_read(session, job)
+
+
+@router.post(
+    "/projects/{projectId}/jobs/estimate",
+    operation_id="jobs-estimate",
+    response_model=JobEstimate,
+)
+async def estimate_job(
+    session: SessionDep, settings: SettingsDep, project: ProjectDep, body: JobEstimateRequest
+) -> JobEstimate:
+    """What the job this body would create costs and takes, before it runs: calls from the
+    real chunk plan, tokens counted per call, the cached share, cost low/expected/high."""
+    forecast = await job_estimate.estimate_job(
+        session,
+        settings,
+        project,
+        job_type=body.job_type,
+        document_ids=body.document_ids,
+        document_count=body.document_count,
+        sample_seed=body.sample_seed,
+        call_mode=body.call_mode,
+        model=body.model or settings.llm_model,
+        reuse=body.reuse,
+    )
+    return job_estimate.to_wire(forecast)
+
+
+@router.patch("/jobs/{jobId}", operation_id="jobs-update", response_model=JobRead)
+async def update_job(
+    session: SessionDep, settings: SettingsDep, job: JobDep, body: JobUpdate
+) -> JobRead:
+    """Change the job's budget cap; a job paused at its cap continues once resumed."""
+    budget = None if body.budget_usd is None else Decimal(str(body.budget_usd))
+    if budget is not None:
+        job_estimate.require_price(job.llm_model or settings.llm_model, settings)
+    await job_service.set_budget(session, job.id, budget)
     return await job_read(session, job)
 
 

@@ -24,6 +24,10 @@ class JobCreate(InputModel):
     document_count: int | None = Field(default=None, ge=1, le=10_000)
     sample_seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     call_mode: Literal["combined", "per_variable"] = "combined"
+    # The cap on what the job may spend (USD); omitted: the project's budget, if any.
+    budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
+    # FULL jobs copy answers earlier jobs gave with the same prompt and model; false re-asks all.
+    reuse: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> "JobCreate":
@@ -36,6 +40,66 @@ class JobCreate(InputModel):
         if self.job_type is JobType.FULL and self.document_count:
             raise ValueError("documentCount applies to SAMPLE jobs; a FULL job takes all documents")
         return self
+
+
+class JobEstimateRequest(JobCreate):
+    """The body a job would take, and the model to price it with (default: the configured)."""
+
+    model: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class JobUpdate(InputModel):
+    """A job's budget cap (null: no cap); raise it, then resume a job paused at its cap."""
+
+    budget_usd: float | None = Field(ge=0, le=10_000_000)
+
+
+class PriceRead(CamelModel):
+    """USD per million tokens, and where the prices come from."""
+
+    model: str
+    input: float
+    cached_input: float
+    output: float
+    batch_input: float | None
+    batch_output: float | None
+    source: str
+
+
+class CostRange(CamelModel):
+    low: float
+    expected: float
+    high: float
+    batch_expected: float | None = Field(
+        description="Expected cost through the provider's batch API (no prompt cache)"
+    )
+
+
+class JobEstimate(CamelModel):
+    model: str
+    documents: int
+    documents_reused: int = Field(description="Documents whose every answer is reused")
+    reused_pairs: int = Field(description="(document, variable) answers copied, not asked")
+    planned_calls: int
+    prompt_tokens: int
+    prompt_tokens_per_call: float | None
+    cached_prompt_tokens: int
+    cached_share: float | None = Field(description="Share of prompt tokens a prefix cache serves")
+    completion_tokens: int
+    completion_basis: Literal["SAMPLE", "MAX_TOKENS"]
+    completion_sample_job_id: uuid.UUID | None
+    completion_tokens_per_call_and_variable: float | None
+    token_counting: Literal["APPROXIMATE"] = Field(
+        description="Tokens counted with ~4 characters per token (no offline tokenizer)"
+    )
+    token_count_error: float = Field(description="The share the low/high band allows for")
+    price_known: bool
+    price: PriceRead | None
+    cost_usd: CostRange | None
+    note: str | None
+    duration_seconds: float = Field(description="At least, under the configured rate limits")
+    requests_per_minute: int
+    tokens_per_minute: int
 
 
 class JobLog(CamelModel):
@@ -74,6 +138,8 @@ class JobRead(CamelModel):
     prompt_versions: dict[str, int] = Field(description="Variable name → prompt version")
     prompts: list[JobPrompt]
     llm_model: str | None
+    budget_usd: float | None = None
+    reused_pairs: int = 0
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None

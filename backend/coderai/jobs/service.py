@@ -5,12 +5,14 @@ import random
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core.errors import Conflict, InvalidInput, NotFound
+from coderai.jobs import reuse as job_reuse
 from coderai.members import audit
 from coderai.models import (
     Document,
@@ -135,6 +137,30 @@ def sample_documents(ready: list[uuid.UUID], count: int, seed: int) -> list[uuid
     return sorted(rng.sample(sorted(ready), min(count, len(ready))))
 
 
+async def choose_documents(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    job_type: JobType,
+    document_ids: list[uuid.UUID] | None,
+    document_count: int | None,
+    sample_seed: int | None,
+) -> tuple[list[uuid.UUID], int | None]:
+    """The documents a job would take, and the seed of its sample (jobs and forecasts)."""
+    if document_ids:
+        return await _check_requested(session, project_id, document_ids), None
+    ready = await _ready_document_ids(session, project_id)
+    if not ready:
+        raise Conflict("The project has no READY documents: upload documents first.")
+    if job_type is JobType.FULL:
+        return ready, None
+    seed = sample_seed if sample_seed is not None else random.randrange(2**31)
+    return sample_documents(ready, document_count or min(10, len(ready)), seed), seed
+
+
+NO_VARIABLES = "The project has no variables yet: define the schema before running a job."
+
+
 async def create_job(
     session: AsyncSession,
     project: Project,
@@ -147,15 +173,19 @@ async def create_job(
     llm_model: str,
     created_by: User | None,
     prompt_snapshot: dict[str, str] | None = None,
+    budget_usd: Decimal | None = None,
+    reuse: bool = True,
 ) -> ProcessingJob:
-    """Create a job and one PENDING item per document; refuses what cannot run (409)."""
+    """Create a job and one PENDING item per document; refuses what cannot run (409). A FULL
+    job with `reuse` copies the answers earlier jobs gave with the same prompt and model
+    (`jobs.reuse`) and asks only for the rest. `budget_usd` defaults to the project's."""
     # Serialise job creation per project so two requests cannot both start a FULL job.
     await session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
     if prompt_snapshot is None:
         await prompt_service.refresh_generated_prompts(session, project, model=llm_model)
     snapshot = prompt_snapshot or await active_prompt_snapshot(session, project.id)
     if not snapshot:
-        raise Conflict("The project has no variables yet: define the schema before running a job.")
+        raise Conflict(NO_VARIABLES)
     if job_type is JobType.FULL:
         running = await session.scalar(
             select(ProcessingJob.id).where(
@@ -167,18 +197,14 @@ async def create_job(
         if running is not None:
             raise Conflict(f"A FULL job ({running}) is already running for this project.")
 
-    seed = None
-    if document_ids:
-        chosen = await _check_requested(session, project.id, document_ids)
-    else:
-        ready = await _ready_document_ids(session, project.id)
-        if not ready:
-            raise Conflict("The project has no READY documents: upload documents first.")
-        if job_type is JobType.FULL:
-            chosen = ready
-        else:
-            seed = sample_seed if sample_seed is not None else random.randrange(2**31)
-            chosen = sample_documents(ready, document_count or min(10, len(ready)), seed)
+    chosen, seed = await choose_documents(
+        session,
+        project.id,
+        job_type=job_type,
+        document_ids=document_ids,
+        document_count=document_count,
+        sample_seed=sample_seed,
+    )
 
     job = ProcessingJob(
         project_id=project.id,
@@ -190,23 +216,26 @@ async def create_job(
         llm_model=llm_model,
         total_items=len(chosen),
         created_by_id=created_by.id if created_by else None,
+        budget_usd=budget_usd if budget_usd is not None else project.budget_usd,
     )
     session.add(job)
     await session.flush()
     audit.note(session, target=("job", job.id), jobType=job_type.value, items=len(chosen))
-    await session.execute(
-        insert(JobItem),
-        [
-            {
-                "id": uuid.uuid4(),
-                "job_id": job.id,
-                "document_id": doc_id,
-                "seq": seq,
-                "status": JobItemStatus.PENDING,
-            }
-            for seq, doc_id in enumerate(chosen)
-        ],
-    )
+    plan = job_reuse.ReusePlan.nothing(snapshot)
+    if job_type is JobType.FULL and reuse:
+        plan = await job_reuse.plan_reuse(session, project, snapshot, llm_model, chosen)
+        await job_reuse.copy_answers(session, job, plan)
+    await session.execute(insert(JobItem), job_reuse.item_rows(job, chosen, plan))
+    if plan.reused_documents:
+        await log(
+            session,
+            job.id,
+            LogLevel.INFO,
+            "answers_reused",
+            f"Reused {plan.pair_count} answers from earlier jobs: {len(plan.reused_documents)} "
+            "documents need no call.",
+            details={"pairs": plan.pair_count, "documents": len(plan.reused_documents)},
+        )
     if job_type is JobType.SAMPLE:
         if project.status is not ProjectStatus.PROCESSING:  # a running FULL job outranks it
             project.status = ProjectStatus.SAMPLE_TESTING
@@ -221,6 +250,9 @@ async def create_job(
         details={"sampleSeed": seed, "prompts": snapshot},
     )
     await session.flush()
+    if job.done_items >= job.total_items:
+        await finish_if_done(session, job)  # every answer was reused: nothing to run
+        await session.flush()
     return job
 
 
@@ -253,9 +285,45 @@ async def resume_job(session: AsyncSession, job_id: uuid.UUID) -> ProcessingJob:
     job.status = JobStatus.PROCESSING if job.started_at else JobStatus.PENDING
     job.status_reason = None
     job.consecutive_failures = 0
+    in_flight = await session.scalar(
+        select(func.count())
+        .select_from(JobItem)
+        .where(JobItem.job_id == job.id, JobItem.status == JobItemStatus.PROCESSING)
+    )
+    if not in_flight:
+        job.reserved_usd = Decimal(0)  # what a crashed process reserved and never settled
     await log(session, job.id, LogLevel.INFO, "job_resumed", "Job resumed.")
     await session.flush()
     return job
+
+
+BUDGET_REACHED = "BUDGET_REACHED"
+
+
+async def set_budget(
+    session: AsyncSession, job_id: uuid.UUID, budget_usd: Decimal | None
+) -> ProcessingJob:
+    """Change a job's budget cap (None: no cap); a job paused at its cap resumes with
+    `resume_job` once the cap leaves room."""
+    job = await get_job(session, job_id, for_update=True)
+    if job.status in FINISHED:
+        raise Conflict(f"The job is already {job.status.value}.")
+    previous = job.budget_usd
+    job.budget_usd = budget_usd
+    audit.note(session, budgetUsd=None if budget_usd is None else str(budget_usd))
+    await log(
+        session,
+        job.id,
+        LogLevel.INFO,
+        "budget_changed",
+        f"Budget changed from {_usd(previous)} to {_usd(budget_usd)}.",
+    )
+    await session.flush()
+    return job
+
+
+def _usd(amount: Decimal | None) -> str:
+    return "no cap" if amount is None else f"${amount:.4f}"
 
 
 async def cancel_job(session: AsyncSession, job_id: uuid.UUID) -> ProcessingJob:

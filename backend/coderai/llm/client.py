@@ -40,7 +40,7 @@ from coderai.llm.errors import (
     retry_after_seconds,
     status_code_of,
 )
-from coderai.llm.pricing import TokenUsage, cost_usd, estimate_prompt_tokens, price_for
+from coderai.llm.pricing import TokenUsage, cost_usd, estimate_prompt_tokens, lookup_price
 from coderai.llm.providers import OPENAI_COMPATIBLE_PROVIDERS, build_chat_model
 
 logger = logging.getLogger(__name__)
@@ -359,7 +359,9 @@ class LLMClient:
         )
 
     def _cost(self, usage: TokenUsage, model: str) -> float:
-        return cost_usd(usage, price_for(model, self.prices) or price_for(self.model, self.prices))
+        return cost_usd(
+            usage, lookup_price(model, self.prices) or lookup_price(self.model, self.prices)
+        )
 
     def _chat_model(self, temperature: float, max_tokens: int) -> BaseChatModel:
         # One model object per (temperature, max_tokens): every integration accepts them at

@@ -51,6 +51,10 @@ class Extraction(UUIDPrimaryKey, Timestamps, Base):
     grounding: Mapped[GroundingKind] = mapped_column(pg_enum(GroundingKind, "grounding_kind"))
     flags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The extraction of an earlier job this one was copied from (an incremental run's reuse).
+    reused_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("extractions.id", ondelete="SET NULL")
+    )
 
 
 class ExtractionFeedback(UUIDPrimaryKey, Timestamps, Base):

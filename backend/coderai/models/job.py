@@ -15,10 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coderai.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -52,6 +53,12 @@ class ProcessingJob(UUIDPrimaryKey, Timestamps, Base):
     completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 6), default=Decimal(0))
+    # The cap on `cost_usd` (None: no cap) and the worst-case cost of the calls in flight,
+    # reserved before they are made (docs/ARCHITECTURE.md, "Cost").
+    budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 6))
+    reserved_usd: Mapped[Decimal] = mapped_column(Numeric(14, 6), default=Decimal(0))
+    # (document, variable) answers copied from earlier jobs instead of asked again.
+    reused_pairs: Mapped[int] = mapped_column(Integer, default=0)
     status_reason: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -80,6 +87,8 @@ class JobItem(UUIDPrimaryKey, Base):
     error: Mapped[str | None] = mapped_column(Text)
     flagged: Mapped[bool] = mapped_column(default=False)
     llm_calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The variables still to ask (the others' answers were reused); None: all of the job's.
+    variable_ids: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(Uuid))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[int | None] = mapped_column(Integer)

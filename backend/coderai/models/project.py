@@ -1,8 +1,9 @@
 """Project: the research question's context and what one row of the dataset represents."""
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Enum, String, Text
+from sqlalchemy import Enum, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,8 @@ class Project(UUIDPrimaryKey, Timestamps, Base):
         pg_enum(ProjectStatus, "project_status"), default=ProjectStatus.CREATED, index=True
     )
     unit_of_observation: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The budget cap a job of this project gets when its request names none (None: no cap).
+    budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 6))
 
     variables: Mapped[list["Variable"]] = relationship(
         back_populates="project",

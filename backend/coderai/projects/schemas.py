@@ -24,6 +24,8 @@ class ProjectCreate(InputModel):
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
+    # The budget cap (USD) each job of the project gets unless its request names one.
+    budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
 
 
 class ProjectUpdate(InputModel):
@@ -34,6 +36,7 @@ class ProjectUpdate(InputModel):
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation | None = None
+    budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> "ProjectUpdate":
@@ -53,6 +56,7 @@ class ProjectRead(CamelModel):
     document_type: str | None
     status: ProjectStatus
     unit_of_observation: UnitOfObservation
+    budget_usd: float | None = None
     variable_count: int = 0
     document_count: int = 0
     my_role: ProjectRole | None = Field(

@@ -4,6 +4,7 @@ changes) and delete."""
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,6 +103,7 @@ async def create_project(session: AsyncSession, data: ProjectCreate, owner: User
         document_type=data.document_type,
         status=ProjectStatus.CREATED,
         unit_of_observation=data.unit_of_observation.model_dump(mode="json", by_alias=True),
+        budget_usd=None if data.budget_usd is None else Decimal(str(data.budget_usd)),
     )
     session.add(project)
     await session.flush()
@@ -120,6 +122,8 @@ async def update_project(
         changes["unit_of_observation"] = data.unit_of_observation.model_dump(
             mode="json", by_alias=True
         )
+    if changes.get("budget_usd") is not None:
+        changes["budget_usd"] = Decimal(str(changes["budget_usd"]))
     audit.note(session, fields=sorted(changes))
     context_changed = False
     for field, value in changes.items():

@@ -530,6 +530,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/jobs/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate Job
+         * @description What the job this body would create costs and takes, before it runs: calls from the
+         *     real chunk plan, tokens counted per call, the cached share, cost low/expected/high.
+         */
+        post: operations["jobs-estimate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{jobId}": {
         parameters: {
             query?: never;
@@ -548,7 +569,11 @@ export interface paths {
         delete: operations["jobs-cancel"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Job
+         * @description Change the job's budget cap; a job paused at its cap continues once resumed.
+         */
+        patch: operations["jobs-update"];
         trace?: never;
     };
     "/api/v1/jobs/{jobId}/progress": {
@@ -1485,6 +1510,20 @@ export interface components {
          * @enum {string}
          */
         ContentType: "PDF" | "DOCX" | "TXT" | "MD" | "HTML" | "CSV_ROW" | "JSON_ROW" | "PARQUET_ROW";
+        /** CostRange */
+        CostRange: {
+            /** Low */
+            low: number;
+            /** Expected */
+            expected: number;
+            /** High */
+            high: number;
+            /**
+             * Batchexpected
+             * @description Expected cost through the provider's batch API (no prompt cache)
+             */
+            batchExpected: number | null;
+        };
         /** DisagreementRead */
         DisagreementRead: {
             /** Unitindex */
@@ -2208,6 +2247,13 @@ export interface components {
              * @enum {string}
              */
             callMode?: "combined" | "per_variable";
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reuse
+             * @default true
+             */
+            reuse?: boolean;
         };
         /** JobDetail */
         JobDetail: {
@@ -2250,6 +2296,13 @@ export interface components {
             prompts: components["schemas"]["JobPrompt"][];
             /** Llmmodel */
             llmModel: string | null;
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reusedpairs
+             * @default 0
+             */
+            reusedPairs?: number;
             /**
              * Createdat
              * Format: date-time
@@ -2261,6 +2314,101 @@ export interface components {
             completedAt: string | null;
             /** Recentlogs */
             recentLogs: components["schemas"]["JobLog"][];
+        };
+        /** JobEstimate */
+        JobEstimate: {
+            /** Model */
+            model: string;
+            /** Documents */
+            documents: number;
+            /**
+             * Documentsreused
+             * @description Documents whose every answer is reused
+             */
+            documentsReused: number;
+            /**
+             * Reusedpairs
+             * @description (document, variable) answers copied, not asked
+             */
+            reusedPairs: number;
+            /** Plannedcalls */
+            plannedCalls: number;
+            /** Prompttokens */
+            promptTokens: number;
+            /** Prompttokenspercall */
+            promptTokensPerCall: number | null;
+            /** Cachedprompttokens */
+            cachedPromptTokens: number;
+            /**
+             * Cachedshare
+             * @description Share of prompt tokens a prefix cache serves
+             */
+            cachedShare: number | null;
+            /** Completiontokens */
+            completionTokens: number;
+            /**
+             * Completionbasis
+             * @enum {string}
+             */
+            completionBasis: "SAMPLE" | "MAX_TOKENS";
+            /** Completionsamplejobid */
+            completionSampleJobId: string | null;
+            /** Completiontokenspercallandvariable */
+            completionTokensPerCallAndVariable: number | null;
+            /**
+             * Tokencounting
+             * @description Tokens counted with ~4 characters per token (no offline tokenizer)
+             * @constant
+             */
+            tokenCounting: "APPROXIMATE";
+            /**
+             * Tokencounterror
+             * @description The share the low/high band allows for
+             */
+            tokenCountError: number;
+            /** Priceknown */
+            priceKnown: boolean;
+            price: components["schemas"]["PriceRead"] | null;
+            costUsd: components["schemas"]["CostRange"] | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Durationseconds
+             * @description At least, under the configured rate limits
+             */
+            durationSeconds: number;
+            /** Requestsperminute */
+            requestsPerMinute: number;
+            /** Tokensperminute */
+            tokensPerMinute: number;
+        };
+        /**
+         * JobEstimateRequest
+         * @description The body a job would take, and the model to price it with (default: the configured).
+         */
+        JobEstimateRequest: {
+            jobType: components["schemas"]["JobType"];
+            /** Documentids */
+            documentIds?: string[] | null;
+            /** Documentcount */
+            documentCount?: number | null;
+            /** Sampleseed */
+            sampleSeed?: number | null;
+            /**
+             * Callmode
+             * @default combined
+             * @enum {string}
+             */
+            callMode?: "combined" | "per_variable";
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reuse
+             * @default true
+             */
+            reuse?: boolean;
+            /** Model */
+            model?: string | null;
         };
         /** JobFeedbackRead */
         JobFeedbackRead: {
@@ -2475,6 +2623,13 @@ export interface components {
             prompts: components["schemas"]["JobPrompt"][];
             /** Llmmodel */
             llmModel: string | null;
+            /** Budgetusd */
+            budgetUsd?: number | null;
+            /**
+             * Reusedpairs
+             * @default 0
+             */
+            reusedPairs?: number;
             /**
              * Createdat
              * Format: date-time
@@ -2517,6 +2672,14 @@ export interface components {
          * @enum {string}
          */
         JobType: "SAMPLE" | "FULL" | "EVALUATION";
+        /**
+         * JobUpdate
+         * @description A job's budget cap (null: no cap); raise it, then resume a job paused at its cap.
+         */
+        JobUpdate: {
+            /** Budgetusd */
+            budgetUsd: number | null;
+        };
         /** Liveness */
         Liveness: {
             /**
@@ -2743,6 +2906,26 @@ export interface components {
             promptVersion: number;
         };
         /**
+         * PriceRead
+         * @description USD per million tokens, and where the prices come from.
+         */
+        PriceRead: {
+            /** Model */
+            model: string;
+            /** Input */
+            input: number;
+            /** Cachedinput */
+            cachedInput: number;
+            /** Output */
+            output: number;
+            /** Batchinput */
+            batchInput: number | null;
+            /** Batchoutput */
+            batchOutput: number | null;
+            /** Source */
+            source: string;
+        };
+        /**
          * Problem
          * @description RFC 7807 problem details: every error the API answers has this shape.
          */
@@ -2779,6 +2962,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
         };
         /** ProjectDetail */
         ProjectDetail: {
@@ -2800,6 +2985,8 @@ export interface components {
             documentType: string | null;
             status: components["schemas"]["ProjectStatus"];
             unitOfObservation: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
             /**
              * Variablecount
              * @default 0
@@ -2859,6 +3046,8 @@ export interface components {
             documentType: string | null;
             status: components["schemas"]["ProjectStatus"];
             unitOfObservation: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
             /**
              * Variablecount
              * @default 0
@@ -2912,6 +3101,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"] | null;
+            /** Budgetusd */
+            budgetUsd?: number | null;
         };
         /** PromptDraftCreate */
         PromptDraftCreate: {
@@ -3177,6 +3368,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
+            /** Budgetusd */
+            budgetUsd?: number | null;
         };
         /**
          * SetupRequest
@@ -6515,6 +6708,72 @@ export interface operations {
             };
         };
     };
+    "jobs-estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobEstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobEstimate"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "jobs-get": {
         parameters: {
             query?: never;
@@ -6594,6 +6853,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "jobs-update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
             };
             /** @description Malformed request (e.g. invalid JSON) */
             400: {

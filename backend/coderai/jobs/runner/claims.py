@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,9 @@ class ClaimedItem:
     job_id: uuid.UUID
     document_id: uuid.UUID
     attempts: int
+    # The variables left to ask (None: all of the job's) and the job's budget cap at claim time.
+    variable_ids: list[uuid.UUID] | None = None
+    budget_usd: Decimal | None = None
 
 
 async def claim_items(
@@ -66,12 +70,16 @@ async def claim_items(
             JobItem.job_id,
             JobItem.document_id,
             JobItem.attempts,
+            JobItem.variable_ids,
+            select(ProcessingJob.budget_usd)
+            .where(ProcessingJob.id == JobItem.job_id)
+            .scalar_subquery(),
             candidates.c.status,  # as it was: PROCESSING means a lapsed lease taken over
         )
     )
     found = rows.all()
-    claimed = [ClaimedItem(*row[:4]) for row in found]
-    metrics.leases_taken_over(sum(row[4] is JobItemStatus.PROCESSING for row in found))
+    claimed = [ClaimedItem(*row[:6]) for row in found]
+    metrics.leases_taken_over(sum(row[6] is JobItemStatus.PROCESSING for row in found))
     job_ids = {item.job_id for item in claimed}
     if job_ids:
         started = await session.scalars(

@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ScalarSelect, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderai.core import metrics
 from coderai.core.config import Settings
 from coderai.core.database import Database
+from coderai.extraction.call_sizes import CallSize, call_sizes
 from coderai.extraction.plan import TooManyChunks
 from coderai.extraction.types import (
     DocumentExtraction,
@@ -24,6 +25,7 @@ from coderai.extraction.types import (
 )
 from coderai.jobs import service as job_service
 from coderai.jobs.runner.claims import ClaimedItem
+from coderai.llm.pricing import ModelPrice, lookup_price
 from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
 from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
 from coderai.prompts.service import context_of, definition_of
@@ -66,15 +68,18 @@ def extraction_options(project: Project, call_mode: str, settings: Settings) -> 
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
         max_chunks=settings.max_chunks_per_document,
+        document_first=settings.prompt_layout == "DOCUMENT_FIRST",
     )
 
 
 @dataclass(frozen=True)
 class JobInputs:
-    """What every item of a job runs with: its snapshot's prompts and the extraction options."""
+    """What every item of a job runs with: its snapshot's prompts, the extraction options and
+    the price of its model (None: unknown)."""
 
     prompts: list[VariablePrompt]
     options: ExtractionOptions
+    price: ModelPrice | None = None
 
 
 async def load_job_inputs(
@@ -84,7 +89,8 @@ async def load_job_inputs(
     project = await session.get_one(Project, job.project_id)
     prompts = await load_prompts(session, job.prompt_snapshot)
     call_mode = str(job.options.get("callMode", "combined"))
-    return JobInputs(prompts, extraction_options(project, call_mode, settings))
+    price = lookup_price(job.llm_model or settings.llm_model, settings.llm_prices)
+    return JobInputs(prompts, extraction_options(project, call_mode, settings), price)
 
 
 class JobInputsCache:
@@ -127,6 +133,9 @@ async def process_item(
         cache = inputs or JobInputsCache(size=1)
         job_inputs = await cache.get(session, item.job_id, settings)
         prompts, options = job_inputs.prompts, job_inputs.options
+    if item.variable_ids is not None:  # the other variables' answers were reused
+        asked = set(item.variable_ids)
+        prompts = [prompt for prompt in prompts if prompt.variable_id in asked]
 
     if item.attempts > settings.runner_max_attempts:
         # Taken again after its process died too often: a document that crashes workers.
@@ -138,20 +147,101 @@ async def process_item(
         await _record_failure(db, settings, item, owner, "the document has no text", final=True)
         return
     doc = DocumentInput(document.id, document.name, document.text, list(document.page_offsets))
+    reserved = Decimal(0)
     try:
+        if item.budget_usd is not None:
+            worst = worst_case_usd(call_sizes(doc, prompts, options), job_inputs.price)
+            if worst is None or not await _reserve(db, item, owner, worst, job_inputs.price):
+                return  # the job paused at its budget; the item waits for it
+            reserved = worst
         outcome = await extract(doc, prompts, options)
     except TooManyChunks as exc:  # refused before any call: retrying cannot help
-        await _record_failure(db, settings, item, owner, str(exc), final=True)
+        await _record_failure(db, settings, item, owner, str(exc), final=True, reserved=reserved)
         return
     except Exception as exc:  # the engine's own errors are per call; this is everything else
-        await _record_failure(db, settings, item, owner, f"{type(exc).__name__}: {exc}")
+        await _record_failure(
+            db, settings, item, owner, f"{type(exc).__name__}: {exc}", reserved=reserved
+        )
         return
     # Failed calls: retry the whole document; on the last attempt keep what did come back.
     if outcome.failures and (not outcome.results or item.attempts < settings.runner_max_attempts):
         reasons = "; ".join(f"{f.kind}: {f.message}" for f in outcome.failures[:3])
-        await _record_failure(db, settings, item, owner, reasons, usage=outcome)
+        await _record_failure(db, settings, item, owner, reasons, usage=outcome, reserved=reserved)
         return
-    await _store_success(db, item, owner, outcome, int((time.monotonic() - started) * 1000))
+    duration_ms = int((time.monotonic() - started) * 1000)
+    await _store_success(
+        db, item, owner, outcome, duration_ms, [p.variable_id for p in prompts], reserved
+    )
+
+
+def worst_case_usd(sizes: list[CallSize], price: ModelPrice | None) -> Decimal | None:
+    """The most a document's calls can cost: the generous prompt estimate at the full input
+    price (no cache) and every call's completion budget; None without a price."""
+    if price is None:
+        return None
+    usd = sum(
+        size.worst_prompt_tokens * price.input + size.max_tokens * price.output for size in sizes
+    )
+    return Decimal(str(round(usd / 1_000_000, 6)))
+
+
+async def _reserve(
+    db: Database, item: ClaimedItem, owner: str, worst: Decimal, price: ModelPrice | None
+) -> bool:
+    """Reserve the worst-case cost of the item's calls under the job's budget; when it does
+    not fit, pause the job (BUDGET_REACHED) and hand the item back (docs/ARCHITECTURE.md,
+    "Cost"). The spend then never passes the cap but by what calls in flight exceed their
+    worst case."""
+    async with db.transaction() as session:
+        fits = await session.scalar(
+            update(ProcessingJob)
+            .where(
+                ProcessingJob.id == item.job_id,
+                or_(
+                    ProcessingJob.budget_usd.is_(None),
+                    ProcessingJob.cost_usd + ProcessingJob.reserved_usd + worst
+                    <= ProcessingJob.budget_usd,
+                ),
+            )
+            .values(reserved_usd=ProcessingJob.reserved_usd + worst)
+            .returning(ProcessingJob.id)
+        )
+        if fits is not None:
+            return True
+        job = await job_service.get_job(session, item.job_id, for_update=True)
+        row = await _lock_if_ours(session, item, owner)
+        if row is not None:
+            row.status = JobItemStatus.PENDING
+            row.lease_owner = None
+            row.lease_expires_at = None
+            row.attempts = max(row.attempts - 1, 0)  # a wait, not a try
+        if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
+            job.status = JobStatus.PAUSED
+            job.status_reason = (
+                f"{job_service.BUDGET_REACHED}: the next document's calls (at most "
+                f"${worst:.4f}) would take the spend (${job.cost_usd:.4f} spent, "
+                f"${job.reserved_usd:.4f} in flight) past the budget of ${job.budget_usd:.4f}; "
+                "raise budgetUsd and resume"
+                if price is not None
+                else f"{job_service.BUDGET_REACHED}: no price is known for model "
+                f"{job.llm_model!r}, so its budget cannot be kept; set LLM_PRICES"
+            )
+            await job_service.log(
+                session,
+                job.id,
+                LogLevel.WARNING,
+                "budget_reached",
+                job.status_reason,
+                document_id=item.document_id,
+                details={
+                    "reason": job_service.BUDGET_REACHED,
+                    "budgetUsd": str(job.budget_usd),
+                    "spentUsd": str(job.cost_usd),
+                    "reservedUsd": str(job.reserved_usd),
+                    "nextUsd": str(worst),
+                },
+            )
+        return False
 
 
 async def _lock_if_ours(session: AsyncSession, item: ClaimedItem, owner: str) -> JobItem | None:
@@ -169,12 +259,22 @@ def _add_usage(job: ProcessingJob, outcome: DocumentExtraction) -> None:
     job.cost_usd += Decimal(str(round(outcome.cost_usd, 6)))
 
 
+def _item_flagged(item_id: uuid.UUID) -> ScalarSelect[bool]:
+    return select(JobItem.flagged).where(JobItem.id == item_id).scalar_subquery()
+
+
 class _NotOurs(Exception):
     """The item was cancelled, or our lease expired and another runner took it."""
 
 
 async def _store_success(
-    db: Database, item: ClaimedItem, owner: str, outcome: DocumentExtraction, duration_ms: int
+    db: Database,
+    item: ClaimedItem,
+    owner: str,
+    outcome: DocumentExtraction,
+    duration_ms: int,
+    asked: list[uuid.UUID],
+    reserved: Decimal = Decimal(0),
 ) -> None:
     """Store the extractions, then update the job row and the item last. Every item of a job
     goes through the job row, so its lock is held only for those two updates and the commit
@@ -185,7 +285,9 @@ async def _store_success(
         async with db.transaction() as session:
             await session.execute(
                 delete(Extraction).where(
-                    Extraction.job_id == item.job_id, Extraction.document_id == item.document_id
+                    Extraction.job_id == item.job_id,
+                    Extraction.document_id == item.document_id,
+                    Extraction.variable_id.in_(asked),  # reused answers stay
                 )
             )
             if outcome.results:
@@ -216,13 +318,16 @@ async def _store_success(
                 .where(ProcessingJob.id == item.job_id)
                 .values(
                     done_items=ProcessingJob.done_items + 1,
-                    flagged_items=ProcessingJob.flagged_items + int(outcome.flagged),
+                    # An item already flagged (a reused answer needs review) counts once.
+                    flagged_items=ProcessingJob.flagged_items
+                    + case((_item_flagged(item.id), 0), else_=int(outcome.flagged)),
                     consecutive_failures=0,
                     llm_calls=ProcessingJob.llm_calls + outcome.llm_calls,
                     prompt_tokens=ProcessingJob.prompt_tokens + outcome.prompt_tokens,
                     completion_tokens=ProcessingJob.completion_tokens + outcome.completion_tokens,
                     cached_tokens=ProcessingJob.cached_tokens + outcome.cached_tokens,
                     cost_usd=ProcessingJob.cost_usd + Decimal(str(round(outcome.cost_usd, 6))),
+                    reserved_usd=func.greatest(ProcessingJob.reserved_usd - reserved, 0),
                 )
                 .returning(ProcessingJob)
             )
@@ -235,7 +340,7 @@ async def _store_success(
                 )
                 .values(
                     status=JobItemStatus.DONE,
-                    flagged=outcome.flagged,
+                    flagged=JobItem.flagged | outcome.flagged,
                     error=None,
                     lease_owner=None,
                     lease_expires_at=None,
@@ -266,12 +371,14 @@ async def _record_failure(
     *,
     final: bool = False,
     usage: DocumentExtraction | None = None,
+    reserved: Decimal = Decimal(0),
 ) -> None:
     """Retry the item later, or fail it for good after the last attempt; pause the job after
     too many failures in a row."""
     async with db.transaction() as session:
         # Job row first, then the item: the same order as cancel_job, so they cannot deadlock.
         job = await job_service.get_job(session, item.job_id, for_update=True)
+        job.reserved_usd = max(job.reserved_usd - reserved, Decimal(0))
         row = await _lock_if_ours(session, item, owner)
         if row is None:
             return

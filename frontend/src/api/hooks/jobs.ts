@@ -55,6 +55,16 @@ export function useCreateJob(projectId: string) {
   });
 }
 
+/** The forecast of the job a body would create (calls, tokens, cost, duration); nothing runs. */
+export function useEstimateJob(projectId: string) {
+  return useMutation({
+    mutationFn: (body: Schemas["JobEstimateRequest"]) =>
+      unwrap(
+        api.POST("/api/v1/projects/{projectId}/jobs/estimate", { params: { path: { projectId } }, body }),
+      ),
+  });
+}
+
 type JobAction = "pause" | "resume" | "cancel";
 
 /** Pause, resume or cancel; the job's progress and the project's list are refreshed after. */

@@ -4,13 +4,14 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useState } from "react";
 import { useDocumentNames } from "@/api/hooks/documents";
-import { useCreateJob, useFlagged, useJobs } from "@/api/hooks/jobs";
+import { useCreateJob, useEstimateJob, useFlagged, useJobs } from "@/api/hooks/jobs";
 import { useProjectPermissions } from "@/api/hooks/projects";
 import { JobLogs } from "@/components/jobs/JobLogs";
 import { JobProgressCard } from "@/components/jobs/JobProgressCard";
 import { ReviewDialog } from "@/components/review/ReviewDialog";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
+import { confirmLabel, estimateLines } from "@/lib/estimate";
 import { formatConfidence, humanise } from "@/lib/format";
 import { isFinished, isRunning, latestJob } from "@/lib/jobs";
 
@@ -18,6 +19,7 @@ export default function RunPage() {
   const { projectId } = useParams<{ projectId: string }>();
   const jobs = useJobs(projectId);
   const create = useCreateJob(projectId);
+  const estimate = useEstimateJob(projectId);
   const job = latestJob(jobs.data?.items, "FULL");
   const live = isRunning(job?.status);
   const { canEdit, canReview, known } = useProjectPermissions(projectId);
@@ -33,9 +35,9 @@ export default function RunPage() {
           canStart && (
             <Button
               variant="primary"
-              busy={create.isPending}
-              busyLabel="Starting…"
-              onClick={() => create.mutate({ jobType: "FULL" })}
+              busy={estimate.isPending}
+              busyLabel="Estimating…"
+              onClick={() => estimate.mutate({ jobType: "FULL" })}
             >
               {job ? "Start a new full run" : "Start the full run"}
             </Button>
@@ -44,7 +46,29 @@ export default function RunPage() {
       >
         {jobs.isPending && <Spinner label="Loading jobs…" />}
         <ProblemAlert error={jobs.error} action="Loading jobs" />
+        <ProblemAlert error={estimate.error} action="Estimating the full run" />
         <ProblemAlert error={create.error} action="Starting the full run" />
+        {canStart && estimate.data && (
+          <div className="mb-4 rounded-md border border-indigo-200 bg-indigo-50 p-4 text-sm" role="dialog" aria-label="Confirm the full run">
+            <p className="font-medium">Before the full run</p>
+            <ul className="mt-2 list-disc pl-5">
+              {estimateLines(estimate.data).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+            <div className="mt-3 flex gap-2">
+              <Button
+                variant="primary"
+                busy={create.isPending}
+                busyLabel="Starting…"
+                onClick={() => create.mutate({ jobType: "FULL" }, { onSuccess: () => estimate.reset() })}
+              >
+                {confirmLabel(estimate.data)}
+              </Button>
+              <Button onClick={() => estimate.reset()}>Not now</Button>
+            </div>
+          </div>
+        )}
         {jobs.isSuccess && !job && (
           <EmptyState title="No full run yet">
             {canEdit || !known

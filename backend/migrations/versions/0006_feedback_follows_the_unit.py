@@ -4,8 +4,8 @@ withdrawn
 A reviewer's verdict is a fact about the unit, not only about the extraction it was given on:
 later jobs' results, exports and quality counts apply it (docs/ARCHITECTURE.md, "Review").
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 19:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
