@@ -41,7 +41,9 @@ def test_the_injected_closing_lines_stay_inside_the_fence() -> None:
     assert lines.count(marker) == 2
     fenced = "\n".join(lines[opening + 1 : closing])
     assert fenced == INJECTION  # the forged lines are data, inside the fence
-    assert "How many took part?" in "\n".join(lines[closing + 1 :])
+    # The questions come first (the static, cacheable part), the fenced document last.
+    assert "How many took part?" in "\n".join(lines[:opening])
+    assert closing == len(lines) - 1
     # The rule is static text in the system message; the marker is never there.
     assert DOCUMENT_RULE in system and marker not in system
     # Same chunk, same marker (calls on one chunk share their cached prefix); another text,

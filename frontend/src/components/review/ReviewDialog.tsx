@@ -57,6 +57,13 @@ export function ReviewDialog({
   const go = (id: string | null) => {
     if (id && onOpen) onOpen(id);
   };
+  // After a save the dialog moves on; the value it moved to says the last one was saved.
+  const [savedBefore, setSavedBefore] = useState<string | null>(null);
+  const saveAndNext = () => {
+    if (!next || !onOpen) return;
+    setSavedBefore(next);
+    go(next);
+  };
   useEffect(() => {
     if (!extractionId || !onOpen) return;
     function onKey(event: KeyboardEvent) {
@@ -107,6 +114,9 @@ export function ReviewDialog({
               Keys: <kbd>C</kbd> correct and next · <kbd>I</kbd> incorrect (type the correction, <kbd>Enter</kbd> saves and
               moves on) · <kbd>←</kbd>/<kbd>→</kbd> previous/next.
             </p>
+          )}
+          {savedBefore !== null && savedBefore === extractionId && (
+            <Notice tone="success">Verdict saved. Next value:</Notice>
           )}
           {extraction.isPending && <Spinner label="Loading the value…" />}
           <ProblemAlert error={extraction.error} action="Loading the value" />
@@ -169,7 +179,7 @@ export function ReviewDialog({
                   <p className="text-sm text-slate-700">{x.reasoning ?? "The model gave no reasoning."}</p>
                 </div>
                 <CurrentVerdict feedback={x.currentFeedback} jobId={jobId} extractionId={x.id} canReview={canReview} />
-                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} onSaved={() => go(next)} />
+                <Verdicts key={x.id} jobId={jobId} extraction={x} canReview={canReview} onSaved={saveAndNext} />
               </div>
             </div>
           )}
