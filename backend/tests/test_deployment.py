@@ -5,6 +5,8 @@ a fresh database, becomes ready. (No container engine runs where the tests run.)
 import asyncio
 import importlib.resources
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,6 +109,25 @@ def test_each_services_command_becomes_ready_on_a_fresh_database(
         asyncio.run(drop_database(database_url, name))
 
 
+_VARIABLE = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
+
+
+def _interpolated(value: object) -> str:
+    """A compose value with `${NAME}`, `${NAME:-default}` and `${NAME:?error}` resolved as
+    compose does, from this process's environment (docker/.env is not read here)."""
+
+    def resolve(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        found = os.environ.get(name)
+        if found:
+            return found
+        if kind == "-":
+            return rest
+        return ""  # `:?`: only POSTGRES_PASSWORD, inside the DATABASE_URL this test replaces
+
+    return _VARIABLE.sub(resolve, str(value))
+
+
 def _run_the_services(
     url: str, children: ChildProcesses, tmp_path: Path, fake_llm: FakeLLM
 ) -> None:
@@ -115,8 +136,10 @@ def _run_the_services(
     ready: dict[str, dict[str, Any]] = {}
     for service in ("api", "worker"):  # the order compose starts them in (depends_on)
         environment = {**shared, **services[service]["environment"]}
+        environment = {key: _interpolated(value) for key, value in environment.items()}
         environment.update(
             DATABASE_URL=url,  # the machine's PostgreSQL stands in for the db service
+            SECRET_KEY="a-long-random-value-as-docker/.env-must-set",  # APP_ENV=production
             DATA_DIR=str(tmp_path / "data"),
             LLM_BASE_URL=fake_llm.base_url,
             LLM_API_KEY="test-key",

@@ -406,7 +406,7 @@ async function workflow(page: Page, work: string, projectPath: string) {
   check(csv.some((line) => line.includes("Kenya")) && csv.some((line) => line.includes("RCT")), "CSV holds the coded values");
   check(csv.some((line) => line.includes("trial-beta.docx") && line.includes("1150")), "the refined prompt's answer (1150) is exported");
   const columns = header.split(",").map((c) => c.replace(/^"|"$/g, ""));
-  const recodedRow = csv.find((line) => recoded && line.includes(recoded.document))?.split(",") ?? [];
+  const recodedRow = (csv.find((line) => recoded && line.includes(recoded.document))?.split(",") ?? []).map((c) => c.replace(/^"|"$/g, ""));
   check(
     recoded && recodedRow[columns.indexOf("design")] === recoded.category && recodedRow[columns.indexOf("design_corrected")] === "true",
     `the sample's category correction reaches the full run's CSV: ${recodedRow.join(",")}`,
