@@ -456,7 +456,8 @@ async function coderReview(page: Page, projectPath: string) {
   const dialog = page.getByRole("dialog");
   await dialog.getByTestId("current-verdict").getByText(EDITOR.name).waitFor();
   await page.keyboard.press("Escape");
-  await table.getByRole("button", { name: /^Review country = Kenya / }).click();
+  // The table's last value (the editor's keyboard pass stopped before it) has no verdict yet.
+  await table.getByRole("button", { name: /^Review country = / }).last().click();
   await dialog.getByText("No verdict yet.").waitFor();
   for (const html of await unlabelledInputs(page)) problems.push(`review dialog (coder): input without a label: ${html}`);
   await dialog.getByLabel("Correct", { exact: true }).check();
@@ -465,7 +466,7 @@ async function coderReview(page: Page, projectPath: string) {
   await dialog.getByTestId("current-verdict").getByText(CODER.name).waitFor();
   await screenshot(page, "coder-verdict-with-name");
   await page.keyboard.press("Escape");
-  await table.getByRole("button", { name: new RegExp(`^Review country = Kenya .*\\(correct by ${CODER.name}\\)`) }).waitFor();
+  await table.getByRole("button", { name: new RegExp(`^Review country = .*\\(correct by ${CODER.name}\\)`) }).waitFor();
   await screenshot(page, "coder-sample-review");
   log("coder reviewed a value; reviewers' names shown");
 
