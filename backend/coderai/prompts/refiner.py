@@ -317,7 +317,7 @@ async def store_refinement(
     summary = (
         f"Refined from {analysis.reviewed} reviewed answers "
         f"({analysis.reviewed - analysis.correct} not correct)"
-        + (f" of job {job_id}" if job_id else " across jobs")
+        + (" of the reviewed job" if job_id else " across jobs")
         + f"; {len(plan.held_out)} held out to score it."
     )
     note = RefinementNote(
