@@ -268,25 +268,26 @@ _W_RUN_CONTAINERS = frozenset(
 ) | {_W["sdtContent"]}
 
 
-def _docx_expanded_bytes(path: Path) -> int:
-    """What the archive's parts add up to once unzipped (zipfile stops at the declared size)."""
+def check_expanded_size(path: Path, what: str, limits: ReadLimits) -> None:
+    """Refuse a ZIP-based file (.docx, .xlsx, .ods) whose parts add up to more than
+    `max_expanded_bytes` once unzipped (zipfile stops reading at each part's declared size)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return sum(info.file_size for info in archive.infolist())
+            expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise DocumentParseError(
-            f"The Word file could not be opened; it looks damaged or is not a .docx ({exc})."
+            f"The {what} could not be opened; it looks damaged ({exc})."
         ) from exc
-
-
-def _parse_docx(path: Path, limits: ReadLimits) -> ParsedDocument:
-    expanded = _docx_expanded_bytes(path)
     if expanded > limits.max_expanded_bytes:
         mb = 1024 * 1024
         raise DocumentParseError(
-            f"The Word file is too large when expanded: its parts hold {expanded // mb:,} MB, "
+            f"The {what} is too large when expanded: its parts hold {expanded // mb:,} MB, "
             f"more than the {limits.max_expanded_bytes // mb:,} MB limit."
         )
+
+
+def _parse_docx(path: Path, limits: ReadLimits) -> ParsedDocument:
+    check_expanded_size(path, "Word file", limits)
     try:
         doc = open_docx(str(path))
     except Exception as exc:  # python-docx raises zip, XML and package errors alike
