@@ -59,9 +59,10 @@ async def upload_documents(
 ) -> DocumentRead | UploadReport | JSONResponse:
     """Upload with `file` (one document → the Document) or `files` (several → a report of each
     file's outcome). A CSV/TSV/JSON/JSONL/Parquet file or a workbook (.xlsx, .xls, .ods; the
-    `sheet` by name, default the first) needs `textColumn`: each row becomes a document. A file already in the project is not stored again: the existing document is
-    answered with 200 (single file) or reported as DUPLICATE. Files are read in isolated child
-    processes with bounds; one that exceeds them is reported FAILED with the reason."""
+    `sheet` by name, default the first) needs `textColumn`: each row becomes a document. A file
+    already in the project is not stored again: the existing document is answered with 200
+    (single file) or reported as DUPLICATE. Files are read in isolated child processes with
+    bounds; one that exceeds them is reported FAILED with the reason."""
     uploads = [f for f in ([file] if file else []) + (files or [])]
     if not uploads:
         raise InvalidInput(

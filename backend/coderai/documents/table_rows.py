@@ -238,9 +238,7 @@ def _make_row(
         value = text if column == spec.text_column else _cell_text(metadata.get(column))
         return value[:NAME_CHARS] if value else value
 
-    return TableRow(
-        number, text, cell(spec.id_column), cell(spec.title_column), metadata, source
-    )
+    return TableRow(number, text, cell(spec.id_column), cell(spec.title_column), metadata, source)
 
 
 # ----------------------------------------------------------------------------- Arrow (CSV, Parquet)
@@ -470,9 +468,7 @@ def _rows_from_sheet(sheet: _OpenSheet, spec: _RowSpec) -> _RowStream:
             for index, (name, value) in enumerate(zip(sheet.columns, cells, strict=True))
             if index != text_index
         }
-        yield _make_row(
-            number, text, metadata, spec, {"sheet": sheet.name, "sheetRow": sheet_row}
-        )
+        yield _make_row(number, text, metadata, spec, {"sheet": sheet.name, "sheetRow": sheet_row})
 
 
 # ------------------------------------------------------------------------------- JSON, JSON Lines
