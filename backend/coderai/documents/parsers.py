@@ -142,7 +142,10 @@ def parse_document(
         return _parse_docx(path, limits)
     if content_type is ContentType.HTML:
         return _parse_html(path.read_bytes(), limits)
-    if content_type in (ContentType.TXT, ContentType.MD):
+    if content_type is ContentType.TXT:
+        text, encoding = decode_text(path.read_bytes())
+        return _form_feed_pages(normalise_text(text), {"encoding": encoding}, limits)
+    if content_type is ContentType.MD:
         text, encoding = decode_text(path.read_bytes())
         return _single_page(normalise_text(text), {"encoding": encoding}, "text file", limits)
     raise ValueError(f"{content_type} files hold one document per row; use table_rows")
@@ -156,6 +159,25 @@ def _single_page(
     if not text.strip():
         raise DocumentParseError(f"The {what} contains no text.")
     return ParsedDocument(text, [0], 1, len(text.split()), metadata)
+
+
+def _form_feed_pages(text: str, metadata: dict[str, Any], limits: ReadLimits) -> ParsedDocument:
+    """A plain-text file whose form feeds (\\f, as printers and `pdftotext` write them) start
+    new pages: each form feed becomes the page separator PDFs use, and the page offsets say
+    where each page starts. A form feed at the very end opens no page."""
+    if "\f" not in text:
+        return _single_page(text, metadata, "text file", limits)
+    pages = text.split("\f")
+    if len(pages) > 1 and not pages[-1].strip():
+        pages.pop()
+    offsets: list[int] = []
+    position = 0
+    for page in pages:
+        offsets.append(position)
+        position += len(page) + len(_PAGE_SEPARATOR)
+    joined = _PAGE_SEPARATOR.join(pages)
+    parsed = _single_page(joined, metadata, "text file", limits)
+    return ParsedDocument(joined, offsets, len(pages), parsed.word_count, metadata)
 
 
 def _out_of_memory(exc: Exception) -> bool:

@@ -274,6 +274,19 @@ class TestText:
         assert parsed.text == "Café naïve 日本\nsecond line\nthird"
         assert parsed.metadata == {"encoding": "utf-16"}
 
+    def test_a_form_feed_starts_a_new_page(self, tmp_path: Path) -> None:
+        path = tmp_path / "transcript.txt"
+        path.write_bytes(b"Page one text.\r\n\x0cPage two text.\n\x0c\x0cPage four.\n\x0c\n")
+        assert detect(path).content_type is ContentType.TXT
+        parsed = parse_document(path, ContentType.TXT)
+        # Each page starts where its offset says; a blank page counts; a final form feed opens
+        # no page.
+        assert parsed.page_count == 4
+        starts = [parsed.text[offset:].split("\n", 1)[0] for offset in parsed.page_offsets]
+        assert starts == ["Page one text.", "Page two text.", "", "Page four."]
+        assert "\f" not in parsed.text
+        assert parsed.word_count == 8
+
     def test_utf8_bom_is_dropped(self, tmp_path: Path) -> None:
         path = tmp_path / "notes.txt"
         path.write_bytes("\ufeffStraße".encode())
