@@ -200,8 +200,9 @@ def _detect_zip(path: Path) -> Detection:
 
 def _ole_streams(path: Path, names: tuple[bytes, ...]) -> set[bytes]:
     """Which of the stream `names` a Compound File's directory holds. Directory entries store
-    their names in UTF-16LE, so the file is scanned for them in bounded chunks."""
-    wanted = {name: name.decode("ascii").encode("utf-16-le") for name in names}
+    their names in UTF-16LE ending in a NUL character (which text in the file does not), so
+    the file is scanned for them in bounded chunks."""
+    wanted = {name: (name.decode("ascii") + "\x00").encode("utf-16-le") for name in names}
     overlap = max(len(encoded) for encoded in wanted.values())
     found: set[bytes] = set()
     tail = b""

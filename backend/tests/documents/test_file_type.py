@@ -62,9 +62,9 @@ class TestDetection:
         xlsx.write_bytes(
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
             + bytes(1024)
-            + "EncryptionInfo".encode("utf-16-le")
+            + "EncryptionInfo\x00".encode("utf-16-le")
             + bytes(50)
-            + "EncryptedPackage".encode("utf-16-le")
+            + "EncryptedPackage\x00".encode("utf-16-le")
             + bytes(2048)
         )
         with pytest.raises(DocumentParseError, match="password-protected"):
