@@ -30,6 +30,7 @@ class TableKind(StrEnum):
     JSON = "JSON"  # a top-level array of objects
     JSONL = "JSONL"  # one object per line
     PARQUET = "PARQUET"
+    SHEET = "SHEET"  # a workbook (.xlsx, .xls, .ods); one sheet is read, by name or the first
 
     @property
     def content_type(self) -> ContentType:
@@ -38,6 +39,8 @@ class TableKind(StrEnum):
             return ContentType.CSV_ROW
         if self is TableKind.PARQUET:
             return ContentType.PARQUET_ROW
+        if self is TableKind.SHEET:
+            return ContentType.SHEET_ROW
         return ContentType.JSON_ROW
 
 
@@ -67,6 +70,11 @@ _BINARY_EXTENSIONS = {
 
 _OCR_ADVICE = "CoderAI reads text, so run OCR on it (or export a PDF with a text layer) first."
 _OFFICE_ADVICE = "Open it in Word or Excel and save it as .docx, PDF or CSV first."
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File (legacy Office)
+PASSWORD_PROTECTED_WORKBOOK = (
+    "The workbook is encrypted (password-protected); remove the password in Excel or "
+    "LibreOffice and upload it again."
+)
 _ARCHIVE_ADVICE = "Unpack it and upload the documents inside."
 _UNSUPPORTED_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image", _OCR_ADVICE),
@@ -130,6 +138,10 @@ def detect(path: Path, filename: str | None = None) -> Detection:
             if fh.read(4) != b"PAR1":
                 raise DocumentParseError("The Parquet file is truncated or damaged.")
         return Detection(ContentType.PARQUET_ROW, TableKind.PARQUET)
+    if head.startswith(_OLE_SIGNATURE):
+        ole = _detect_ole(path)
+        if ole is not None:
+            return ole
     for signature, what, advice in _UNSUPPORTED_SIGNATURES:
         if head.startswith(signature):
             raise DocumentParseError(f"The file is {what}, which CoderAI cannot read. {advice}")
@@ -138,7 +150,8 @@ def detect(path: Path, filename: str | None = None) -> Detection:
     if sample is None:
         raise DocumentParseError(
             "The file holds binary data that is not a supported document "
-            "(PDF, Word .docx, text, Markdown, HTML, CSV, JSON or Parquet)."
+            "(PDF, Word .docx, text, Markdown, HTML, CSV, JSON, Parquet, or an Excel or "
+            "OpenDocument workbook)."
         )
     detection = _classify_text(sample, ext, truncated)
     if ext in _BINARY_EXTENSIONS:
@@ -165,13 +178,53 @@ def _detect_zip(path: Path) -> Detection:
         ) from exc
     if "word/document.xml" in names:
         return Detection(ContentType.DOCX)
-    if "xl/workbook.xml" in names:
-        raise DocumentParseError("The file is an Excel workbook; save the sheet as CSV first.")
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return Detection(ContentType.SHEET_ROW, TableKind.SHEET)
     if "ppt/presentation.xml" in names:
         raise DocumentParseError("The file is a PowerPoint presentation; export it as PDF first.")
     if "content.xml" in names:
+        with zipfile.ZipFile(path) as archive:
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+            manifest = (
+                archive.read("META-INF/manifest.xml")[:_HEAD_BYTES]
+                if "META-INF/manifest.xml" in names
+                else b""
+            )
+        if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+            if b"encryption-data" in manifest:
+                raise DocumentParseError(PASSWORD_PROTECTED_WORKBOOK)
+            return Detection(ContentType.SHEET_ROW, TableKind.SHEET)
         raise DocumentParseError("The file is an OpenDocument file; save it as .docx or PDF first.")
     raise DocumentParseError(f"The file is a ZIP archive. {_ARCHIVE_ADVICE}")
+
+
+def _ole_streams(path: Path, names: tuple[bytes, ...]) -> set[bytes]:
+    """Which of the stream `names` a Compound File's directory holds. Directory entries store
+    their names in UTF-16LE ending in a NUL character (which text in the file does not), so
+    the file is scanned for them in bounded chunks."""
+    wanted = {name: (name.decode("ascii") + "\x00").encode("utf-16-le") for name in names}
+    overlap = max(len(encoded) for encoded in wanted.values())
+    found: set[bytes] = set()
+    tail = b""
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            window = tail + chunk
+            found.update(name for name, encoded in wanted.items() if encoded in window)
+            tail = window[-overlap:]
+    return found
+
+
+def _detect_ole(path: Path) -> Detection | None:
+    """An encrypted Office 2007+ file (always a Compound File holding "EncryptedPackage") is a
+    clear error; a legacy Excel .xls (a "Workbook" or "Book" stream) is a workbook."""
+    streams = _ole_streams(path, (b"EncryptedPackage", b"Workbook", b"Book", b"WordDocument"))
+    if b"EncryptedPackage" in streams:
+        raise DocumentParseError(
+            "The file is encrypted (password-protected); remove the password and upload it again."
+        )
+    if streams & {b"Workbook", b"Book"} and b"WordDocument" not in streams:
+        return Detection(ContentType.SHEET_ROW, TableKind.SHEET)
+    return None
 
 
 def _decode_sample(head: bytes, truncated: bool) -> str | None:

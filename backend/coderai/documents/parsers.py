@@ -23,6 +23,8 @@ from typing import Any
 
 import pymupdf
 from docx import Document as open_docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
 from coderai.models.enums import ContentType
@@ -140,7 +142,10 @@ def parse_document(
         return _parse_docx(path, limits)
     if content_type is ContentType.HTML:
         return _parse_html(path.read_bytes(), limits)
-    if content_type in (ContentType.TXT, ContentType.MD):
+    if content_type is ContentType.TXT:
+        text, encoding = decode_text(path.read_bytes())
+        return _form_feed_pages(normalise_text(text), {"encoding": encoding}, limits)
+    if content_type is ContentType.MD:
         text, encoding = decode_text(path.read_bytes())
         return _single_page(normalise_text(text), {"encoding": encoding}, "text file", limits)
     raise ValueError(f"{content_type} files hold one document per row; use table_rows")
@@ -154,6 +159,25 @@ def _single_page(
     if not text.strip():
         raise DocumentParseError(f"The {what} contains no text.")
     return ParsedDocument(text, [0], 1, len(text.split()), metadata)
+
+
+def _form_feed_pages(text: str, metadata: dict[str, Any], limits: ReadLimits) -> ParsedDocument:
+    """A plain-text file whose form feeds (\\f, as printers and `pdftotext` write them) start
+    new pages: each form feed becomes the page separator PDFs use, and the page offsets say
+    where each page starts. A form feed at the very end opens no page."""
+    if "\f" not in text:
+        return _single_page(text, metadata, "text file", limits)
+    pages = text.split("\f")
+    if len(pages) > 1 and not pages[-1].strip():
+        pages.pop()
+    offsets: list[int] = []
+    position = 0
+    for page in pages:
+        offsets.append(position)
+        position += len(page) + len(_PAGE_SEPARATOR)
+    joined = _PAGE_SEPARATOR.join(pages)
+    parsed = _single_page(joined, metadata, "text file", limits)
+    return ParsedDocument(joined, offsets, len(pages), parsed.word_count, metadata)
 
 
 def _out_of_memory(exc: Exception) -> bool:
@@ -253,6 +277,8 @@ _W = {
     name: qn(f"w:{name}")
     for name in ("p", "r", "t", "tab", "br", "cr", "tbl", "tr", "tc", "sdt", "sdtContent")
 }
+_W_TXBX_CONTENT = qn("w:txbxContent")
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _W_RUN_SYMBOLS = {
     _W["tab"]: "\t",
     _W["br"]: "\n",
@@ -260,50 +286,48 @@ _W_RUN_SYMBOLS = {
     qn("w:noBreakHyphen"): "-",
 }
 # Inline wrappers whose runs are part of the paragraph's text. Runs under <w:del> and
-# <w:moveFrom> are left out (tracked changes read as accepted), and so are text boxes, whose
-# text Word stores twice (drawing and VML fallback).
+# <w:moveFrom> are left out (tracked changes read as accepted); text boxes are read as blocks
+# of their own after their paragraph (`_docx_text_boxes`).
 _W_RUN_CONTAINERS = frozenset(
     qn(f"w:{name}")
     for name in ("ins", "moveTo", "hyperlink", "smartTag", "fldSimple", "customXml", "sdt")
 ) | {_W["sdtContent"]}
 
 
-def _docx_expanded_bytes(path: Path) -> int:
-    """What the archive's parts add up to once unzipped (zipfile stops at the declared size)."""
+def check_expanded_size(path: Path, what: str, limits: ReadLimits) -> None:
+    """Refuse a ZIP-based file (.docx, .xlsx, .ods) whose parts add up to more than
+    `max_expanded_bytes` once unzipped (zipfile stops reading at each part's declared size)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return sum(info.file_size for info in archive.infolist())
+            expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise DocumentParseError(
-            f"The Word file could not be opened; it looks damaged or is not a .docx ({exc})."
+            f"The {what} could not be opened; it looks damaged ({exc})."
         ) from exc
-
-
-def _parse_docx(path: Path, limits: ReadLimits) -> ParsedDocument:
-    expanded = _docx_expanded_bytes(path)
     if expanded > limits.max_expanded_bytes:
         mb = 1024 * 1024
         raise DocumentParseError(
-            f"The Word file is too large when expanded: its parts hold {expanded // mb:,} MB, "
+            f"The {what} is too large when expanded: its parts hold {expanded // mb:,} MB, "
             f"more than the {limits.max_expanded_bytes // mb:,} MB limit."
         )
+
+
+def _parse_docx(path: Path, limits: ReadLimits) -> ParsedDocument:
+    check_expanded_size(path, "Word file", limits)
     try:
         doc = open_docx(str(path))
     except Exception as exc:  # python-docx raises zip, XML and package errors alike
         raise DocumentParseError(
             f"The Word file could not be opened; it looks damaged or is not a .docx ({exc})."
         ) from exc
+    # Reading order: headers, the body (each text box after the paragraph it is anchored in),
+    # footnotes and endnotes, footers (docs/ARCHITECTURE.md, "Parsing in isolation").
+    headers, footers = _docx_headers_and_footers(doc)
+    counts = {"tables": 0}
     blocks: list[str] = []
-    tables = 0
-    for element in _docx_blocks(doc.element.body):
-        if element.tag == _W["p"]:
-            text = _docx_paragraph_text(element).strip()
-        else:
-            tables += 1
-            text = "\n".join(_docx_table_lines(element))
-        if text:
-            blocks.append(text)
-
+    for story in (*headers, doc.element.body, *_docx_notes(doc), *footers):
+        blocks.extend(_docx_story_text(story, counts))
+    tables = counts["tables"]
     metadata: dict[str, Any] = {"tables": tables}
     core = doc.core_properties
     if core.title:
@@ -313,6 +337,83 @@ def _parse_docx(path: Path, limits: ReadLimits) -> ParsedDocument:
     if core.created is not None:
         metadata["created"] = core.created.isoformat()
     return _single_page(normalise_text("\n\n".join(blocks)), metadata, "Word document", limits)
+
+
+def _docx_story_text(story: Any, counts: dict[str, int]) -> Iterator[str]:
+    """The non-empty text blocks of a story (the body, a header, a note, a text box)."""
+    for element in _docx_blocks(story):
+        if element.tag == _W["p"]:
+            text = _docx_paragraph_text(element).strip()
+        else:
+            counts["tables"] += 1
+            text = "\n".join(_docx_table_lines(element))
+        if text:
+            yield text
+        for box in _docx_text_boxes(element):
+            yield from _docx_story_text(box, counts)
+
+
+def _docx_text_boxes(element: Any) -> list[Any]:
+    """The text boxes anchored in a paragraph or table, outermost first. Word stores each twice
+    (the drawing, and a VML copy under <mc:Fallback>): the fallback copy is left out, and so are
+    boxes inside another box (read with that box)."""
+    boxes = []
+    for box in element.iter(_W_TXBX_CONTENT):
+        parent = box.getparent()
+        while parent is not None and parent is not element:
+            if parent.tag in (_W_TXBX_CONTENT, _MC_FALLBACK):
+                break
+            parent = parent.getparent()
+        else:
+            boxes.append(box)
+    return boxes
+
+
+def _docx_headers_and_footers(doc: Any) -> tuple[list[Any], list[Any]]:
+    """Each distinct header and footer part (first page, default, even pages) of every section,
+    once, in section order."""
+    headers: list[Any] = []
+    footers: list[Any] = []
+    seen: set[int] = set()
+    for section in doc.sections:
+        for found, parts in (
+            ((section.first_page_header, section.header, section.even_page_header), headers),
+            ((section.first_page_footer, section.footer, section.even_page_footer), footers),
+        ):
+            for item in found:
+                if item.is_linked_to_previous:  # no part of its own in this section
+                    continue
+                part = item.part
+                if id(part) not in seen:
+                    seen.add(id(part))
+                    parts.append(part.element)
+    return headers, footers
+
+
+_DOCX_NOTE_KINDS = ((RT.FOOTNOTES, "footnote"), (RT.ENDNOTES, "endnote"))
+
+
+def _docx_notes(doc: Any) -> list[Any]:
+    """The footnotes, then the endnotes, as stories. python-docx has no model of these parts, so
+    their XML is parsed here (with python-docx's parser: no entities, no network); the
+    separator "notes" Word keeps among them are not text."""
+    notes: list[Any] = []
+    for reltype, kind in _DOCX_NOTE_KINDS:
+        part = next(
+            (rel.target_part for rel in doc.part.rels.values() if rel.reltype == reltype), None
+        )
+        if part is None:
+            continue
+        try:
+            root = parse_xml(part.blob)
+        except Exception as exc:  # lxml's XMLSyntaxError and friends
+            raise DocumentParseError(
+                f"The Word file's {kind}s could not be read; it looks damaged ({exc})."
+            ) from exc
+        notes.extend(
+            note for note in root.iterchildren(qn(f"w:{kind}")) if note.get(qn("w:type")) is None
+        )
+    return notes
 
 
 def _docx_blocks(container: Any) -> Iterator[Any]:

@@ -21,6 +21,7 @@ from coderai.documents.parsers import (
 from coderai.documents.table_rows import (
     TableBatch,
     UnknownColumnError,
+    UnknownSheetError,
     inspect_table,
     iter_table_rows,
 )
@@ -31,6 +32,7 @@ class TableColumns:
     text_column: str | None = None
     id_column: str | None = None
     title_column: str | None = None
+    sheet: str | None = None  # a workbook's sheet, by name; the first when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +42,11 @@ class ReadOutcome:
     detection: Detection | None = None
     parsed: ParsedDocument | None = None
     error: str | None = None
-    # For tables: TEXT_COLUMN_REQUIRED, UNKNOWN_COLUMN or UNREADABLE, with the columns.
+    # For tables: TEXT_COLUMN_REQUIRED, UNKNOWN_COLUMN, UNKNOWN_SHEET or UNREADABLE, with the
+    # columns (and for an unknown sheet, each sheet's name and columns).
     error_code: str | None = None
     available_columns: list[str] = field(default_factory=list)
+    available_sheets: dict[str, list[str]] | None = None
     batches: int = 0  # pickled `TableBatch`es written to the spool file
 
 
@@ -72,7 +76,7 @@ def read_upload(
             return ReadOutcome(
                 detection,
                 error_code="TEXT_COLUMN_REQUIRED",
-                available_columns=inspect_table(file, kind),
+                available_columns=inspect_table(file, kind, columns.sheet),
             )
         batches = 0
         with open(spool, "wb") as out:
@@ -84,10 +88,15 @@ def read_upload(
                 columns.title_column,
                 batch_size,
                 limits,
+                columns.sheet,
             ):
                 pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
                 batches += 1
         return ReadOutcome(detection, batches=batches)
+    except UnknownSheetError as exc:
+        return ReadOutcome(
+            detection, error=str(exc), error_code="UNKNOWN_SHEET", available_sheets=exc.available
+        )
     except UnknownColumnError as exc:
         return ReadOutcome(
             detection, error=str(exc), error_code="UNKNOWN_COLUMN", available_columns=exc.available

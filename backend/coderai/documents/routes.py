@@ -53,12 +53,16 @@ async def upload_documents(
     text_column: Annotated[str | None, Form(alias="textColumn")] = None,
     id_column: Annotated[str | None, Form(alias="idColumn")] = None,
     title_column: Annotated[str | None, Form(alias="titleColumn")] = None,
+    sheet: Annotated[
+        str | None, Form(description="A workbook's sheet by name (default: its first)")
+    ] = None,
 ) -> DocumentRead | UploadReport | JSONResponse:
     """Upload with `file` (one document → the Document) or `files` (several → a report of each
-    file's outcome). A CSV/TSV/JSON/JSONL/Parquet file needs `textColumn`: each row becomes a
-    document. A file already in the project is not stored again: the existing document is
-    answered with 200 (single file) or reported as DUPLICATE. Files are read in isolated child
-    processes with bounds; one that exceeds them is reported FAILED with the reason."""
+    file's outcome). A CSV/TSV/JSON/JSONL/Parquet file or a workbook (.xlsx, .xls, .ods; the
+    `sheet` by name, default the first) needs `textColumn`: each row becomes a document. A file
+    already in the project is not stored again: the existing document is answered with 200
+    (single file) or reported as DUPLICATE. Files are read in isolated child processes with
+    bounds; one that exceeds them is reported FAILED with the reason."""
     uploads = [f for f in ([file] if file else []) + (files or [])]
     if not uploads:
         raise InvalidInput(
@@ -70,7 +74,7 @@ async def upload_documents(
             f"At most {MAX_FILES_PER_REQUEST} files per request.",
             errors=[{"field": "files", "message": "too many files"}],
         )
-    table = TableOptions(text_column, id_column, title_column)
+    table = TableOptions(text_column, id_column, title_column, sheet)
     audit.note(session, files=[upload.filename or "upload" for upload in uploads])
     results = []
     single = file is not None and not files

@@ -51,6 +51,13 @@ class UploadOutcome(StrEnum):
     FAILED = "FAILED"
 
 
+class SheetColumns(CamelModel):
+    """A workbook's sheet and the columns of its header row."""
+
+    name: str
+    available_columns: list[str]
+
+
 class FileResult(CamelModel):
     """What happened to one uploaded file."""
 
@@ -60,12 +67,15 @@ class FileResult(CamelModel):
     document_id: uuid.UUID | None = None
     status: DocumentStatus | None = None
     # TOO_LARGE (not stored), UNREADABLE (stored as a FAILED document, or a broken table),
-    # TEXT_COLUMN_REQUIRED or UNKNOWN_COLUMN (a table in a multi-file upload; not stored),
+    # TEXT_COLUMN_REQUIRED, UNKNOWN_COLUMN or UNKNOWN_SHEET (a table in a multi-file upload;
+    # not stored),
     # NO_ROWS (a table none of whose rows has text; not stored).
     error_code: str | None = None
     error: str | None = None
     # For a table whose text column is missing or unknown: the columns it has.
     available_columns: list[str] | None = None
+    # For a workbook whose `sheet` does not exist: each sheet with its columns.
+    available_sheets: list[SheetColumns] | None = None
     rows_imported: int = 0
     rows_skipped: int = 0
     rows_duplicate: int = 0

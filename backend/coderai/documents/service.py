@@ -22,7 +22,7 @@ from coderai.core.isolation import IsolatedFailure, IsolatedPool
 from coderai.documents.file_store import FileStore, FileTooLarge, StoredFile
 from coderai.documents.parsers import ReadLimits
 from coderai.documents.reading import ReadOutcome, TableColumns, read_upload, spooled_batches
-from coderai.documents.schemas import FileResult, UploadOutcome
+from coderai.documents.schemas import FileResult, SheetColumns, UploadOutcome
 from coderai.documents.table_rows import NAME_CHARS
 from coderai.members import audit
 from coderai.models import Document
@@ -36,6 +36,7 @@ class TableOptions:
     text_column: str | None = None
     id_column: str | None = None
     title_column: str | None = None
+    sheet: str | None = None  # a workbook's sheet by name (default: its first)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ async def _read(
     reading: Reading, stored: StoredFile, upload: Upload, table: TableOptions, spool: Path
 ) -> ReadOutcome:
     """Read the stored file in an isolated child; a child that fails is this file's error."""
-    columns = TableColumns(table.text_column, table.id_column, table.title_column)
+    columns = TableColumns(table.text_column, table.id_column, table.title_column, table.sheet)
     try:
         return await reading.pool.run(
             read_upload,
@@ -303,6 +304,26 @@ async def _ingest_table(
 ) -> FileResult:
     assert outcome.detection is not None and outcome.detection.table_kind is not None
     kind = outcome.detection.table_kind
+    if outcome.error_code == "UNKNOWN_SHEET":
+        sheets = [
+            SheetColumns(name=name, available_columns=columns)
+            for name, columns in (outcome.available_sheets or {}).items()
+        ]
+        message = outcome.error or "The workbook has no such sheet."
+        if strict_columns:
+            raise InvalidInput(
+                message,
+                errors=[{"field": "sheet", "message": message}],
+                availableSheets=[sheet.model_dump(by_alias=True) for sheet in sheets],
+            )
+        return FileResult(
+            filename=upload.filename,
+            outcome=UploadOutcome.FAILED,
+            error_code=outcome.error_code,
+            error=message,
+            content_type=kind.content_type,
+            available_sheets=sheets,
+        )
     if outcome.error_code in ("TEXT_COLUMN_REQUIRED", "UNKNOWN_COLUMN"):
         message = outcome.error or (
             f"'{upload.filename}' is a table: name its text column (textColumn) so each row "
@@ -355,7 +376,7 @@ async def _ingest_table(
                 "page_offsets": [0],
                 "page_count": 1,
                 "word_count": len(row.text.split()),
-                "source_metadata": _row_metadata(row.metadata, upload.filename),
+                "source_metadata": _row_metadata(row.metadata, upload.filename, row.source),
             }
             for row in batch.rows
         ]
@@ -386,8 +407,10 @@ async def _ingest_table(
     )
 
 
-def _row_metadata(metadata: dict[str, Any], filename: str) -> dict[str, Any]:
-    return {"filename": filename, "columns": metadata}
+def _row_metadata(
+    metadata: dict[str, Any], filename: str, source: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {"filename": filename, **(source or {}), "columns": metadata}
 
 
 async def delete_document(session: AsyncSession, store: FileStore, document: Document) -> None:

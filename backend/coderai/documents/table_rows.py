@@ -1,9 +1,13 @@
-"""Stream the rows of a tabular file (CSV, TSV, JSON, JSON Lines, Parquet) as future documents.
+"""Stream the rows of a tabular file (CSV, TSV, JSON, JSON Lines, Parquet, a workbook's sheet)
+as future documents.
 
 Nothing here loads a whole file: CSV/TSV go through pyarrow's streaming CSV reader, Parquet
 through `ParquetFile.iter_batches`, JSON Lines line by line, and a JSON array element by element
 with the standard library's `JSONDecoder.raw_decode` over a sliding buffer (pyarrow.json and
 pandas.read_json only stream JSON Lines, so either would hold the whole array in memory).
+A workbook (.xlsx, .xls, .ods) is read with python-calamine, which loads one sheet at a time;
+its unzipped size is bounded first, like a .docx's (docs/ARCHITECTURE.md, "Parsing in
+isolation").
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import decimal
 import itertools
 import json
 import math
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +29,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import python_calamine
 
-from coderai.documents.file_type import TableKind, sniff_delimiter
+from coderai.documents.file_type import PASSWORD_PROTECTED_WORKBOOK, TableKind, sniff_delimiter
 from coderai.documents.parsers import (
     DocumentParseError,
     ReadLimits,
     bom_encoding,
+    check_expanded_size,
     normalise_text,
     utf16_without_bom,
 )
@@ -49,6 +56,16 @@ class UnknownColumnError(DocumentParseError):
         super().__init__(f"The file has no column {column!r}; its columns are: {listed}.")
 
 
+class UnknownSheetError(DocumentParseError):
+    """A sheet named by the user is not in the workbook."""
+
+    def __init__(self, sheet: str, available: dict[str, list[str]]) -> None:
+        self.sheet = sheet
+        self.available = available  # each sheet's name and its columns, in workbook order
+        listed = ", ".join(repr(name) for name in available) or "none"
+        super().__init__(f"The workbook has no sheet {sheet!r}; its sheets are: {listed}.")
+
+
 @dataclass(frozen=True, slots=True)
 class TableRow:
     row_number: int  # 1-based position among the file's data rows (the header is not counted)
@@ -56,6 +73,8 @@ class TableRow:
     external_id: str | None
     title: str | None
     metadata: dict[str, Any]  # every column except the text column, as JSON-safe values
+    # Where the row came from in a workbook: {"sheet": name, "sheetRow": its row number there}.
+    source: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +83,11 @@ class TableBatch:
     skipped: int  # rows in this stretch of the file left out because their text was blank
 
 
-def inspect_table(path: Path, kind: TableKind) -> list[str]:
-    """The column names of a tabular file (for JSON, the keys of its first 1,000 records)."""
+def inspect_table(path: Path, kind: TableKind, sheet: str | None = None) -> list[str]:
+    """The column names of a tabular file (for JSON, the keys of its first 1,000 records; for a
+    workbook, the first row of the chosen sheet)."""
+    if kind is TableKind.SHEET:
+        return _open_sheet(path, sheet, ReadLimits()).columns
     if kind is TableKind.PARQUET:
         return list(_open_parquet(path).schema_arrow.names)
     if kind in (TableKind.CSV, TableKind.TSV):
@@ -84,6 +106,7 @@ def iter_table_rows(
     title_column: str | None = None,
     batch_size: int = 2000,
     limits: ReadLimits | None = None,
+    sheet: str | None = None,
 ) -> Iterator[TableBatch]:
     """Check the named columns, then yield the file's rows in batches of up to `batch_size`.
 
@@ -96,9 +119,13 @@ def iter_table_rows(
     limits = limits or ReadLimits()
     is_csv = kind in (TableKind.CSV, TableKind.TSV)
     dialect = _csv_dialect(path, kind) if is_csv else None
-    available = (
-        list(_open_csv(path, dialect).schema.names) if dialect else inspect_table(path, kind)
-    )
+    opened = _open_sheet(path, sheet, limits) if kind is TableKind.SHEET else None
+    if opened is not None:
+        available = opened.columns
+    elif dialect:
+        available = list(_open_csv(path, dialect).schema.names)
+    else:
+        available = inspect_table(path, kind)
     if len(available) > limits.max_table_columns:
         raise DocumentParseError(
             f"The table has {len(available):,} columns; at most {limits.max_table_columns:,} "
@@ -108,7 +135,9 @@ def iter_table_rows(
         if column is not None and column not in available:
             raise UnknownColumnError(column, available)
     spec = _RowSpec(text_column, id_column, title_column, limits.max_nesting_depth)
-    if kind is TableKind.PARQUET:
+    if opened is not None:
+        records = _rows_from_sheet(opened, spec)
+    elif kind is TableKind.PARQUET:
         parquet = _open_parquet(path)
         records = _rows_from_arrow(parquet.iter_batches(batch_size=batch_size), spec)
     elif dialect:
@@ -196,14 +225,20 @@ def _cell_text(value: Any) -> str | None:
 NAME_CHARS = 1024
 
 
-def _make_row(number: int, text: str, metadata: dict[str, Any], spec: _RowSpec) -> TableRow:
+def _make_row(
+    number: int,
+    text: str,
+    metadata: dict[str, Any],
+    spec: _RowSpec,
+    source: dict[str, Any] | None = None,
+) -> TableRow:
     def cell(column: str | None) -> str | None:
         if column is None:
             return None
         value = text if column == spec.text_column else _cell_text(metadata.get(column))
         return value[:NAME_CHARS] if value else value
 
-    return TableRow(number, text, cell(spec.id_column), cell(spec.title_column), metadata)
+    return TableRow(number, text, cell(spec.id_column), cell(spec.title_column), metadata, source)
 
 
 # ----------------------------------------------------------------------------- Arrow (CSV, Parquet)
@@ -311,6 +346,129 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(item) for item in value]
     return str(value)
+
+
+# ------------------------------------------------------------------------------------- Workbooks
+
+
+@dataclass(slots=True)
+class _OpenSheet:
+    name: str
+    columns: list[str]
+    rows: Iterator[tuple[int, list[Any]]]  # (the row's number in the sheet, its cells)
+
+
+def _open_workbook(path: Path, limits: ReadLimits) -> python_calamine.CalamineWorkbook:
+    if zipfile.is_zipfile(path):  # .xlsx, .ods: bounded once unzipped, like a .docx
+        check_expanded_size(path, "workbook", limits)
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as exc:
+        raise DocumentParseError(PASSWORD_PROTECTED_WORKBOOK) from exc
+    except Exception as exc:  # calamine raises zip, XML and format errors alike
+        raise DocumentParseError(
+            f"The workbook could not be opened; it looks damaged ({exc})."
+        ) from exc
+
+
+def _load_sheet(
+    workbook: python_calamine.CalamineWorkbook, name: str
+) -> python_calamine.CalamineSheet:
+    try:
+        return workbook.get_sheet_by_name(name)
+    except python_calamine.PasswordError as exc:
+        raise DocumentParseError(PASSWORD_PROTECTED_WORKBOOK) from exc
+    except Exception as exc:
+        raise DocumentParseError(f"The sheet {name!r} could not be read ({exc}).") from exc
+
+
+def _non_empty_rows(sheet: python_calamine.CalamineSheet) -> Iterator[tuple[int, list[Any]]]:
+    """The rows with at least one value, with their 1-based row number in the sheet."""
+    first = sheet.start[0] + 1 if sheet.start else 1
+    for offset, cells in enumerate(sheet.iter_rows()):
+        values = [_sheet_value(value) for value in cells]
+        if any(value is not None for value in values):
+            yield first + offset, values
+
+
+def _header(cells: list[Any]) -> list[str]:
+    """Column names from the header row: a blank one is named by its letter, a repeated one
+    gets a suffix, so every column keeps a distinct key in the metadata."""
+    names: list[str] = []
+    for index, value in enumerate(cells):
+        name = _cell_text(value) or f"column {_column_letter(index)}"
+        candidate, copy = name, 1
+        while candidate in names:
+            copy += 1
+            candidate = f"{name} ({copy})"
+        names.append(candidate)
+    return names
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _sheet_value(value: Any) -> Any:
+    """A cell as a JSON-safe value: "" is missing, whole numbers are integers (a workbook
+    stores every number as a float), dates ISO (a datetime at midnight is a date; a
+    formula's cached value is what calamine returns)."""
+    if isinstance(value, str):
+        return _json_safe(value) if value != "" else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    return _json_safe(value)
+
+
+def _open_sheet(path: Path, sheet: str | None, limits: ReadLimits) -> _OpenSheet:
+    workbook = _open_workbook(path, limits)
+    names = list(workbook.sheet_names)
+    if not names:
+        raise DocumentParseError("The workbook has no sheets.")
+    if sheet is not None and sheet not in names:
+        available: dict[str, list[str]] = {}
+        for name in names:
+            first = next(_non_empty_rows(_load_sheet(workbook, name)), None)
+            available[name] = _header(first[1]) if first else []
+        raise UnknownSheetError(sheet, available)
+    name = sheet if sheet is not None else names[0]
+    loaded = _load_sheet(workbook, name)
+    if loaded.width > limits.max_table_columns:
+        raise DocumentParseError(
+            f"The sheet {name!r} has {loaded.width:,} columns; at most "
+            f"{limits.max_table_columns:,} are read. Keep the columns you need and upload it "
+            "again."
+        )
+    rows = _non_empty_rows(loaded)
+    first_row = next(rows, None)
+    if first_row is None:
+        raise DocumentParseError(f"The sheet {name!r} is empty.")
+    return _OpenSheet(name, _header(first_row[1]), rows)
+
+
+def _rows_from_sheet(sheet: _OpenSheet, spec: _RowSpec) -> _RowStream:
+    """One row per non-empty line under the header; empty lines are not rows (as in CSV)."""
+    text_index = sheet.columns.index(spec.text_column)
+    width = len(sheet.columns)
+    for number, (sheet_row, cells) in enumerate(sheet.rows, start=1):
+        cells = (cells + [None] * width)[:width]
+        text = _cell_text(cells[text_index])
+        if text is None:
+            yield None
+            continue
+        metadata = {
+            name: value
+            for index, (name, value) in enumerate(zip(sheet.columns, cells, strict=True))
+            if index != text_index
+        }
+        yield _make_row(number, text, metadata, spec, {"sheet": sheet.name, "sheetRow": sheet_row})
 
 
 # ------------------------------------------------------------------------------- JSON, JSON Lines
@@ -469,6 +627,7 @@ __all__ = [
     "TableBatch",
     "TableRow",
     "UnknownColumnError",
+    "UnknownSheetError",
     "inspect_table",
     "iter_table_rows",
 ]

@@ -80,6 +80,7 @@ class ContentType(StrEnum):
     CSV_ROW = "CSV_ROW"
     JSON_ROW = "JSON_ROW"
     PARQUET_ROW = "PARQUET_ROW"
+    SHEET_ROW = "SHEET_ROW"  # a row of an Excel or OpenDocument workbook's sheet
 
 
 class DocumentStatus(StrEnum):

@@ -1,8 +1,11 @@
 """Document ingestion through the API, with real files, and the store kept in step with rows."""
 
 import asyncio
+import datetime as dt
 import hashlib
+import io
 import uuid
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -12,7 +15,14 @@ from sqlalchemy import select
 from coderai.core.database import Database
 from coderai.models import Document
 from tests.support.factories import create_project
-from tests.support.files import docx_bytes, files_in_store, parquet_bytes, pdf_bytes
+from tests.support.files import (
+    docx_bytes,
+    files_in_store,
+    ods_bytes,
+    parquet_bytes,
+    pdf_bytes,
+    workbook_bytes,
+)
 
 
 async def _stored_keys(db: Database) -> set[str]:
@@ -173,6 +183,156 @@ async def test_parquet_rows(client: httpx.AsyncClient) -> None:
     items = (await client.get(f"/projects/{project['id']}/documents")).json()["items"]
     assert {d["contentType"] for d in items} == {"PARQUET_ROW"}
     assert items[1]["metadata"]["columns"]["year"] == 2021
+
+
+def _survey_workbook() -> bytes:
+    """Two sheets; the first has a date, a date with a time, an empty row and a formula whose
+    cached value (7) is what Excel stored when it saved the file."""
+    return workbook_bytes(
+        {
+            "Answers": [
+                ["id", "answer", "score", "when"],
+                ["r1", "We agreed on the budget.", 3, dt.date(2024, 5, 1)],
+                [None, None, None, None],
+                ["r2", "  ", 1, None],
+                ["r3", "The vote was postponed.", 4, dt.datetime(2024, 5, 2, 13, 30)],
+                ["r4", "Totals were checked.", "=C2+C5", None],
+            ],
+            "Codes": [["code", "label"], ["A", "Agree"]],
+        },
+        cached={"Answers!C6": "7"},
+    )
+
+
+async def test_workbook_rows_become_documents_like_csv_rows(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("survey.xlsx", _survey_workbook(), "application/octet-stream")},
+        data={"textColumn": "answer", "idColumn": "id"},
+    )
+    assert response.status_code == 201, response.text
+    result = response.json()["files"][0]
+    # The empty row is not a row; the blank answer is skipped like a blank CSV cell.
+    assert (result["rowsImported"], result["rowsSkipped"]) == (3, 1)
+    assert result["contentType"] == "SHEET_ROW"
+
+    items = (await client.get(f"/projects/{project['id']}/documents")).json()["items"]
+    assert [d["externalId"] for d in items] == ["r1", "r3", "r4"]
+    assert [d["rowIndex"] for d in items] == [1, 3, 4]
+    assert {d["contentType"] for d in items} == {"SHEET_ROW"}
+    first, second, third = (d["metadata"] for d in items)
+    assert first["columns"] == {"id": "r1", "score": 3, "when": "2024-05-01"}
+    assert (first["sheet"], first["sheetRow"]) == ("Answers", 2)
+    assert second["columns"]["when"] == "2024-05-02T13:30:00"
+    assert (third["columns"]["score"], third["sheetRow"]) == (7, 6)  # the formula's cached value
+    detail = (await client.get(f"/documents/{items[1]['id']}")).json()
+    assert detail["content"] == "The vote was postponed."
+
+    second_project = await create_project(client)
+    codes = await client.post(
+        f"/projects/{second_project['id']}/documents",
+        files={"file": ("survey.xlsx", _survey_workbook(), "application/octet-stream")},
+        data={"textColumn": "label", "titleColumn": "code", "sheet": "Codes"},
+    )
+    assert codes.status_code == 201, codes.text
+    assert codes.json()["files"][0]["rowsImported"] == 1
+    coded = (await client.get(f"/projects/{second_project['id']}/documents")).json()["items"]
+    assert [(d["name"], d["metadata"]["sheet"]) for d in coded] == [("A", "Codes")]
+
+
+async def test_an_unknown_sheet_lists_every_sheet_with_its_columns(
+    client: httpx.AsyncClient, db: Database, data_dir: Path
+) -> None:
+    project = await create_project(client)
+    before = files_in_store(data_dir)
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("survey.xlsx", _survey_workbook(), "application/octet-stream")},
+        data={"textColumn": "answer", "sheet": "Answer"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["errors"][0]["field"] == "sheet"
+    assert body["availableSheets"] == [
+        {"name": "Answers", "availableColumns": ["id", "answer", "score", "when"]},
+        {"name": "Codes", "availableColumns": ["code", "label"]},
+    ]
+    assert files_in_store(data_dir) == before
+
+    files = [
+        ("files", ("survey.xlsx", _survey_workbook(), "application/octet-stream")),
+        ("files", ("note.txt", b"A plain note.", "text/plain")),
+    ]
+    batch = await client.post(
+        f"/projects/{project['id']}/documents",
+        files=files,
+        data={"textColumn": "answer", "sheet": "Answer"},
+    )
+    assert batch.status_code == 201, batch.text
+    sheet, note = batch.json()["files"]
+    assert (sheet["outcome"], sheet["errorCode"]) == ("FAILED", "UNKNOWN_SHEET")
+    assert [s["name"] for s in sheet["availableSheets"]] == ["Answers", "Codes"]
+    assert note["status"] == "READY"
+    assert (await client.get(f"/projects/{project['id']}/documents")).json()["total"] == 1
+    await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_ods_rows_with_a_date_and_a_cached_formula(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    rows = [
+        "<table:table-row>"
+        + "".join(cell.format(n) for n in ("text", "n", "on"))
+        + "</table:table-row>",
+        "<table:table-row>"
+        + cell.format("Minutes of May.")
+        + '<table:table-cell office:value-type="float" office:value="2"><text:p>2</text:p>'
+        "</table:table-cell>"
+        '<table:table-cell office:value-type="date" office:date-value="2024-05-01">'
+        "<text:p>01/05/2024</text:p></table:table-cell></table:table-row>",
+        '<table:table-row><table:table-cell table:number-columns-repeated="3"/></table:table-row>',
+        "<table:table-row>"
+        + cell.format("Minutes of June.")
+        + '<table:table-cell table:formula="of:=[.B2]*3" office:value-type="float"'
+        ' office:value="6"><text:p>6</text:p></table:table-cell></table:table-row>',
+    ]
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("minutes.ods", ods_bytes({"Minutes": rows}), "application/octet-stream")},
+        data={"textColumn": "text"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["files"][0]["rowsImported"] == 2
+    items = (await client.get(f"/projects/{project['id']}/documents")).json()["items"]
+    assert [d["metadata"]["columns"] for d in items] == [
+        {"n": 2, "on": "2024-05-01"},
+        {"n": 6, "on": None},
+    ]
+
+
+async def test_an_encrypted_workbook_is_a_clear_failure(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    # An encrypted OpenDocument spreadsheet: its manifest declares the content encrypted.
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", b"\x8f\x02 ciphertext")
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:file-entry manifest:full-path="content.xml">'
+            '<manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:file-entry>',
+        )
+    response = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"files": ("locked.ods", data.getvalue(), "application/octet-stream")},
+        data={"textColumn": "text"},
+    )
+    assert response.status_code == 201, response.text
+    result = response.json()["files"][0]
+    assert result["errorCode"] == "UNREADABLE"
+    assert "password-protected" in result["error"]
 
 
 @pytest.mark.parametrize(

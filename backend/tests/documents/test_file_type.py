@@ -40,12 +40,47 @@ class TestDetection:
         ):
             detect(path)
 
-    def test_excel_workbook_is_explained(self, tmp_path: Path) -> None:
-        path = tmp_path / "data.xlsx"
-        with zipfile.ZipFile(path, "w") as archive:
+    def test_workbooks_are_tables_by_their_content(self, tmp_path: Path) -> None:
+        xlsx = tmp_path / "data.bin"  # no telling name: the parts say what it is
+        with zipfile.ZipFile(xlsx, "w") as archive:
             archive.writestr("xl/workbook.xml", "<workbook/>")
-        with pytest.raises(DocumentParseError, match="Excel workbook; save the sheet as CSV"):
-            detect(path)
+        ods = tmp_path / "data.ods"
+        with zipfile.ZipFile(ods, "w") as archive:
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            archive.writestr("content.xml", "<office:document-content/>")
+        for path in (xlsx, ods):
+            found = detect(path)
+            assert (found.content_type, found.table_kind) == (
+                ContentType.SHEET_ROW,
+                TableKind.SHEET,
+            ), path.name
+
+    def test_an_encrypted_workbook_is_a_clear_error(self, tmp_path: Path) -> None:
+        # Office encrypts a .xlsx into a Compound File whose directory names the stream
+        # "EncryptedPackage" (UTF-16LE); an encrypted .ods declares encryption in its manifest.
+        xlsx = tmp_path / "secret.xlsx"
+        xlsx.write_bytes(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + bytes(1024)
+            + "EncryptionInfo\x00".encode("utf-16-le")
+            + bytes(50)
+            + "EncryptedPackage\x00".encode("utf-16-le")
+            + bytes(2048)
+        )
+        with pytest.raises(DocumentParseError, match="password-protected"):
+            detect(xlsx)
+        ods = tmp_path / "secret.ods"
+        with zipfile.ZipFile(ods, "w") as archive:
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            archive.writestr("content.xml", "encrypted bytes")
+            archive.writestr(
+                "META-INF/manifest.xml",
+                '<manifest:file-entry manifest:full-path="content.xml">'
+                '<manifest:encryption-data manifest:checksum-type="SHA1/1K"/>'
+                "</manifest:file-entry>",
+            )
+        with pytest.raises(DocumentParseError, match="password-protected"):
+            detect(ods)
 
     def test_extension_breaks_ties_between_text_kinds(self, tmp_path: Path) -> None:
         prose = "Dear committee, thank you.\nWe met, as agreed, on Monday.\nBest, Ana\n"

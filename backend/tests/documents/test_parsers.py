@@ -17,6 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pymupdf
 import pytest
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
@@ -186,6 +190,64 @@ class TestDocx:
         text = parse_document(tmp_path / "tracked.docx", ContentType.DOCX).text
         assert text == "The fine is 200\teuros, see the decree\nNext line."
 
+    def test_headers_text_boxes_footnotes_and_footers_in_reading_order(
+        self, tmp_path: Path
+    ) -> None:
+        document = docx.Document()
+        section = document.sections[0]
+        section.header.paragraphs[0].text = "Court of Appeal - Case 12/2024"
+        section.footer.paragraphs[0].text = "Page footer: confidential"
+        document.add_paragraph("The appeal is dismissed.")
+        # A text box as Word writes it: the drawing, and a VML copy for older readers.
+        box = (
+            "<w:txbxContent><w:p><w:r><w:t>Box: costs of 3,000 euros.</w:t></w:r></w:p>"
+            "</w:txbxContent>"
+        )
+        anchored = parse_xml(
+            f"<w:p {nsdecls('w')}"
+            ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+            ' xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+            ' xmlns:v="urn:schemas-microsoft-com:vml">'
+            "<w:r><w:t>The court notes:</w:t></w:r>"
+            "<w:r><mc:AlternateContent><mc:Choice Requires='wps'><w:drawing><wps:wsp>"
+            f"<wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice>"
+            f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict>"
+            "</mc:Fallback></mc:AlternateContent></w:r>"
+            "<w:r><w:footnoteReference w:id='1'/></w:r></w:p>"
+        )
+        document.element.body.insert(1, anchored)
+        document.add_paragraph("Costs follow the event.")
+        # python-docx writes no footnotes: the part is added as Word stores it, with the
+        # separator "notes" that are not text.
+        footnotes = (
+            f"<w:footnotes {nsdecls('w')}>"
+            '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+            "</w:footnote>"
+            '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+            "<w:continuationSeparator/></w:r></w:p></w:footnote>"
+            '<w:footnote w:id="1"><w:p><w:r><w:t>See the ruling of 3 May.</w:t></w:r></w:p>'
+            "</w:footnote></w:footnotes>"
+        )
+        part = Part(
+            PackURI("/word/footnotes.xml"),
+            CT.WML_FOOTNOTES,
+            footnotes.encode(),
+            document.part.package,
+        )
+        document.part.relate_to(part, RT.FOOTNOTES)
+        path = tmp_path / "ruling.docx"
+        document.save(str(path))
+
+        assert parse_document(path, ContentType.DOCX).text == (
+            "Court of Appeal - Case 12/2024\n\n"
+            "The appeal is dismissed.\n\n"
+            "The court notes:\n\n"
+            "Box: costs of 3,000 euros.\n\n"
+            "Costs follow the event.\n\n"
+            "See the ruling of 3 May.\n\n"
+            "Page footer: confidential"
+        )
+
     def test_damaged_docx(self, tmp_path: Path) -> None:
         path = tmp_path / "bad.docx"
         with zipfile.ZipFile(path, "w") as archive:
@@ -211,6 +273,19 @@ class TestText:
         parsed = parse_document(path, ContentType.TXT)
         assert parsed.text == "Café naïve 日本\nsecond line\nthird"
         assert parsed.metadata == {"encoding": "utf-16"}
+
+    def test_a_form_feed_starts_a_new_page(self, tmp_path: Path) -> None:
+        path = tmp_path / "transcript.txt"
+        path.write_bytes(b"Page one text.\r\n\x0cPage two text.\n\x0c\x0cPage four.\n\x0c\n")
+        assert detect(path).content_type is ContentType.TXT
+        parsed = parse_document(path, ContentType.TXT)
+        # Each page starts where its offset says; a blank page counts; a final form feed opens
+        # no page.
+        assert parsed.page_count == 4
+        starts = [parsed.text[offset:].split("\n", 1)[0] for offset in parsed.page_offsets]
+        assert starts == ["Page one text.", "Page two text.", "", "Page four."]
+        assert "\f" not in parsed.text
+        assert parsed.word_count == 8
 
     def test_utf8_bom_is_dropped(self, tmp_path: Path) -> None:
         path = tmp_path / "notes.txt"

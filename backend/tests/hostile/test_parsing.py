@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from tests.hostile.conftest import MB, watching
 from tests.support.factories import create_project
-from tests.support.files import docx_bytes
+from tests.support.files import docx_bytes, workbook_bytes
 
 TOO_LARGE = "too large when expanded"
 TOO_SLOW = "took too long"
@@ -95,6 +95,54 @@ async def test_docx_bombs_at_once_are_refused_by_their_expanded_size(
         body = response.json()
         assert body["status"] == "FAILED"
         assert TOO_LARGE in body["error"] and "32 MB limit" in body["error"], body["error"]
+    watch.assert_held()
+
+
+def xlsx_bomb(inflated_mb: int) -> bytes:
+    """A real .xlsx whose first sheet's XML is replaced by one of `inflated_mb` MB."""
+    source = zipfile.ZipFile(io.BytesIO(workbook_bytes({"S": [["text"], ["a"]]}, cached={})))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                target.writestr(info, source.read(info))
+        with target.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as xml:
+            xml.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+                b'<c r="A1" t="inlineStr"><is><t>'
+            )
+            chunk = b"A" * MB
+            for _ in range(inflated_mb):
+                xml.write(chunk)
+            xml.write(b"</t></is></c></row></sheetData></worksheet>")
+    return out.getvalue()
+
+
+async def test_workbook_bomb_and_wide_sheet_fail_alone(
+    hostile: httpx.AsyncClient, hostile_app: FastAPI
+) -> None:
+    bomb = xlsx_bomb(48)
+    assert len(bomb) < 1 * MB
+    wide = workbook_bytes({"Wide": [[f"c{i}" for i in range(1500)], ["x"] * 1500]}, cached={})
+    project = await create_project(hostile)
+    async with watching(hostile_app, hostile) as watch:
+        response = await hostile.post(
+            f"/projects/{project['id']}/documents",
+            files=[
+                ("files", ("bomb.xlsx", bomb, "application/octet-stream")),
+                ("files", ("wide.xlsx", wide, "application/octet-stream")),
+                ("files", ("note.txt", b"A plain note.", "text/plain")),
+            ],
+            data={"textColumn": "c0"},
+        )
+    assert response.status_code == 201, response.text
+    bombed, widened, note = response.json()["files"]
+    assert bombed["outcome"] == "FAILED"
+    assert TOO_LARGE in bombed["error"] and "32 MB limit" in bombed["error"], bombed["error"]
+    assert widened["outcome"] == "FAILED"
+    assert "1,500 columns; at most 1,000" in widened["error"], widened["error"]
+    assert note["status"] == "READY"
     watch.assert_held()
 
 

@@ -459,10 +459,11 @@ export interface paths {
         /**
          * Upload Documents
          * @description Upload with `file` (one document → the Document) or `files` (several → a report of each
-         *     file's outcome). A CSV/TSV/JSON/JSONL/Parquet file needs `textColumn`: each row becomes a
-         *     document. A file already in the project is not stored again: the existing document is
-         *     answered with 200 (single file) or reported as DUPLICATE. Files are read in isolated child
-         *     processes with bounds; one that exceeds them is reported FAILED with the reason.
+         *     file's outcome). A CSV/TSV/JSON/JSONL/Parquet file or a workbook (.xlsx, .xls, .ods; the
+         *     `sheet` by name, default the first) needs `textColumn`: each row becomes a document. A file
+         *     already in the project is not stored again: the existing document is answered with 200
+         *     (single file) or reported as DUPLICATE. Files are read in isolated child processes with
+         *     bounds; one that exceeds them is reported FAILED with the reason.
          */
         post: operations["documents-upload"];
         delete?: never;
@@ -1334,6 +1335,11 @@ export interface components {
             idColumn?: string | null;
             /** Titlecolumn */
             titleColumn?: string | null;
+            /**
+             * Sheet
+             * @description A workbook's sheet by name (default: its first)
+             */
+            sheet?: string | null;
         };
         /** CalibrationBinRead */
         CalibrationBinRead: {
@@ -1509,7 +1515,7 @@ export interface components {
          * ContentType
          * @enum {string}
          */
-        ContentType: "PDF" | "DOCX" | "TXT" | "MD" | "HTML" | "CSV_ROW" | "JSON_ROW" | "PARQUET_ROW";
+        ContentType: "PDF" | "DOCX" | "TXT" | "MD" | "HTML" | "CSV_ROW" | "JSON_ROW" | "PARQUET_ROW" | "SHEET_ROW";
         /** CostRange */
         CostRange: {
             /** Low */
@@ -2117,6 +2123,8 @@ export interface components {
             error?: string | null;
             /** Availablecolumns */
             availableColumns?: string[] | null;
+            /** Availablesheets */
+            availableSheets?: components["schemas"]["SheetColumns"][] | null;
             /**
              * Rowsimported
              * @default 0
@@ -3393,6 +3401,16 @@ export interface components {
              * @description True until the first account exists
              */
             needsSetup: boolean;
+        };
+        /**
+         * SheetColumns
+         * @description A workbook's sheet and the columns of its header row.
+         */
+        SheetColumns: {
+            /** Name */
+            name: string;
+            /** Availablecolumns */
+            availableColumns: string[];
         };
         /** StudyCoderRead */
         StudyCoderRead: {

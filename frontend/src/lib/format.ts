@@ -108,6 +108,7 @@ const CONTENT_TYPES: Record<string, string> = {
   CSV_ROW: "CSV row",
   JSON_ROW: "JSON row",
   PARQUET_ROW: "Parquet row",
+  SHEET_ROW: "Spreadsheet row",
 };
 
 export function contentTypeLabel(type: string): string {
