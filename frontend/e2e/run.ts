@@ -213,6 +213,11 @@ async function workflow(page: Page, work: string, projectPath: string) {
   ]);
   const picker = page.getByRole("form", { name: "Columns of trials.csv" });
   await picker.waitFor();
+  check(
+    (await picker.getByLabel("ID column (optional)").inputValue()) === "id" &&
+      (await picker.getByLabel("Title column (optional)").inputValue()) === "title",
+    "the column picker guesses the id and title columns",
+  );
   await picker.getByLabel("Text column").selectOption("text");
   await picker.getByLabel("ID column (optional)").selectOption("id");
   await picker.getByLabel("Title column (optional)").selectOption("title");

@@ -8,6 +8,7 @@ import { Badge, Notice, ProblemAlert, ProgressBar } from "@/components/ui/Feedba
 import { SelectField } from "@/components/ui/Field";
 import { contentTypeLabel, formatCount } from "@/lib/format";
 import { problemOf, type Problem } from "@/lib/problem";
+import { guessColumns } from "@/lib/columns";
 
 type FileResult = Schemas["FileResult"];
 
@@ -150,10 +151,10 @@ function ColumnPicker({
   onImport: (columns: { textColumn: string; idColumn?: string; titleColumn?: string }) => Promise<void>;
   onCancel: () => void;
 }) {
-  const guess = table.columns.find((c) => /text|body|content|abstract/i.test(c)) ?? table.columns[0] ?? "";
-  const [textColumn, setTextColumn] = useState(guess);
-  const [idColumn, setIdColumn] = useState(table.columns.find((c) => /^id$/i.test(c)) ?? "");
-  const [titleColumn, setTitleColumn] = useState("");
+  const guess = guessColumns(table.columns);
+  const [textColumn, setTextColumn] = useState(guess.textColumn);
+  const [idColumn, setIdColumn] = useState(guess.idColumn);
+  const [titleColumn, setTitleColumn] = useState(guess.titleColumn);
   const [problem, setProblem] = useState<Problem | null>(null);
   const none = [{ value: "", label: "— none —" }];
   const options = table.columns.map((c) => ({ value: c, label: c }));
@@ -217,7 +218,8 @@ function UploadReport({ results }: { results: FileResult[] }) {
     <div className="space-y-2" aria-live="polite">
       {failed > 0 ? (
         <Notice tone="warning">
-          {failed} file{failed === 1 ? "" : "s"} could not be read; the others were added.
+          {failed} file{failed === 1 ? "" : "s"} could not be read and {failed === 1 ? "was" : "were"} not added
+          {results.length > failed ? `; ${results.length - failed} ${results.length - failed === 1 ? "was" : "were"} added` : ""}.
         </Notice>
       ) : (
         <Notice tone="success">Upload finished.</Notice>
