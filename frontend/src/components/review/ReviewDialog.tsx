@@ -328,6 +328,8 @@ function VerdictForm({
 }) {
   const correctionField = useRef<HTMLInputElement>(null);
   const categoryField = useRef<HTMLSelectElement>(null);
+  const [focusCorrection, setFocusCorrection] = useState(false);
+
   const submit = useSubmitFeedback(jobId);
   const [verdict, setVerdict] = useState<Verdict | null>(current?.verdict ?? null);
   const [corrected, setCorrected] = useState(
@@ -344,6 +346,15 @@ function VerdictForm({
   const rules = variable.data?.classificationRules;
   const categories = extraction.variableType === "CATEGORY" ? (rules?.categories ?? []).map((c) => c.value) : [];
   const choosing = categories.length > 0 && !rules?.allowOther;
+  // A category's correction is chosen from its list: wait for the list before showing a field.
+  const fieldReady = extraction.variableType !== "CATEGORY" || !variable.isPending;
+  useEffect(() => {
+    const field = correctionField.current ?? categoryField.current;
+    if (focusCorrection && field) {
+      field.focus();
+      setFocusCorrection(false);
+    }
+  }, [focusCorrection, fieldReady, choosing, verdict]);
   const correcting = Boolean(verdict && verdict !== "CORRECT" && !trulyEmpty && corrected.trim());
   // A typed value is echoed as it will be stored; an interpreted one needs a confirmation.
   const parsed = useParsedValue(extraction.variableId, correcting && !choosing ? corrected : "");
@@ -382,8 +393,8 @@ function VerdictForm({
         send("CORRECT");
       } else if (event.key === "i" || event.key === "I") {
         setVerdict("INCORRECT");
-        // The correction field appears with the verdict: focus it once it is there.
-        window.setTimeout(() => (correctionField.current ?? categoryField.current)?.focus(), 0);
+        setFocusCorrection(true); // the correction field appears with the verdict
+
       } else return;
       event.preventDefault();
     }
@@ -411,7 +422,8 @@ function VerdictForm({
         </div>
         {fieldError(problem, "verdict") && <p className="text-sm text-red-700">{fieldError(problem, "verdict")}</p>}
       </fieldset>
-      {verdict && verdict !== "CORRECT" && (
+      {verdict && verdict !== "CORRECT" && !fieldReady && <Spinner label="Loading the categories…" />}
+      {verdict && verdict !== "CORRECT" && fieldReady && (
         <>
           {choosing ? (
             <SelectField
