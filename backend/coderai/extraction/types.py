@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from coderai.llm import ModelChoice
 from coderai.models.enums import GroundingKind, ObservationMode
 from coderai.prompts.generator import ProjectContext
 from coderai.variables.definition import VariableFields
@@ -46,6 +47,8 @@ class ExtractionOptions:
     chunk_overlap_tokens: int = 250
     ungrounded_confidence_cap: float = 0.3
     fuzzy_threshold: float = 90.0
+    # The model the job runs on (its runner picks that model's client); None: the default.
+    llm: ModelChoice | None = None
 
     def chunk_size(self, mode: ObservationMode) -> int:
         if mode is ObservationMode.ENTITY:

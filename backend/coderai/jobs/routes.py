@@ -16,7 +16,7 @@ from coderai.core.schemas import MAX_OFFSET
 from coderai.jobs import preview as preview_service
 from coderai.jobs import reports as job_reports
 from coderai.jobs import service as job_service
-from coderai.jobs.dependencies import JobDep, LLMDep, RunnerDep
+from coderai.jobs.dependencies import JobDep, LLMClientsDep, LLMDep, RunnerDep
 from coderai.jobs.reports import ResultFilter
 from coderai.jobs.runner import JobRunner
 from coderai.jobs.schemas import (
@@ -66,6 +66,8 @@ async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
         prompt_versions={p.variable_name: p.version for p in prompts},
         prompts=prompts,
         llm_model=job.llm_model,
+        llm=job.llm,
+        replicates_job_id=job.replicates_job_id,
         created_at=job.created_at,
         started_at=job.started_at,
         completed_at=job.completed_at,
@@ -84,13 +86,17 @@ async def create_job(
     user: UserDep,
     settings: SettingsDep,
     project: ProjectDep,
+    clients: LLMClientsDep,
     body: JobCreate,
 ) -> JobRead:
-    if not settings.llm_configured:
+    if not settings.llm_configured or clients is None:
         raise Conflict(
             "No LLM provider configured: set OPENAI_API_KEY, or LLM_BASE_URL for an "
             "OpenAI-compatible server, then restart."
         )
+    job_llm = body.llm.overrides() if body.llm is not None else None
+    project_service.check_model_choice(clients, project.llm, job_llm)
+    choice = clients.resolve(project.llm, job_llm)
     job = await job_service.create_job(
         session,
         project,
@@ -99,7 +105,8 @@ async def create_job(
         document_count=body.document_count,
         sample_seed=body.sample_seed,
         options={"callMode": body.call_mode},
-        llm_model=settings.llm_model,
+        llm_model=choice.model,
+        llm=choice.to_json(),
         created_by=user,
     )
     _notify_runner_after_commit(session, runner)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from coderai.core.schemas import CamelModel, InputModel
+from coderai.llm.schemas import ModelSettings, ModelSettingsRead
 
 if TYPE_CHECKING:
     from coderai.models import Extraction
@@ -21,6 +22,9 @@ class JobCreate(InputModel):
     document_count: int | None = Field(default=None, ge=1, le=10_000)
     sample_seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
     call_mode: Literal["combined", "per_variable"] = "combined"
+    llm: ModelSettings | None = Field(
+        default=None, description="This job's model, over the project's and the environment's"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "JobCreate":
@@ -71,6 +75,12 @@ class JobRead(CamelModel):
     prompt_versions: dict[str, int] = Field(description="Variable name → prompt version")
     prompts: list[JobPrompt]
     llm_model: str | None
+    llm: ModelSettingsRead | None = Field(
+        default=None, description="The model the job runs on (null: the environment's)"
+    )
+    replicates_job_id: uuid.UUID | None = Field(
+        default=None, description="The job whose documents this one re-runs on another model"
+    )
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None

@@ -147,6 +147,8 @@ async def create_job(
     llm_model: str,
     created_by: User | None,
     prompt_snapshot: dict[str, str] | None = None,
+    llm: dict[str, Any] | None = None,
+    replicates: ProcessingJob | None = None,
 ) -> ProcessingJob:
     """Create a job and one PENDING item per document; refuses what cannot run (409)."""
     # Serialise job creation per project so two requests cannot both start a FULL job.
@@ -188,6 +190,8 @@ async def create_job(
         options=options,
         sample_seed=seed,
         llm_model=llm_model,
+        llm=llm,
+        replicates_job_id=replicates.id if replicates else None,
         total_items=len(chosen),
         created_by_id=created_by.id if created_by else None,
     )

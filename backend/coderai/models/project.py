@@ -31,6 +31,9 @@ class Project(UUIDPrimaryKey, Timestamps, Base):
         pg_enum(ProjectStatus, "project_status"), default=ProjectStatus.CREATED, index=True
     )
     unit_of_observation: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # The project's model over the environment's: any of provider, model, baseUrl,
+    # temperature, apiKeyEnv (a variable's name, never a key). Null: the environment's.
+    llm: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     variables: Mapped[list["Variable"]] = relationship(
         back_populates="project",

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from coderai.core.schemas import CamelModel, InputModel
+from coderai.llm.schemas import ModelSettings, ModelSettingsRead
 from coderai.models.enums import ProjectRole, ProjectScale, ProjectStatus
 from coderai.projects.unit import UnitOfObservation
 from coderai.variables.schemas import VariableRead
@@ -24,6 +25,9 @@ class ProjectCreate(InputModel):
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
+    llm: ModelSettings | None = Field(
+        default=None, description="The project's model (null: the environment's)"
+    )
 
 
 class ProjectUpdate(InputModel):
@@ -34,6 +38,9 @@ class ProjectUpdate(InputModel):
     domain: ShortText | None = None
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation | None = None
+    llm: ModelSettings | None = Field(
+        default=None, description="The project's model; null goes back to the environment's"
+    )
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> "ProjectUpdate":
@@ -53,6 +60,9 @@ class ProjectRead(CamelModel):
     document_type: str | None
     status: ProjectStatus
     unit_of_observation: UnitOfObservation
+    llm: ModelSettingsRead | None = Field(
+        default=None, description="The project's model over the environment's (null: none)"
+    )
     variable_count: int = 0
     document_count: int = 0
     my_role: ProjectRole | None = Field(

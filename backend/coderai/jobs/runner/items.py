@@ -5,7 +5,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import delete, select, update
@@ -22,6 +22,7 @@ from coderai.extraction.types import (
 )
 from coderai.jobs import service as job_service
 from coderai.jobs.runner.claims import ClaimedItem
+from coderai.llm import ModelChoice
 from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
 from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
 from coderai.prompts.service import context_of, definition_of
@@ -54,7 +55,9 @@ async def load_prompts(session: AsyncSession, snapshot: dict[str, str]) -> list[
     ]
 
 
-def extraction_options(project: Project, call_mode: str, settings: Settings) -> ExtractionOptions:
+def extraction_options(
+    project: Project, call_mode: str, settings: Settings, llm: ModelChoice | None = None
+) -> ExtractionOptions:
     """How a project's documents are extracted under these settings (jobs and previews)."""
     return ExtractionOptions(
         context=context_of(project),
@@ -63,7 +66,19 @@ def extraction_options(project: Project, call_mode: str, settings: Settings) -> 
         entity_chunk_tokens=settings.entity_chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
+        llm=llm,
     )
+
+
+def with_temperature(
+    prompts: list[VariablePrompt], choice: ModelChoice | None
+) -> list[VariablePrompt]:
+    """The prompts at the job's temperature, when its model choice sets one."""
+    if choice is None or choice.temperature is None:
+        return prompts
+    return [
+        replace(p, llm_config={**p.llm_config, "temperature": choice.temperature}) for p in prompts
+    ]
 
 
 @dataclass(frozen=True)
@@ -79,9 +94,10 @@ async def load_job_inputs(
 ) -> JobInputs:
     job = await session.get_one(ProcessingJob, job_id)
     project = await session.get_one(Project, job.project_id)
-    prompts = await load_prompts(session, job.prompt_snapshot)
+    choice = ModelChoice.from_json(job.llm) if job.llm else None
+    prompts = with_temperature(await load_prompts(session, job.prompt_snapshot), choice)
     call_mode = str(job.options.get("callMode", "combined"))
-    return JobInputs(prompts, extraction_options(project, call_mode, settings))
+    return JobInputs(prompts, extraction_options(project, call_mode, settings, choice))
 
 
 class JobInputsCache:
