@@ -14,6 +14,7 @@ from coderai.core.dependencies import DatabaseDep, SessionDep, SettingsDep
 from coderai.core.errors import Conflict
 from coderai.core.schemas import MAX_OFFSET
 from coderai.jobs import preview as preview_service
+from coderai.jobs import replication
 from coderai.jobs import reports as job_reports
 from coderai.jobs import service as job_service
 from coderai.jobs.dependencies import JobDep, LLMClientsDep, LLMDep, RunnerDep
@@ -31,6 +32,8 @@ from coderai.jobs.schemas import (
     PreviewRequest,
     PreviewResult,
     PreviewValue,
+    ReplicateRequest,
+    ReplicationRead,
 )
 from coderai.models import ProcessingJob
 from coderai.models.enums import LogLevel
@@ -149,6 +152,38 @@ async def resume_job(session: SessionDep, runner: RunnerDep, job: JobDep) -> Job
     await job_service.resume_job(session, job.id)
     _notify_runner_after_commit(session, runner)
     return await job_read(session, job)
+
+
+@router.post(
+    "/jobs/{jobId}/replicate",
+    operation_id="jobs-replicate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=JobRead,
+)
+async def replicate_job(
+    runner: RunnerDep,
+    session: SessionDep,
+    user: UserDep,
+    clients: LLMClientsDep,
+    job: JobDep,
+    body: ReplicateRequest,
+) -> JobRead:
+    """Re-run a finished job's coded documents, with the same prompt versions, on a second
+    model; `GET /jobs/{newJobId}/replication` then compares the two runs."""
+    if clients is None:
+        raise Conflict("No LLM provider configured: set OPENAI_API_KEY or LLM_BASE_URL.")
+    replica = await replication.replicate_job(session, clients, job, body.llm.overrides(), user)
+    _notify_runner_after_commit(session, runner)
+    return await job_read(session, replica)
+
+
+@router.get(
+    "/jobs/{jobId}/replication", operation_id="jobs-replication", response_model=ReplicationRead
+)
+async def get_replication(session: SessionDep, job: JobDep, user: UserDep) -> ReplicationRead:
+    """Per variable, how far this replication agrees with the job it replicates: alpha with
+    its interval, percent agreement and Cohen's kappa, and the values that differ."""
+    return await replication.replication_report(session, job, user.id)
 
 
 @router.delete("/jobs/{jobId}", operation_id="jobs-cancel", status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,8 @@ from coderai.llm.schemas import ModelSettings, ModelSettingsRead
 
 if TYPE_CHECKING:
     from coderai.models import Extraction
-from coderai.models.enums import GroundingKind, JobStatus, JobType, LogLevel
+from coderai.models.enums import GroundingKind, JobStatus, JobType, LogLevel, VariableType
+from coderai.studies.schemas import AlphaRead
 
 
 class JobCreate(InputModel):
@@ -234,3 +235,42 @@ class PreviewResult(CamelModel):
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+
+
+class ReplicateRequest(InputModel):
+    llm: ModelSettings = Field(
+        description="The second model: these fields over the model the job ran on"
+    )
+
+
+class ReplicationDifference(CamelModel):
+    """A unit whose two runs gave different values (null: no value)."""
+
+    document_id: uuid.UUID
+    document_name: str
+    entity: str = Field(description="The entity's key, or its index in the document")
+    source_value: Any
+    value: Any
+
+
+class ReplicationVariableRead(CamelModel):
+    variable_id: uuid.UUID
+    name: str
+    type: VariableType
+    units: int = Field(description="Units (document, entity) either run coded")
+    differing_units: int
+    agreement: AlphaRead = Field(description="The two runs as two coders")
+    differences: list[ReplicationDifference] = Field(description="At most 500, in unit order")
+
+
+class ReplicationRead(CamelModel):
+    """Agreement between a job and its replication on a second model, per variable, over the
+    documents both have coded."""
+
+    job_id: uuid.UUID
+    source_job_id: uuid.UUID
+    status: JobStatus = Field(description="The replication's status (figures grow as it runs)")
+    source_llm: ModelSettingsRead
+    llm: ModelSettingsRead
+    documents: int
+    variables: list[ReplicationVariableRead]

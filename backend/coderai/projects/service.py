@@ -162,7 +162,12 @@ def check_model_choice(clients: LLMClients | None, *layers: dict[str, Any] | Non
     try:
         clients.check(clients.resolve(*layers))
     except ModelChoiceError as exc:
-        raise InvalidInput(
-            "This model cannot be used here.",
-            errors=[{"field": f"llm.{exc.field}", "message": exc.message}],
-        ) from exc
+        raise model_choice_error(exc) from exc
+
+
+def model_choice_error(exc: ModelChoiceError) -> InvalidInput:
+    """The 422 of a model choice that cannot run here, naming its field."""
+    return InvalidInput(
+        "This model cannot be used here.",
+        errors=[{"field": f"llm.{exc.field}", "message": exc.message}],
+    )
