@@ -102,6 +102,9 @@ class DocumentExtraction:
     completion_tokens: int = 0
     cached_tokens: int = 0
     cost_usd: float = 0.0
+    # How the last answered call asked for JSON (`llm.structured`): another method than
+    # json_schema means the server refused it and the client fell back.
+    structured_method: str | None = None
 
     @property
     def flagged(self) -> bool:

@@ -163,3 +163,6 @@ async def test_a_server_refusing_json_schema_with_a_500_costs_no_item_a_retry(
     # went straight to function calling.
     assert all(r.status == 500 for r in refused) and 1 <= len(refused) <= 4
     assert [r.status for r in records if r.method == "function_calling"] == [200] * 4
+    logs = (await runner_client.get(f"/jobs/{job['id']}/logs")).json()
+    noted = [log for log in logs if log["event"] == "structured_output"]
+    assert len(noted) == 1 and noted[0]["metadata"] == {"method": "function_calling"}

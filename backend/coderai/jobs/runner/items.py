@@ -23,7 +23,16 @@ from coderai.extraction.types import (
 from coderai.jobs import service as job_service
 from coderai.jobs.runner.claims import ClaimedItem
 from coderai.llm import ModelChoice
-from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
+from coderai.models import (
+    Document,
+    Extraction,
+    JobItem,
+    ProcessingJob,
+    ProcessingLog,
+    Project,
+    Prompt,
+    Variable,
+)
 from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
 from coderai.prompts.service import context_of, definition_of
 
@@ -108,6 +117,15 @@ class JobInputsCache:
     def __init__(self, size: int = 32) -> None:
         self.size = size
         self._jobs: OrderedDict[uuid.UUID, JobInputs] = OrderedDict()
+        self._methods_noted: set[tuple[uuid.UUID, str]] = set()
+
+    def first_fallback(self, job_id: uuid.UUID, method: str | None) -> bool:
+        """Whether this runner meets the job's calls falling back to `method` for the first
+        time (its items run concurrently: only the first notes it in the job's log)."""
+        if method in (None, "json_schema") or (job_id, str(method)) in self._methods_noted:
+            return False
+        self._methods_noted.add((job_id, str(method)))
+        return True
 
     async def get(self, session: AsyncSession, job_id: uuid.UUID, settings: Settings) -> JobInputs:
         inputs = self._jobs.get(job_id)
@@ -161,7 +179,9 @@ async def process_item(
         reasons = "; ".join(f"{f.kind}: {f.message}" for f in outcome.failures[:3])
         await _record_failure(db, settings, item, owner, reasons, usage=outcome)
         return
-    await _store_success(db, item, owner, outcome, int((time.monotonic() - started) * 1000))
+    note = cache.first_fallback(item.job_id, outcome.structured_method)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    await _store_success(db, item, owner, outcome, duration_ms, note_method=note)
 
 
 async def _lock_if_ours(session: AsyncSession, item: ClaimedItem, owner: str) -> JobItem | None:
@@ -183,8 +203,41 @@ class _NotOurs(Exception):
     """The item was cancelled, or our lease expired and another runner took it."""
 
 
+STRUCTURED_OUTPUT_EVENT = "structured_output"
+
+
+async def _note_structured_method(session: AsyncSession, job_id: uuid.UUID, method: str) -> None:
+    """Say once in the job's log that its model server refused json_schema structured output
+    and how its calls ask for JSON instead (the client remembers it per server and model);
+    another runner, or this one after a restart, finds the entry and adds none."""
+    noted = await session.scalar(
+        select(ProcessingLog.id)
+        .where(
+            ProcessingLog.job_id == job_id,
+            ProcessingLog.event == STRUCTURED_OUTPUT_EVENT,
+            ProcessingLog.details["method"].astext == method,
+        )
+        .limit(1)
+    )
+    if noted is None:
+        await job_service.log(
+            session,
+            job_id,
+            LogLevel.INFO,
+            STRUCTURED_OUTPUT_EVENT,
+            f"The model server refused json_schema structured output: calls ask by {method}.",
+            details={"method": method},
+        )
+
+
 async def _store_success(
-    db: Database, item: ClaimedItem, owner: str, outcome: DocumentExtraction, duration_ms: int
+    db: Database,
+    item: ClaimedItem,
+    owner: str,
+    outcome: DocumentExtraction,
+    duration_ms: int,
+    *,
+    note_method: bool = False,
 ) -> None:
     """Store the extractions, then update the job row and the item last. Every item of a job
     goes through the job row, so its lock is held only for those two updates and the commit
@@ -221,6 +274,8 @@ async def _store_success(
                     f"{failure.kind}: {failure.message}",
                     document_id=item.document_id,
                 )
+            if note_method and outcome.structured_method:
+                await _note_structured_method(session, item.job_id, outcome.structured_method)
             job = await session.scalar(
                 update(ProcessingJob)
                 .where(ProcessingJob.id == item.job_id)

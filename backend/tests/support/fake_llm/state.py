@@ -54,13 +54,14 @@ class Fault(StrEnum):
 
 _JSON_SCHEMA_FAULTS = (Fault.REJECT_JSON_SCHEMA, Fault.JSON_SCHEMA_SERVER_ERROR)
 
-# The text llama-cpp-python 0.3's server answers (with HTTP 500) to a `json_schema`
-# response format: its request model only knows "text" and "json_object".
+# What llama-cpp-python 0.3.36's server answers (with HTTP 500, typed internal_server_error)
+# to a `json_schema` response format: its request model knows only "text" and "json_object",
+# and its error handler wraps the validation error as a server fault.
 LLAMA_CPP_JSON_SCHEMA_ERROR = (
-    "1 validation error for CreateChatCompletionRequest\n"
-    "response_format.type\n"
-    "  Input should be 'text' or 'json_object' [type=literal_error, "
-    "input_value='json_schema', input_type=str]"
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
+    "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File \"llama_cpp/server/app.py\", "
+    "line 376, in create_chat_completion\n    POST /v1/chat/completions"
 )
 
 
