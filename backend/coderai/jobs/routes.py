@@ -288,6 +288,7 @@ async def preview(
     database: DatabaseDep,
     settings: SettingsDep,
     llm: LLMDep,
+    clients: LLMClientsDep,
     project_id: ProjectId,
     body: PreviewRequest,
 ) -> PreviewResult:
@@ -304,6 +305,9 @@ async def preview(
             variable_ids=body.variable_ids,
             call_mode=body.call_mode,
         )
+    if clients is not None and project.llm:  # the project's own model, as its jobs use
+        project_service.check_model_choice(clients, project.llm)
+        llm = clients.get(clients.resolve(project.llm))
     outcome = await preview_service.run_preview(llm, plan)
     names = plan.names
     return PreviewResult(

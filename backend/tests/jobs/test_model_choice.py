@@ -52,6 +52,23 @@ async def test_a_project_runs_its_jobs_on_its_own_model(
     assert job["llm"]["provider"] == "openai" and job["llm"]["baseUrl"] == fake_llm.base_url
 
 
+async def test_a_preview_runs_on_the_projects_model(
+    runner_client: httpx.AsyncClient, fake_llm: FakeLLM
+) -> None:
+    trials = await setup_trials(runner_client, fake_llm, 1)
+    project_id = trials["project"]["id"]
+    await runner_client.put(f"/projects/{project_id}", json={"llm": {"model": "project-model"}})
+    listed = (await runner_client.get(f"/projects/{project_id}/documents")).json()
+    documents = listed["items"] if isinstance(listed, dict) else listed
+
+    preview = await runner_client.post(
+        f"/projects/{project_id}/extract-preview", json={"documentId": documents[0]["id"]}
+    )
+
+    assert preview.status_code == 200, preview.text
+    assert models_seen(fake_llm) == {"project-model"}
+
+
 async def test_a_job_override_wins_over_the_project_and_sets_the_temperature(
     runner_client: httpx.AsyncClient, fake_llm: FakeLLM
 ) -> None:
