@@ -597,6 +597,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{jobId}/replicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replicate Job
+         * @description Re-run a finished job's coded documents, with the same prompt versions, on a second
+         *     model; `GET /jobs/{newJobId}/replication` then compares the two runs.
+         */
+        post: operations["jobs-replicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{jobId}/replication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Replication
+         * @description Per variable, how far this replication agrees with the job it replicates: alpha with
+         *     its interval, percent agreement and Cohen's kappa, and the values that differ.
+         */
+        get: operations["jobs-replication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{jobId}/results": {
         parameters: {
             query?: never;
@@ -1078,28 +1120,6 @@ export interface paths {
          * @description Ready to serve: the database answers (else a 503 problem); runner and LLM reported.
          */
         get: operations["health-ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Read Metrics
-         * @description Counters and histograms of this process (HTTP, LLM, job runner, exports) and the job
-         *     queue read from the database. Needs `Authorization: Bearer <METRICS_TOKEN>` or a client
-         *     address in `METRICS_ALLOW_NETWORKS`.
-         */
-        get: operations["metrics-get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2055,6 +2075,8 @@ export interface components {
              * @enum {string}
              */
             callMode?: "combined" | "per_variable";
+            /** @description This job's model, over the project's and the environment's */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /** JobDetail */
         JobDetail: {
@@ -2097,6 +2119,13 @@ export interface components {
             prompts: components["schemas"]["JobPrompt"][];
             /** Llmmodel */
             llmModel: string | null;
+            /** @description The model the job runs on (null: the environment's) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
+            /**
+             * Replicatesjobid
+             * @description The job whose documents this one re-runs on another model
+             */
+            replicatesJobId?: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -2301,6 +2330,13 @@ export interface components {
             prompts: components["schemas"]["JobPrompt"][];
             /** Llmmodel */
             llmModel: string | null;
+            /** @description The model the job runs on (null: the environment's) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
+            /**
+             * Replicatesjobid
+             * @description The job whose documents this one re-runs on another model
+             */
+            replicatesJobId?: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -2429,6 +2465,45 @@ export interface components {
             temperature?: number | null;
             /** Maxtokens */
             maxTokens?: number | null;
+        };
+        /**
+         * ModelSettings
+         * @description A model choice over the environment's: the fields given replace its own. The key stays
+         *     in the server's environment; `apiKeyEnv` names the variable that holds it.
+         */
+        ModelSettings: {
+            /**
+             * Provider
+             * @description openai (any OpenAI-compatible server), or a LangChain provider name
+             */
+            provider?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Baseurl
+             * @description One of the servers the operator allows (LLM_BASE_URL, LLM_ALLOWED_BASE_URLS)
+             */
+            baseUrl?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /**
+             * Apikeyenv
+             * @description The name of the server's environment variable holding the key
+             */
+            apiKeyEnv?: string | null;
+        };
+        /** ModelSettingsRead */
+        ModelSettingsRead: {
+            /** Provider */
+            provider?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Baseurl */
+            baseUrl?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Apikeyenv */
+            apiKeyEnv?: string | null;
         };
         /** ModelValue */
         ModelValue: {
@@ -2576,6 +2651,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
+            /** @description The project's model (null: the environment's) */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /** ProjectDetail */
         ProjectDetail: {
@@ -2597,6 +2674,8 @@ export interface components {
             documentType: string | null;
             status: components["schemas"]["ProjectStatus"];
             unitOfObservation: components["schemas"]["UnitOfObservation"];
+            /** @description The project's model over the environment's (null: none) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
             /**
              * Variablecount
              * @default 0
@@ -2656,6 +2735,8 @@ export interface components {
             documentType: string | null;
             status: components["schemas"]["ProjectStatus"];
             unitOfObservation: components["schemas"]["UnitOfObservation"];
+            /** @description The project's model over the environment's (null: none) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
             /**
              * Variablecount
              * @default 0
@@ -2709,6 +2790,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"] | null;
+            /** @description The project's model; null goes back to the environment's */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /** PromptDraftCreate */
         PromptDraftCreate: {
@@ -2920,6 +3003,83 @@ export interface components {
             /** Clarifiedinstructions */
             clarifiedInstructions?: string | null;
         };
+        /** ReplicateRequest */
+        ReplicateRequest: {
+            /** @description The second model: these fields over the model the job ran on */
+            llm: components["schemas"]["ModelSettings"];
+        };
+        /**
+         * ReplicationDifference
+         * @description A unit whose two runs gave different values (null: no value).
+         */
+        ReplicationDifference: {
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /**
+             * Entity
+             * @description The entity's key, or its index in the document
+             */
+            entity: string;
+            /** Sourcevalue */
+            sourceValue: unknown;
+            /** Value */
+            value: unknown;
+        };
+        /**
+         * ReplicationRead
+         * @description Agreement between a job and its replication on a second model, per variable, over the
+         *     documents both have coded.
+         */
+        ReplicationRead: {
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            /**
+             * Sourcejobid
+             * Format: uuid
+             */
+            sourceJobId: string;
+            /** @description The replication's status (figures grow as it runs) */
+            status: components["schemas"]["JobStatus"];
+            sourceLlm: components["schemas"]["ModelSettingsRead"];
+            llm: components["schemas"]["ModelSettingsRead"];
+            /** Documents */
+            documents: number;
+            /** Variables */
+            variables: components["schemas"]["ReplicationVariableRead"][];
+        };
+        /** ReplicationVariableRead */
+        ReplicationVariableRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Name */
+            name: string;
+            type: components["schemas"]["VariableType"];
+            /**
+             * Units
+             * @description Units (document, entity) either run coded
+             */
+            units: number;
+            /** Differingunits */
+            differingUnits: number;
+            /** @description The two runs as two coders */
+            agreement: components["schemas"]["AlphaRead"];
+            /**
+             * Differences
+             * @description At most 500, in unit order
+             */
+            differences: components["schemas"]["ReplicationDifference"][];
+        };
         /** SchemaDocument */
         SchemaDocument: {
             /**
@@ -2962,6 +3122,8 @@ export interface components {
             /** Documenttype */
             documentType?: string | null;
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
+            /** @description The project's model (null: the environment's) */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /**
          * SetupRequest
@@ -6557,6 +6719,134 @@ export interface operations {
             };
         };
     };
+    "jobs-replicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplicateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "jobs-replication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplicationRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "jobs-results": {
         parameters: {
             query?: {
@@ -8210,26 +8500,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-        };
-    };
-    "metrics-get": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain; version=1.0.0; charset=utf-8": unknown;
-                };
             };
         };
     };
