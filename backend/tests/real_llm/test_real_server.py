@@ -20,7 +20,7 @@ from coderai.core.database import Database
 from coderai.main import create_app
 from tests.conftest import empty_database
 from tests.jobs.test_jobs import wait_for
-from tests.support.factories import category_payload, create_project, create_variable
+from tests.support.factories import create_project, create_variable
 from tests.support.identity import bearer, user_with_token
 
 BASE_URL = os.environ.get("CODERAI_REAL_LLM_BASE_URL")
@@ -76,7 +76,16 @@ async def test_a_sample_job_completes_on_a_real_llama_cpp_server(
 ) -> None:
     project = await create_project(real_client)
     await create_variable(real_client, project["id"])  # participants (NUMBER)
-    await create_variable(real_client, project["id"], **category_payload())  # design
+    # Free text, so that whatever the model writes is kept as a value (a category or number
+    # it cannot read would be dropped by coercion before grounding is judged).
+    await create_variable(
+        real_client,
+        project["id"],
+        name="city",
+        type="TEXT",
+        instructions="The city where the trial took place, as written in the report.",
+        order=2,
+    )
     for index, text in enumerate(REPORTS):
         upload = await real_client.post(
             f"/projects/{project['id']}/documents",
@@ -107,9 +116,9 @@ async def test_a_sample_job_completes_on_a_real_llama_cpp_server(
         for document_id in {r["documentId"] for r in results}
     }
     invented = 0
-    for result in results:
-        if result["typedValue"] is None:
-            continue
+    valued = [result for result in results if result["typedValue"] is not None]
+    assert valued, "no value came back: the grounding check below would check nothing"
+    for result in valued:
         quote = result["sourceText"]
         print(
             f"  {result['variableName']}={result['value']!r} quote={quote!r} "
