@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint openapi web-ci fake-llm
+.PHONY: run test test-real-llm install lint openapi web-ci fake-llm
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,6 +20,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# A real sample job against llama-cpp-python's server on Gemma 3 270M (README, "Real model
+# servers"); its venv is built once under ~/.cache/coderai (minutes) and reused.
+test-real-llm: $(STAMP)
+	VENV=$(VENV) bash backend/tests/real_llm/run.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check backend

@@ -55,7 +55,7 @@ def _worker(args: argparse.Namespace) -> None:
 
     from coderai.core import migrations
     from coderai.core.database import Database, create_engine
-    from coderai.llm import LLMClient
+    from coderai.llm import LLMClients
     from coderai.main import resolve_database_url, start_runner
 
     settings = get_settings()
@@ -84,9 +84,9 @@ def _worker(args: argparse.Namespace) -> None:
             await asyncio.to_thread(migrations.check_revision, url)
             database = Database(create_engine(url, settings))
             stack.push_async_callback(database.dispose)
-            llm = LLMClient.from_settings(settings)
-            stack.push_async_callback(llm.aclose)
-            await start_runner(database, settings, llm, stack)
+            clients = LLMClients(settings)
+            stack.push_async_callback(clients.aclose)
+            await start_runner(database, settings, clients, stack)
             print("worker running; Ctrl-C to stop", flush=True)
             await stop.wait()
 

@@ -6,7 +6,6 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from functools import partial
 
 import anyio
 from fastapi import APIRouter, FastAPI
@@ -37,9 +36,16 @@ from coderai.documents import routes as documents
 from coderai.documents.file_store import FileStore
 from coderai.exports import routes as exports
 from coderai.extraction.engine import extract_document
+from coderai.extraction.types import (
+    DocumentExtraction,
+    DocumentInput,
+    ExtractionOptions,
+    VariablePrompt,
+)
 from coderai.jobs import routes as jobs
 from coderai.jobs.runner import JobRunner
-from coderai.llm import LLMClient
+from coderai.jobs.runner.items import ExtractFn
+from coderai.llm import LLMClients
 from coderai.members import routes as members
 from coderai.projects import routes as projects
 from coderai.prompts import routes as prompts
@@ -60,11 +66,22 @@ async def resolve_database_url(settings: Settings, stack: AsyncExitStack) -> str
     return url
 
 
+def extract_with(clients: LLMClients) -> ExtractFn:
+    """The runner's engine: each job's documents go to the client of the job's model."""
+
+    async def extract(
+        document: DocumentInput, prompts: list[VariablePrompt], options: ExtractionOptions
+    ) -> DocumentExtraction:
+        return await extract_document(clients.get(options.llm), document, prompts, options)
+
+    return extract
+
+
 async def start_runner(
-    database: Database, settings: Settings, llm: LLMClient, stack: AsyncExitStack
+    database: Database, settings: Settings, clients: LLMClients, stack: AsyncExitStack
 ) -> JobRunner:
     """Start the job runner; it stops (handing back unfinished items) before the pool closes."""
-    runner = JobRunner(database, settings, partial(extract_document, llm))
+    runner = JobRunner(database, settings, extract_with(clients))
     await runner.start()
     stack.push_async_callback(runner.stop)
     return runner
@@ -97,13 +114,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.file_store = FileStore(settings.files_dir)
         app.state.parse_pool = parse_pool(settings)
         stack.callback(app.state.parse_pool.close)
-        app.state.llm = app.state.runner = None
+        app.state.llm = app.state.runner = app.state.llm_clients = None
         if settings.llm_configured:
-            llm = LLMClient.from_settings(settings)
-            stack.push_async_callback(llm.aclose)
-            app.state.llm = llm
+            clients = LLMClients(settings)
+            stack.push_async_callback(clients.aclose)
+            app.state.llm_clients = clients
+            app.state.llm = clients.default
             if settings.runner_enabled:
-                app.state.runner = await start_runner(database, settings, llm, stack)
+                app.state.runner = await start_runner(database, settings, clients, stack)
         else:
             logger.warning(
                 "no LLM configured: jobs cannot start (set OPENAI_API_KEY or LLM_BASE_URL)"

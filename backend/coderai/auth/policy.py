@@ -98,6 +98,8 @@ POLICY: dict[str, Requirement] = {
     "jobs-flagged": VIEWER,
     "jobs-logs": VIEWER,
     "jobs-statistics": VIEWER,
+    "jobs-replicate": EDITOR,
+    "jobs-replication": VIEWER,
     "extractions-preview": EDITOR,
     # review
     "extractions-get": VIEWER,

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     # USD per 1M tokens, overriding the `genai-prices` table (llm.pricing):
     # {"model": {"input": x, "cached_input": z, "output": y, "batch_input": …, "batch_output": …}}
     llm_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # A project or job may choose its own model (`llm` on either). Its requests may only go to
+    # LLM_BASE_URL or one of these servers, since its key goes wherever they point.
+    llm_allowed_base_urls: list[str] = Field(default_factory=list)
+    # Per-model limits, matched by name like prices: {"model": {"requests_per_minute": n,
+    # "tokens_per_minute": m}}; a model without an entry gets LLM_REQUESTS/TOKENS_PER_MINUTE.
+    llm_rate_limits: dict[str, dict[str, int]] = Field(default_factory=dict)
     ungrounded_confidence_cap: float = 0.3
 
     # --- job runner -----------------------------------------------------------------------

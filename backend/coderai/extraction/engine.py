@@ -144,6 +144,7 @@ async def extract_document(
             result.cost_usd,
         )
         collector.add(call, result.data, index, options)
+        outcome.structured_method = result.method
     outcome.results = collector.results(prompts, options)
     _mark_failed_calls(outcome, prompts, options.context.unit.mode)
     return outcome

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from coderai.llm import ModelChoice
 from coderai.models.enums import GroundingKind, ObservationMode
 from coderai.prompts.generator import ProjectContext
 from coderai.variables.definition import VariableFields
@@ -50,6 +51,8 @@ class ExtractionOptions:
     max_chunks: int | None = None
     # The document before the questions: defeats prefix caching; only for benchmarks/cost.py.
     document_first: bool = False
+    # The model the job runs on (its runner picks that model's client); None: the default.
+    llm: ModelChoice | None = None
 
     def chunk_size(self, mode: ObservationMode) -> int:
         if mode is ObservationMode.ENTITY:
@@ -103,6 +106,9 @@ class DocumentExtraction:
     completion_tokens: int = 0
     cached_tokens: int = 0
     cost_usd: float = 0.0
+    # How the last answered call asked for JSON (`llm.structured`): another method than
+    # json_schema means the server refused it and the client fell back.
+    structured_method: str | None = None
 
     @property
     def flagged(self) -> bool:

@@ -16,9 +16,10 @@ from coderai.core.errors import Conflict
 from coderai.core.schemas import MAX_OFFSET
 from coderai.jobs import estimate as job_estimate
 from coderai.jobs import preview as preview_service
+from coderai.jobs import replication
 from coderai.jobs import reports as job_reports
 from coderai.jobs import service as job_service
-from coderai.jobs.dependencies import JobDep, LLMDep, RunnerDep
+from coderai.jobs.dependencies import JobDep, LLMClientsDep, LLMDep, RunnerDep
 from coderai.jobs.reports import ResultFilter
 from coderai.jobs.runner import JobRunner
 from coderai.jobs.schemas import (
@@ -36,6 +37,8 @@ from coderai.jobs.schemas import (
     PreviewRequest,
     PreviewResult,
     PreviewValue,
+    ReplicateRequest,
+    ReplicationRead,
 )
 from coderai.models import ProcessingJob
 from coderai.models.enums import LogLevel
@@ -73,6 +76,8 @@ async def job_read(session: AsyncSession, job: ProcessingJob) -> JobRead:
         llm_model=job.llm_model,
         budget_usd=None if job.budget_usd is None else float(job.budget_usd),
         reused_pairs=job.reused_pairs,
+        llm=job.llm,
+        replicates_job_id=job.replicates_job_id,
         created_at=job.created_at,
         started_at=job.started_at,
         completed_at=job.completed_at,
@@ -91,13 +96,17 @@ async def create_job(
     user: UserDep,
     settings: SettingsDep,
     project: ProjectDep,
+    clients: LLMClientsDep,
     body: JobCreate,
 ) -> JobRead:
-    if not settings.llm_configured:
+    if not settings.llm_configured or clients is None:
         raise Conflict(
             "No LLM provider configured: set OPENAI_API_KEY, or LLM_BASE_URL for an "
             "OpenAI-compatible server, then restart."
         )
+    job_llm = body.llm.overrides() if body.llm is not None else None
+    project_service.check_model_choice(clients, project.llm, job_llm)
+    choice = clients.resolve(project.llm, job_llm)
     job = await job_service.create_job(
         session,
         project,
@@ -106,7 +115,8 @@ async def create_job(
         document_count=body.document_count,
         sample_seed=body.sample_seed,
         options={"callMode": body.call_mode},
-        llm_model=settings.llm_model,
+        llm_model=choice.model,
+        llm=choice.to_json(),
         created_by=user,
         budget_usd=job_estimate.budget_of(body.budget_usd, project, settings.llm_model, settings),
         reuse=body.reuse,
@@ -188,6 +198,38 @@ async def resume_job(session: SessionDep, runner: RunnerDep, job: JobDep) -> Job
     await job_service.resume_job(session, job.id)
     _notify_runner_after_commit(session, runner)
     return await job_read(session, job)
+
+
+@router.post(
+    "/jobs/{jobId}/replicate",
+    operation_id="jobs-replicate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=JobRead,
+)
+async def replicate_job(
+    runner: RunnerDep,
+    session: SessionDep,
+    user: UserDep,
+    clients: LLMClientsDep,
+    job: JobDep,
+    body: ReplicateRequest,
+) -> JobRead:
+    """Re-run a finished job's coded documents, with the same prompt versions, on a second
+    model; `GET /jobs/{newJobId}/replication` then compares the two runs."""
+    if clients is None:
+        raise Conflict("No LLM provider configured: set OPENAI_API_KEY or LLM_BASE_URL.")
+    replica = await replication.replicate_job(session, clients, job, body.llm.overrides(), user)
+    _notify_runner_after_commit(session, runner)
+    return await job_read(session, replica)
+
+
+@router.get(
+    "/jobs/{jobId}/replication", operation_id="jobs-replication", response_model=ReplicationRead
+)
+async def get_replication(session: SessionDep, job: JobDep, user: UserDep) -> ReplicationRead:
+    """Per variable, how far this replication agrees with the job it replicates: alpha with
+    its interval, percent agreement and Cohen's kappa, and the values that differ."""
+    return await replication.replication_report(session, job, user.id)
 
 
 @router.delete("/jobs/{jobId}", operation_id="jobs-cancel", status_code=status.HTTP_204_NO_CONTENT)
@@ -292,6 +334,7 @@ async def preview(
     database: DatabaseDep,
     settings: SettingsDep,
     llm: LLMDep,
+    clients: LLMClientsDep,
     project_id: ProjectId,
     body: PreviewRequest,
 ) -> PreviewResult:
@@ -308,6 +351,9 @@ async def preview(
             variable_ids=body.variable_ids,
             call_mode=body.call_mode,
         )
+    if clients is not None and project.llm:  # the project's own model, as its jobs use
+        project_service.check_model_choice(clients, project.llm)
+        llm = clients.get(clients.resolve(project.llm))
     outcome = await preview_service.run_preview(llm, plan)
     names = plan.names
     return PreviewResult(

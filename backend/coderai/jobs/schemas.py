@@ -10,10 +10,12 @@ from coderai.core.schemas import CamelModel, InputModel
 from coderai.extraction.coercion.categories import UNKNOWN_CATEGORY
 from coderai.extraction.coercion.values import VALUE_WITHHELD
 from coderai.extraction.types import CALL_FAILED
+from coderai.llm.schemas import ModelSettings, ModelSettingsRead
 
 if TYPE_CHECKING:
     from coderai.models import Extraction
-from coderai.models.enums import GroundingKind, JobStatus, JobType, LogLevel
+from coderai.models.enums import GroundingKind, JobStatus, JobType, LogLevel, VariableType
+from coderai.studies.schemas import AlphaRead
 
 
 class JobCreate(InputModel):
@@ -28,6 +30,9 @@ class JobCreate(InputModel):
     budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
     # FULL jobs copy answers earlier jobs gave with the same prompt and model; false re-asks all.
     reuse: bool = True
+    llm: ModelSettings | None = Field(
+        default=None, description="This job's model, over the project's and the environment's"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "JobCreate":
@@ -140,6 +145,12 @@ class JobRead(CamelModel):
     llm_model: str | None
     budget_usd: float | None = None
     reused_pairs: int = 0
+    llm: ModelSettingsRead | None = Field(
+        default=None, description="The model the job runs on (null: the environment's)"
+    )
+    replicates_job_id: uuid.UUID | None = Field(
+        default=None, description="The job whose documents this one re-runs on another model"
+    )
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
@@ -322,3 +333,42 @@ class PreviewResult(CamelModel):
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+
+
+class ReplicateRequest(InputModel):
+    llm: ModelSettings = Field(
+        description="The second model: these fields over the model the job ran on"
+    )
+
+
+class ReplicationDifference(CamelModel):
+    """A unit whose two runs gave different values (null: no value)."""
+
+    document_id: uuid.UUID
+    document_name: str
+    entity: str = Field(description="The entity's key, or its index in the document")
+    source_value: Any
+    value: Any
+
+
+class ReplicationVariableRead(CamelModel):
+    variable_id: uuid.UUID
+    name: str
+    type: VariableType
+    units: int = Field(description="Units (document, entity) either run coded")
+    differing_units: int
+    agreement: AlphaRead = Field(description="The two runs as two coders")
+    differences: list[ReplicationDifference] = Field(description="At most 500, in unit order")
+
+
+class ReplicationRead(CamelModel):
+    """Agreement between a job and its replication on a second model, per variable, over the
+    documents both have coded."""
+
+    job_id: uuid.UUID
+    source_job_id: uuid.UUID
+    status: JobStatus = Field(description="The replication's status (figures grow as it runs)")
+    source_llm: ModelSettingsRead
+    llm: ModelSettingsRead
+    documents: int
+    variables: list[ReplicationVariableRead]

@@ -175,6 +175,8 @@ async def create_job(
     prompt_snapshot: dict[str, str] | None = None,
     budget_usd: Decimal | None = None,
     reuse: bool = True,
+    llm: dict[str, Any] | None = None,
+    replicates: ProcessingJob | None = None,
 ) -> ProcessingJob:
     """Create a job and one PENDING item per document; refuses what cannot run (409). A FULL
     job with `reuse` copies the answers earlier jobs gave with the same prompt and model
@@ -214,6 +216,8 @@ async def create_job(
         options=options,
         sample_seed=seed,
         llm_model=llm_model,
+        llm=llm,
+        replicates_job_id=replicates.id if replicates else None,
         total_items=len(chosen),
         created_by_id=created_by.id if created_by else None,
         budget_usd=budget_usd if budget_usd is not None else project.budget_usd,

@@ -12,12 +12,9 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import openai
-from langchain_core.exceptions import (
-    ModelError,
-)
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
@@ -42,13 +39,15 @@ from coderai.llm.errors import (
 )
 from coderai.llm.pricing import TokenUsage, cost_usd, estimate_prompt_tokens, lookup_price
 from coderai.llm.providers import OPENAI_COMPATIBLE_PROVIDERS, build_chat_model
+from coderai.llm.structured import (
+    MethodMemory,
+    StructuredMethod,
+    next_method,
+    refuses_method,
+)
 
 logger = logging.getLogger(__name__)
 
-StructuredMethod = Literal["json_schema", "function_calling", "json_mode"]
-
-# Tried in this order; a server that rejects one is asked the next way from then on.
-METHODS: tuple[StructuredMethod, ...] = ("json_schema", "function_calling", "json_mode")
 _JSON_FENCE = re.compile(r"^```(?:json)?\s*\n?(.*?)\n?```$", re.S)
 
 
@@ -67,21 +66,6 @@ class LLMResult:
 
 class _MethodRejectedError(Exception):
     """The server refused this structured-output method; try the next one."""
-
-
-def _rejects_method(exc: BaseException, method: StructuredMethod) -> bool:
-    """Whether a 400-style error says the server cannot do `method` (not that we erred)."""
-    if status_code_of(exc) not in (400, 404, 422) and not isinstance(exc, ModelError):
-        return False
-    if classify(exc) != "bad_request":
-        return False
-    text = str(exc).lower()
-    hints = {
-        "json_schema": ("response_format", "json_schema", "structured output"),
-        "function_calling": ("tool", "function"),
-        "json_mode": ("response_format", "json_object", "json mode"),
-    }[method]
-    return any(hint in text for hint in hints)
 
 
 class LLMClient:
@@ -108,6 +92,7 @@ class LLMClient:
         backoff_max_seconds: float = 30.0,
         max_retry_after_seconds: float = 120.0,
         limiter: RateLimiter | None = None,
+        methods: MethodMemory | None = None,
     ) -> None:
         self.model = model
         self.provider = provider
@@ -128,7 +113,9 @@ class LLMClient:
         self._wait = RetryAfterOrBackoff(
             backoff_initial_seconds, backoff_max_seconds, max_retry_after_seconds
         )
-        self._method: StructuredMethod = METHODS[0]
+        # The method that works for this server and model, shared with the process's other
+        # clients when given (`registry.LLMClients`).
+        self.methods = methods or MethodMemory()
         self._models: dict[tuple[float, int], BaseChatModel] = {}
         # Our own connection pool rather than LangChain's process-wide cached one, which stays
         # bound to the first event loop that used it and cannot be closed by us.
@@ -173,7 +160,7 @@ class LLMClient:
     @property
     def method(self) -> StructuredMethod:
         """The structured-output method calls start with (after any fallback so far)."""
-        return self._method
+        return self.methods.method(self.provider, self.base_url, self.model)
 
     @metrics.llm_call
     async def complete_structured(
@@ -189,7 +176,7 @@ class LLMClient:
         """Ask for a JSON object valid against `json_schema`; raises LLMOutputError/LLMCallError."""
         attempts = [0]
         while True:
-            method = self._method
+            method = self.method
             try:
                 return await self._complete(
                     method,
@@ -202,7 +189,7 @@ class LLMClient:
                     attempts,
                 )
             except _MethodRejectedError as rejected:
-                following = _next_method(method)
+                following = next_method(method)
                 if following is None:
                     raise LLMCallError(
                         "bad_request",
@@ -210,11 +197,9 @@ class LLMClient:
                         status_code=status_code_of(rejected.__cause__ or rejected),
                         attempts=attempts[0],
                     ) from rejected
-                logger.warning(
-                    "LLM server rejected %s (%s); falling back to %s", method, rejected, following
+                self.methods.learn(
+                    self.provider, self.base_url, self.model, method, following, str(rejected)
                 )
-                if METHODS.index(self._method) < METHODS.index(following):
-                    self._method = following
 
     async def _complete(
         self,
@@ -251,7 +236,16 @@ class LLMClient:
             async for attempt in retrying:
                 with attempt:
                     attempts[0] += 1
-                    raw = await self._send(runnable, messages, estimate)
+                    try:
+                        raw = await self._send(runnable, messages, estimate)
+                    except Exception as exc:
+                        # A refusal is an answer, not a fault: the next method at once, with
+                        # no retry spent, whatever status it came with (500 included).
+                        if refuses_method(exc, method):
+                            raise _MethodRejectedError(str(exc)) from exc
+                        raise
+        except _MethodRejectedError:
+            raise
         except (LLMOutputError, LLMCallError) as exc:
             exc.attempts = attempts[0]
             raise
@@ -259,8 +253,6 @@ class LLMClient:
             hint = "; raise LLM_TOKENS_PER_MINUTE or lower CHUNK_TOKENS"
             raise LLMCallError("bad_request", f"{exc}{hint}", attempts=attempts[0]) from exc
         except Exception as exc:
-            if _rejects_method(exc, method):
-                raise _MethodRejectedError(str(exc)) from exc
             kind = classify(exc)
             if kind is None:
                 raise
@@ -411,11 +403,6 @@ class LLMClient:
         if method == "function_calling":
             return chat.with_structured_output(tool, method="function_calling", include_raw=True)
         return chat.with_structured_output(json_schema, method="json_mode", include_raw=True)
-
-
-def _next_method(method: StructuredMethod) -> StructuredMethod | None:
-    position = METHODS.index(method)
-    return METHODS[position + 1] if position + 1 < len(METHODS) else None
 
 
 def _message_usage(message: AIMessage) -> TokenUsage:

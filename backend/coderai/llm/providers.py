@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -19,6 +20,14 @@ OPENAI_COMPATIBLE_PROVIDERS = frozenset({"openai", "openai_compatible", "openai-
 
 # Local servers ignore the key, but the OpenAI SDK insists on having one.
 _PLACEHOLDER_API_KEY = "not-needed"
+
+
+def _speaks_older_dialect(base_url: str | None) -> bool:
+    """A server of our own (not OpenAI's or Azure's), which may know only `max_tokens`."""
+    if not base_url:
+        return False
+    host = (urlsplit(base_url).hostname or "").lower()
+    return not host.endswith(("openai.com", "openai.azure.com"))
 
 
 def build_chat_model(
@@ -37,6 +46,10 @@ def build_chat_model(
         from langchain_openai import ChatOpenAI
 
         key = api_key or SecretStr(_PLACEHOLDER_API_KEY)
+        # LangChain sends the limit as `max_completion_tokens`, which OpenAI-compatible servers
+        # of an older dialect ignore (llama-cpp-python's would then write until its context is
+        # full): they get `max_tokens` too.
+        extra_body = {"max_tokens": max_tokens} if _speaks_older_dialect(base_url) else None
         return ChatOpenAI(
             model=model,
             base_url=base_url,
@@ -47,6 +60,7 @@ def build_chat_model(
             max_tokens=max_tokens,
             use_responses_api=False,  # chat completions: what OpenAI-compatible servers speak
             http_async_client=http_client,
+            extra_body=extra_body,
         )
     try:
         chat_models = importlib.import_module("langchain.chat_models")

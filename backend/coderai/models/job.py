@@ -39,6 +39,13 @@ class ProcessingJob(UUIDPrimaryKey, Timestamps, Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     sample_seed: Mapped[int | None] = mapped_column(BigInteger)
     llm_model: Mapped[str | None] = mapped_column(String(200))
+    # The model it runs on, resolved at creation (`llm.ModelChoice.to_json`: provider, model,
+    # baseUrl, temperature, apiKeyEnv; a key's name, never a key). Null: the environment's.
+    llm: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The finished job whose documents this one re-runs on another model (a replication).
+    replicates_job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("processing_jobs.id", ondelete="SET NULL"), index=True
+    )
     # Who started it: the runner acts as this user (audit entries of the job name them).
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

@@ -34,6 +34,9 @@ class Project(UUIDPrimaryKey, Timestamps, Base):
     unit_of_observation: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # The budget cap a job of this project gets when its request names none (None: no cap).
     budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 6))
+    # The project's model over the environment's: any of provider, model, baseUrl,
+    # temperature, apiKeyEnv (a variable's name, never a key). Null: the environment's.
+    llm: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     variables: Mapped[list["Variable"]] = relationship(
         back_populates="project",

@@ -11,6 +11,7 @@ from coderai.core.errors import InvalidInput, PayloadTooLarge
 from coderai.core.isolation import IsolatedFailure
 from coderai.core.schemas import MAX_OFFSET
 from coderai.documents.dependencies import FileStoreDep
+from coderai.jobs.dependencies import LLMClientsDep
 from coderai.models import Project, User
 from coderai.models.enums import ProjectStatus
 from coderai.projects import schema_transfer
@@ -79,7 +80,11 @@ async def list_projects(
     status_code=status.HTTP_201_CREATED,
     response_model=ProjectRead,
 )
-async def create_project(session: SessionDep, user: UserDep, body: ProjectCreate) -> ProjectRead:
+async def create_project(
+    session: SessionDep, user: UserDep, clients: LLMClientsDep, body: ProjectCreate
+) -> ProjectRead:
+    if body.llm is not None:
+        project_service.check_model_choice(clients, body.llm.overrides())
     project = await project_service.create_project(session, body, user)
     return await _read(session, user, project)
 
@@ -100,9 +105,16 @@ async def update_project(
     settings: SettingsDep,
     user: UserDep,
     project: ProjectDep,
+    clients: LLMClientsDep,
     body: ProjectUpdate,
 ) -> ProjectRead:
-    await project_service.update_project(session, project, body, model=settings.llm_model)
+    if body.llm is not None:
+        project_service.check_model_choice(clients, body.llm.overrides())
+    llm = project.llm
+    if "llm" in body.model_fields_set:
+        llm = body.llm.overrides() if body.llm is not None else None
+    model = str((llm or {}).get("model") or settings.llm_model)
+    await project_service.update_project(session, project, body, model=model)
     return await _read(session, user, project)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from coderai.core.schemas import CamelModel, InputModel
+from coderai.llm.schemas import ModelSettings, ModelSettingsRead
 from coderai.models.enums import ProjectRole, ProjectScale, ProjectStatus
 from coderai.projects.unit import UnitOfObservation
 from coderai.variables.schemas import VariableRead
@@ -26,6 +27,9 @@ class ProjectCreate(InputModel):
     unit_of_observation: UnitOfObservation = Field(default_factory=UnitOfObservation)
     # The budget cap (USD) each job of the project gets unless its request names one.
     budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
+    llm: ModelSettings | None = Field(
+        default=None, description="The project's model (null: the environment's)"
+    )
 
 
 class ProjectUpdate(InputModel):
@@ -37,6 +41,9 @@ class ProjectUpdate(InputModel):
     document_type: ShortText | None = None
     unit_of_observation: UnitOfObservation | None = None
     budget_usd: float | None = Field(default=None, ge=0, le=10_000_000)
+    llm: ModelSettings | None = Field(
+        default=None, description="The project's model; null goes back to the environment's"
+    )
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> "ProjectUpdate":
@@ -57,6 +64,9 @@ class ProjectRead(CamelModel):
     status: ProjectStatus
     unit_of_observation: UnitOfObservation
     budget_usd: float | None = None
+    llm: ModelSettingsRead | None = Field(
+        default=None, description="The project's model over the environment's (null: none)"
+    )
     variable_count: int = 0
     document_count: int = 0
     my_role: ProjectRole | None = Field(

@@ -5,13 +5,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderai.core.errors import NotFound
+from coderai.core.errors import InvalidInput, NotFound
 from coderai.documents import service as document_service
 from coderai.documents.file_store import FileStore
+from coderai.llm import LLMClients, ModelChoiceError
 from coderai.members import audit
 from coderai.members import service as member_service
 from coderai.models import Document, Membership, Project, User, Variable
@@ -104,6 +106,7 @@ async def create_project(session: AsyncSession, data: ProjectCreate, owner: User
         status=ProjectStatus.CREATED,
         unit_of_observation=data.unit_of_observation.model_dump(mode="json", by_alias=True),
         budget_usd=None if data.budget_usd is None else Decimal(str(data.budget_usd)),
+        llm=data.llm.overrides() or None if data.llm else None,
     )
     session.add(project)
     await session.flush()
@@ -116,7 +119,8 @@ async def create_project(session: AsyncSession, data: ProjectCreate, owner: User
 async def update_project(
     session: AsyncSession, project: Project, data: ProjectUpdate, *, model: str
 ) -> Project:
-    """Apply a partial update; a changed context regenerates the project's prompts."""
+    """Apply a partial update; a changed context regenerates the project's prompts. A model
+    choice (`llm`) must have passed `check_model_choice`."""
     changes = data.model_dump(exclude_unset=True, by_alias=False)
     if "unit_of_observation" in changes and data.unit_of_observation is not None:
         changes["unit_of_observation"] = data.unit_of_observation.model_dump(
@@ -124,6 +128,8 @@ async def update_project(
         )
     if changes.get("budget_usd") is not None:
         changes["budget_usd"] = Decimal(str(changes["budget_usd"]))
+    if "llm" in changes:
+        changes["llm"] = (data.llm.overrides() or None) if data.llm else None
     audit.note(session, fields=sorted(changes))
     context_changed = False
     for field, value in changes.items():
@@ -149,3 +155,23 @@ async def delete_project(session: AsyncSession, store: FileStore, project: Proje
     await session.delete(project)
     await session.flush()
     await document_service.release_files(session, store, {k for k in keys if k})
+
+
+def check_model_choice(clients: LLMClients | None, *layers: dict[str, Any] | None) -> None:
+    """422 naming the field (`llm.baseUrl`…) unless the environment's model with these layers
+    over it (project, then job) can run here. Without an LLM configured nothing can be checked
+    against the environment: the choice is kept and checked when a job starts."""
+    if clients is None:
+        return
+    try:
+        clients.check(clients.resolve(*layers))
+    except ModelChoiceError as exc:
+        raise model_choice_error(exc) from exc
+
+
+def model_choice_error(exc: ModelChoiceError) -> InvalidInput:
+    """The 422 of a model choice that cannot run here, naming its field."""
+    return InvalidInput(
+        "This model cannot be used here.",
+        errors=[{"field": f"llm.{exc.field}", "message": exc.message}],
+    )

@@ -148,7 +148,9 @@ async def start_evaluation(
                 "sourceJobId": str(source.id),
             },
         },
-        llm_model=settings.llm_model,
+        # On the source job's model too, so that only the prompt differs.
+        llm_model=source.llm_model or settings.llm_model,
+        llm=source.llm,
         created_by=created_by,
         prompt_snapshot=snapshot,
     )

@@ -3,8 +3,9 @@ and started again, two `coderai worker` processes on one database, claimers raci
 event loop, an expired lease taken over, and an item that keeps killing its worker failed
 instead of retried for ever.
 
-Who made an LLM call is known from its model name: every process gets its own LLM_MODEL, and
-the fake records each request's model, prompt and times (tests/support/llm_calls.py); the
+Who made an LLM call is known from its key: every process gets its own LLM_API_KEY (a job runs
+on the model it was created with, whichever process runs it), and the fake records each
+request's key, prompt and times (tests/support/llm_calls.py); the
 prompt names the document ("Report 17.")."""
 
 import asyncio
@@ -102,11 +103,11 @@ async def api(
 def process_env(
     database_url: str, fake: RecordingFakeLLM, data_dir: Path, model: str
 ) -> dict[str, str]:
-    """Settings of a child process; `model` is its name in the fake's call log."""
+    """Settings of a child process; `model` is its name in the fake's call log (its key)."""
     return child_env(
         DATABASE_URL=database_url,
         LLM_BASE_URL=fake.base_url,
-        LLM_API_KEY="x",
+        LLM_API_KEY=model,
         LLM_MODEL=model,
         DATA_DIR=str(data_dir),
         MIGRATE_ON_START="false",
@@ -129,7 +130,7 @@ def document_of(call: LLMCall) -> int:
 def documents_by_model(calls: Sequence[LLMCall]) -> dict[str | None, list[int]]:
     found: dict[str | None, list[int]] = {}
     for call in calls:
-        found.setdefault(call.model, []).append(document_of(call))
+        found.setdefault(call.caller, []).append(document_of(call))
     return found
 
 
@@ -269,7 +270,7 @@ async def kill_mid_job(
         await asyncio.sleep(0.02)
     await asyncio.sleep(rng.uniform(0, LATENCY_MS / 1000))
     deadline = time.monotonic() + 10
-    while not any(call.model == model and call.answered is None for call in fake.calls()):
+    while not any(call.caller == model and call.answered is None for call in fake.calls()):
         assert time.monotonic() < deadline, "no call in flight to kill the server during"
         await asyncio.sleep(0.001)
     killed_at = time.monotonic()
@@ -364,7 +365,7 @@ async def test_api_killed_three_times_mid_job_still_codes_every_document_once(
         unanswered = {
             document_of(call)
             for call in calls
-            if call.model == kill.model and (call.answered is None or call.answered > kill.at)
+            if call.caller == kill.model and (call.answered is None or call.answered > kill.at)
         }
         assert unanswered and unanswered <= lost <= holding
         lost_calls += len(lost)

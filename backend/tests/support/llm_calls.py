@@ -1,6 +1,7 @@
 """A fake LLM that also records every chat-completion call: when it arrived, when its response
-was sent, the model asked for and the prompt. Crash tests use it to tell which process made a
-call (each process is given its own model name) and which document it was for."""
+was sent, the model asked for, the caller's key and the prompt. Crash tests use it to tell which
+process made a call (each process is given its own API key: a job runs on the model it was
+created with, whichever process runs it) and which document it was for."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class LLMCall:
     arrived: float
     complete: bool = False
     model: str | None = None
+    caller: str | None = None  # the bearer key the client sent
     prompt: str = ""
     status: int | None = None
     answered: float | None = None
@@ -61,7 +63,9 @@ class CallRecorder:
             if scope["type"] != "http" or scope["path"] != CHAT_PATH:
                 await app(scope, receive, send)
                 return
-            call = LLMCall(arrived=time.monotonic())
+            headers = dict(scope.get("headers") or [])
+            key = headers.get(b"authorization", b"").decode("latin-1").removeprefix("Bearer ")
+            call = LLMCall(arrived=time.monotonic(), caller=key or None)
             with self._lock:
                 self._calls.append(call)
             body = bytearray()

@@ -628,6 +628,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{jobId}/replicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replicate Job
+         * @description Re-run a finished job's coded documents, with the same prompt versions, on a second
+         *     model; `GET /jobs/{newJobId}/replication` then compares the two runs.
+         */
+        post: operations["jobs-replicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{jobId}/replication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Replication
+         * @description Per variable, how far this replication agrees with the job it replicates: alpha with
+         *     its interval, percent agreement and Cohen's kappa, and the values that differ.
+         */
+        get: operations["jobs-replication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{jobId}/results": {
         parameters: {
             query?: never;
@@ -2262,6 +2304,8 @@ export interface components {
              * @default true
              */
             reuse?: boolean;
+            /** @description This job's model, over the project's and the environment's */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /** JobDetail */
         JobDetail: {
@@ -2311,6 +2355,13 @@ export interface components {
              * @default 0
              */
             reusedPairs?: number;
+            /** @description The model the job runs on (null: the environment's) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
+            /**
+             * Replicatesjobid
+             * @description The job whose documents this one re-runs on another model
+             */
+            replicatesJobId?: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -2415,6 +2466,8 @@ export interface components {
              * @default true
              */
             reuse?: boolean;
+            /** @description This job's model, over the project's and the environment's */
+            llm?: components["schemas"]["ModelSettings"] | null;
             /** Model */
             model?: string | null;
         };
@@ -2638,6 +2691,13 @@ export interface components {
              * @default 0
              */
             reusedPairs?: number;
+            /** @description The model the job runs on (null: the environment's) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
+            /**
+             * Replicatesjobid
+             * @description The job whose documents this one re-runs on another model
+             */
+            replicatesJobId?: string | null;
             /**
              * Createdat
              * Format: date-time
@@ -2774,6 +2834,45 @@ export interface components {
             temperature?: number | null;
             /** Maxtokens */
             maxTokens?: number | null;
+        };
+        /**
+         * ModelSettings
+         * @description A model choice over the environment's: the fields given replace its own. The key stays
+         *     in the server's environment; `apiKeyEnv` names the variable that holds it.
+         */
+        ModelSettings: {
+            /**
+             * Provider
+             * @description openai (any OpenAI-compatible server), or a LangChain provider name
+             */
+            provider?: string | null;
+            /** Model */
+            model?: string | null;
+            /**
+             * Baseurl
+             * @description One of the servers the operator allows (LLM_BASE_URL, LLM_ALLOWED_BASE_URLS)
+             */
+            baseUrl?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /**
+             * Apikeyenv
+             * @description The name of the server's environment variable holding the key
+             */
+            apiKeyEnv?: string | null;
+        };
+        /** ModelSettingsRead */
+        ModelSettingsRead: {
+            /** Provider */
+            provider?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Baseurl */
+            baseUrl?: string | null;
+            /** Temperature */
+            temperature?: number | null;
+            /** Apikeyenv */
+            apiKeyEnv?: string | null;
         };
         /** ModelValue */
         ModelValue: {
@@ -2972,6 +3071,8 @@ export interface components {
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
             /** Budgetusd */
             budgetUsd?: number | null;
+            /** @description The project's model (null: the environment's) */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /** ProjectDetail */
         ProjectDetail: {
@@ -2995,6 +3096,8 @@ export interface components {
             unitOfObservation: components["schemas"]["UnitOfObservation"];
             /** Budgetusd */
             budgetUsd?: number | null;
+            /** @description The project's model over the environment's (null: none) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
             /**
              * Variablecount
              * @default 0
@@ -3056,6 +3159,8 @@ export interface components {
             unitOfObservation: components["schemas"]["UnitOfObservation"];
             /** Budgetusd */
             budgetUsd?: number | null;
+            /** @description The project's model over the environment's (null: none) */
+            llm?: components["schemas"]["ModelSettingsRead"] | null;
             /**
              * Variablecount
              * @default 0
@@ -3111,6 +3216,8 @@ export interface components {
             unitOfObservation?: components["schemas"]["UnitOfObservation"] | null;
             /** Budgetusd */
             budgetUsd?: number | null;
+            /** @description The project's model; null goes back to the environment's */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /** PromptDraftCreate */
         PromptDraftCreate: {
@@ -3334,6 +3441,83 @@ export interface components {
             /** Clarifiedinstructions */
             clarifiedInstructions?: string | null;
         };
+        /** ReplicateRequest */
+        ReplicateRequest: {
+            /** @description The second model: these fields over the model the job ran on */
+            llm: components["schemas"]["ModelSettings"];
+        };
+        /**
+         * ReplicationDifference
+         * @description A unit whose two runs gave different values (null: no value).
+         */
+        ReplicationDifference: {
+            /**
+             * Documentid
+             * Format: uuid
+             */
+            documentId: string;
+            /** Documentname */
+            documentName: string;
+            /**
+             * Entity
+             * @description The entity's key, or its index in the document
+             */
+            entity: string;
+            /** Sourcevalue */
+            sourceValue: unknown;
+            /** Value */
+            value: unknown;
+        };
+        /**
+         * ReplicationRead
+         * @description Agreement between a job and its replication on a second model, per variable, over the
+         *     documents both have coded.
+         */
+        ReplicationRead: {
+            /**
+             * Jobid
+             * Format: uuid
+             */
+            jobId: string;
+            /**
+             * Sourcejobid
+             * Format: uuid
+             */
+            sourceJobId: string;
+            /** @description The replication's status (figures grow as it runs) */
+            status: components["schemas"]["JobStatus"];
+            sourceLlm: components["schemas"]["ModelSettingsRead"];
+            llm: components["schemas"]["ModelSettingsRead"];
+            /** Documents */
+            documents: number;
+            /** Variables */
+            variables: components["schemas"]["ReplicationVariableRead"][];
+        };
+        /** ReplicationVariableRead */
+        ReplicationVariableRead: {
+            /**
+             * Variableid
+             * Format: uuid
+             */
+            variableId: string;
+            /** Name */
+            name: string;
+            type: components["schemas"]["VariableType"];
+            /**
+             * Units
+             * @description Units (document, entity) either run coded
+             */
+            units: number;
+            /** Differingunits */
+            differingUnits: number;
+            /** @description The two runs as two coders */
+            agreement: components["schemas"]["AlphaRead"];
+            /**
+             * Differences
+             * @description At most 500, in unit order
+             */
+            differences: components["schemas"]["ReplicationDifference"][];
+        };
         /** SchemaDocument */
         SchemaDocument: {
             /**
@@ -3378,6 +3562,8 @@ export interface components {
             unitOfObservation?: components["schemas"]["UnitOfObservation"];
             /** Budgetusd */
             budgetUsd?: number | null;
+            /** @description The project's model (null: the environment's) */
+            llm?: components["schemas"]["ModelSettings"] | null;
         };
         /**
          * SetupRequest
@@ -7122,6 +7308,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "jobs-replicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplicateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description Malformed request (e.g. invalid JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed; `errors` lists each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "jobs-replication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplicationRead"];
                 };
             };
             /** @description Malformed request (e.g. invalid JSON) */

@@ -5,7 +5,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import ScalarSelect, case, delete, func, or_, select, update
@@ -25,8 +25,18 @@ from coderai.extraction.types import (
 )
 from coderai.jobs import service as job_service
 from coderai.jobs.runner.claims import ClaimedItem
+from coderai.llm import ModelChoice
 from coderai.llm.pricing import ModelPrice, lookup_price
-from coderai.models import Document, Extraction, JobItem, ProcessingJob, Project, Prompt, Variable
+from coderai.models import (
+    Document,
+    Extraction,
+    JobItem,
+    ProcessingJob,
+    ProcessingLog,
+    Project,
+    Prompt,
+    Variable,
+)
 from coderai.models.enums import JobItemStatus, JobStatus, LogLevel
 from coderai.prompts.service import context_of, definition_of
 
@@ -58,7 +68,9 @@ async def load_prompts(session: AsyncSession, snapshot: dict[str, str]) -> list[
     ]
 
 
-def extraction_options(project: Project, call_mode: str, settings: Settings) -> ExtractionOptions:
+def extraction_options(
+    project: Project, call_mode: str, settings: Settings, llm: ModelChoice | None = None
+) -> ExtractionOptions:
     """How a project's documents are extracted under these settings (jobs and previews)."""
     return ExtractionOptions(
         context=context_of(project),
@@ -69,7 +81,19 @@ def extraction_options(project: Project, call_mode: str, settings: Settings) -> 
         ungrounded_confidence_cap=settings.ungrounded_confidence_cap,
         max_chunks=settings.max_chunks_per_document,
         document_first=settings.prompt_layout == "DOCUMENT_FIRST",
+        llm=llm,
     )
+
+
+def with_temperature(
+    prompts: list[VariablePrompt], choice: ModelChoice | None
+) -> list[VariablePrompt]:
+    """The prompts at the job's temperature, when its model choice sets one."""
+    if choice is None or choice.temperature is None:
+        return prompts
+    return [
+        replace(p, llm_config={**p.llm_config, "temperature": choice.temperature}) for p in prompts
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,10 +111,11 @@ async def load_job_inputs(
 ) -> JobInputs:
     job = await session.get_one(ProcessingJob, job_id)
     project = await session.get_one(Project, job.project_id)
-    prompts = await load_prompts(session, job.prompt_snapshot)
+    choice = ModelChoice.from_json(job.llm) if job.llm else None
+    prompts = with_temperature(await load_prompts(session, job.prompt_snapshot), choice)
     call_mode = str(job.options.get("callMode", "combined"))
     price = lookup_price(job.llm_model or settings.llm_model, settings.llm_prices)
-    return JobInputs(prompts, extraction_options(project, call_mode, settings), price)
+    return JobInputs(prompts, extraction_options(project, call_mode, settings, choice), price)
 
 
 class JobInputsCache:
@@ -101,6 +126,15 @@ class JobInputsCache:
     def __init__(self, size: int = 32) -> None:
         self.size = size
         self._jobs: OrderedDict[uuid.UUID, JobInputs] = OrderedDict()
+        self._methods_noted: set[tuple[uuid.UUID, str]] = set()
+
+    def first_fallback(self, job_id: uuid.UUID, method: str | None) -> bool:
+        """Whether this runner meets the job's calls falling back to `method` for the first
+        time (its items run concurrently: only the first notes it in the job's log)."""
+        if method in (None, "json_schema") or (job_id, str(method)) in self._methods_noted:
+            return False
+        self._methods_noted.add((job_id, str(method)))
+        return True
 
     async def get(self, session: AsyncSession, job_id: uuid.UUID, settings: Settings) -> JobInputs:
         inputs = self._jobs.get(job_id)
@@ -168,9 +202,17 @@ async def process_item(
         reasons = "; ".join(f"{f.kind}: {f.message}" for f in outcome.failures[:3])
         await _record_failure(db, settings, item, owner, reasons, usage=outcome, reserved=reserved)
         return
+    note = cache.first_fallback(item.job_id, outcome.structured_method)
     duration_ms = int((time.monotonic() - started) * 1000)
     await _store_success(
-        db, item, owner, outcome, duration_ms, [p.variable_id for p in prompts], reserved
+        db,
+        item,
+        owner,
+        outcome,
+        duration_ms,
+        [p.variable_id for p in prompts],
+        reserved,
+        note_method=note,
     )
 
 
@@ -267,6 +309,33 @@ class _NotOurs(Exception):
     """The item was cancelled, or our lease expired and another runner took it."""
 
 
+STRUCTURED_OUTPUT_EVENT = "structured_output"
+
+
+async def _note_structured_method(session: AsyncSession, job_id: uuid.UUID, method: str) -> None:
+    """Say once in the job's log that its model server refused json_schema structured output
+    and how its calls ask for JSON instead (the client remembers it per server and model);
+    another runner, or this one after a restart, finds the entry and adds none."""
+    noted = await session.scalar(
+        select(ProcessingLog.id)
+        .where(
+            ProcessingLog.job_id == job_id,
+            ProcessingLog.event == STRUCTURED_OUTPUT_EVENT,
+            ProcessingLog.details["method"].astext == method,
+        )
+        .limit(1)
+    )
+    if noted is None:
+        await job_service.log(
+            session,
+            job_id,
+            LogLevel.INFO,
+            STRUCTURED_OUTPUT_EVENT,
+            f"The model server refused json_schema structured output: calls ask by {method}.",
+            details={"method": method},
+        )
+
+
 async def _store_success(
     db: Database,
     item: ClaimedItem,
@@ -275,6 +344,8 @@ async def _store_success(
     duration_ms: int,
     asked: list[uuid.UUID],
     reserved: Decimal = Decimal(0),
+    *,
+    note_method: bool = False,
 ) -> None:
     """Store the extractions, then update the job row and the item last. Every item of a job
     goes through the job row, so its lock is held only for those two updates and the commit
@@ -313,6 +384,8 @@ async def _store_success(
                     f"{failure.kind}: {failure.message}",
                     document_id=item.document_id,
                 )
+            if note_method and outcome.structured_method:
+                await _note_structured_method(session, item.job_id, outcome.structured_method)
             job = await session.scalar(
                 update(ProcessingJob)
                 .where(ProcessingJob.id == item.job_id)

@@ -39,6 +39,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fault-rates", type=_rates, default={}, help="e.g. 500=0.2,429=0.1")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--no-json-schema", action="store_true", help="400 on json_schema")
+    parser.add_argument(
+        "--json-schema-500",
+        action="store_true",
+        help="refuse json_schema with a 500 naming response_format (llama-cpp-python's way)",
+    )
     parser.add_argument("--no-tools", action="store_true", help="400 on tools")
     parser.add_argument(
         "--facts",
@@ -59,7 +64,8 @@ def build_state(args: argparse.Namespace) -> FakeLLMState:
             latency_ms=args.latency_ms,
             latency_jitter_ms=args.latency_jitter_ms,
             hang_seconds=args.hang_seconds,
-            supports_json_schema=not args.no_json_schema,
+            supports_json_schema=not (args.no_json_schema or args.json_schema_500),
+            json_schema_refusal_status=500 if args.json_schema_500 else 400,
             supports_tools=not args.no_tools,
         )
     )

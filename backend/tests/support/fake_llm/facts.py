@@ -72,6 +72,11 @@ class Fact:
     when_prompt_contains: tuple[str, ...] = ()
     otherwise_value: Any = None
     reasoning: str | None = None
+    # Only requests naming this model see the fact (a second model that reads differently).
+    model: str | None = None
+
+    def applies_to(self, model: str | None) -> bool:
+        return self.model is None or self.model == model
 
     def condition_met(self, prompt: str) -> bool:
         """Whether every required phrase appears in the prompt (case/whitespace-insensitive)."""
@@ -94,6 +99,7 @@ class Fact:
             "when_prompt_contains": list(self.when_prompt_contains),
             "otherwise_value": self.otherwise_value,
             "reasoning": self.reasoning,
+            "model": self.model,
         }
         if not isinstance(self.value, _Unset):
             data["value"] = self.value
@@ -110,6 +116,7 @@ class Fact:
             otherwise_value=data.get("otherwise_value"),
             flags=int(data.get("flags", 0)),
             reasoning=data.get("reasoning"),
+            model=data.get("model"),
         )
 
 
@@ -123,6 +130,7 @@ def make_fact(
     otherwise_value: Any = None,
     flags: int = 0,
     reasoning: str | None = None,
+    model: str | None = None,
 ) -> Fact:
     """Build a `Fact`, compiling the pattern and normalising the condition to a tuple."""
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
@@ -140,6 +148,7 @@ def make_fact(
         when_prompt_contains=conditions,
         otherwise_value=otherwise_value,
         reasoning=reasoning,
+        model=model,
     )
 
 
@@ -161,10 +170,18 @@ class FactBook:
     entity_pattern: re.Pattern[str] | None = None
     missing_confidence: float = 0.1
 
-    def find(self, variable: str, text: str, prompt: str, *, many: bool = False) -> Finding:
+    def find(
+        self,
+        variable: str,
+        text: str,
+        prompt: str,
+        *,
+        many: bool = False,
+        model: str | None = None,
+    ) -> Finding:
         """Apply the first fact for `variable` whose pattern matches `text` (with `many`, the
         value is the list of the distinct values it matches)."""
-        findings = self.find_each(variable, text, prompt)
+        findings = self.find_each(variable, text, prompt, model=model)
         first = findings[0]
         if many and len(findings) > 1:
             return Finding(
@@ -172,11 +189,14 @@ class FactBook:
             )
         return first
 
-    def find_each(self, variable: str, text: str, prompt: str) -> list[Finding]:
-        """One finding per distinct value the first matching fact for `variable` finds, in
-        document order, each with the quote it was read from; one empty finding if none."""
+    def find_each(
+        self, variable: str, text: str, prompt: str, *, model: str | None = None
+    ) -> list[Finding]:
+        """One finding per distinct value the first matching fact for `variable` (among those
+        that apply to `model`) finds, in document order, each with the quote it was read from;
+        one empty finding if none."""
         for fact in self.facts:
-            if fact.variable != variable:
+            if fact.variable != variable or not fact.applies_to(model):
                 continue
             matches = list(fact.pattern.finditer(text))
             if not matches:
@@ -215,43 +235,52 @@ class FactBook:
         ends = [*starts[1:], len(document)]
         return [document[start:end] for start, end in zip(starts, ends, strict=True)]
 
-    def answer(self, schema: dict[str, Any], document: str, prompt: str) -> dict[str, Any]:
-        """Fill `schema` (DOCUMENT or ENTITY mode) from the facts found in `document`."""
+    def answer(
+        self, schema: dict[str, Any], document: str, prompt: str, *, model: str | None = None
+    ) -> dict[str, Any]:
+        """Fill `schema` (DOCUMENT or ENTITY mode) from the facts found in `document` that
+        apply to the requested `model`."""
         properties = schema.get("properties") or {}
         entities: dict[str, Any] = properties.get("entities") or {}
         if set(properties) == {"entities"} and "array" in schema_types(entities):
             item_schema = entities.get("items") or {}
             return {
                 "entities": [
-                    self._record(item_schema, segment, prompt)
+                    self._record(item_schema, segment, prompt, model)
                     for segment in self.segments(document)
                 ]
             }
-        return self._record(schema, document, prompt)
+        return self._record(schema, document, prompt, model)
 
-    def _record(self, schema: dict[str, Any], text: str, prompt: str) -> dict[str, Any]:
+    def _record(
+        self, schema: dict[str, Any], text: str, prompt: str, model: str | None
+    ) -> dict[str, Any]:
         properties: dict[str, Any] = schema.get("properties") or {}
         out: dict[str, Any] = {}
         for name, sub in properties.items():
             variables = _answer_variables(sub)
             if variables is None:
-                out[name] = self._variable(name, sub, text, prompt)
+                out[name] = self._variable(name, sub, text, prompt, model)
             else:
                 fields = sub["items"]["properties"]
                 out[name] = [
                     {"variable": variable, **self._fill(fields, finding)}
                     for variable in variables
-                    for finding in self.find_each(variable, text, prompt)
+                    for finding in self.find_each(variable, text, prompt, model=model)
                 ]
         return out
 
-    def _variable(self, name: str, schema: dict[str, Any], text: str, prompt: str) -> Any:
+    def _variable(
+        self, name: str, schema: dict[str, Any], text: str, prompt: str, model: str | None
+    ) -> Any:
         fields: dict[str, Any] = schema.get("properties") or {}
         if "value" not in fields:
             # A bare variable (no value/confidence/quote wrapper): answer the value itself.
-            finding = self.find(name, text, prompt, many="array" in schema_types(schema))
+            many = "array" in schema_types(schema)
+            finding = self.find(name, text, prompt, many=many, model=model)
             return coerce(finding.value, schema)
-        finding = self.find(name, text, prompt, many="array" in schema_types(fields["value"]))
+        many = "array" in schema_types(fields["value"])
+        finding = self.find(name, text, prompt, many=many, model=model)
         return self._fill(fields, finding)
 
     @staticmethod

@@ -50,6 +50,7 @@ class FakeLLMRemote:
         otherwise_value: Any = None,
         flags: int = 0,
         reasoning: str | None = None,
+        model: str | None = None,
     ) -> None:
         """Plant a rule (see `FakeLLM.add_fact`)."""
         if isinstance(pattern, re.Pattern):
@@ -68,6 +69,7 @@ class FakeLLMRemote:
             "when_prompt_contains": conditions,
             "otherwise_value": otherwise_value,
             "reasoning": reasoning,
+            "model": model,
         }
         if value is not None:
             payload["value"] = value

@@ -66,6 +66,7 @@ def create_app(state: FakeLLMState) -> Starlette:
                 when_prompt_contains=fact.when_prompt_contains,
                 otherwise_value=fact.otherwise_value,
                 reasoning=fact.reasoning,
+                model=fact.model,
             )
         return JSONResponse({"ok": True, "added": len(items)})
 
@@ -229,12 +230,14 @@ class FakeLLM:
         otherwise_value: Any = None,
         flags: int = 0,
         reasoning: str | None = None,
+        model: str | None = None,
     ) -> None:
         """Plant a rule: `variable` is found where `pattern` matches the document.
 
         The quote is the whole match; the value is `value`, else the named group `value`, else
         the whole match. With `when_prompt_contains`, the answer is `otherwise_value` (wrong)
-        unless every given phrase appears in the prompt outside the document.
+        unless every given phrase appears in the prompt outside the document. With `model`,
+        only requests naming that model see the rule (plant it before a general one).
         """
         self.state.add_fact(
             variable,
@@ -245,6 +248,7 @@ class FakeLLM:
             otherwise_value=otherwise_value,
             flags=flags,
             reasoning=reasoning,
+            model=model,
         )
 
     def clear_facts(self) -> None:

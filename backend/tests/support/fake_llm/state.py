@@ -46,7 +46,23 @@ class Fault(StrEnum):
     TRUNCATED = "truncated"  # JSON cut short, finish_reason "length"
     BAD_QUOTE = "bad_quote"  # quotes that are not in the document
     REJECT_JSON_SCHEMA = "reject_json_schema"  # 400 for response_format json_schema
+    # 500 for response_format json_schema, with a validation error naming `response_format`:
+    # what llama-cpp-python's server answers (it wraps its request-model error as a 500).
+    JSON_SCHEMA_SERVER_ERROR = "json_schema_500"
     LATENCY = "latency"  # an extra delay before answering (param latency_ms)
+
+
+_JSON_SCHEMA_FAULTS = (Fault.REJECT_JSON_SCHEMA, Fault.JSON_SCHEMA_SERVER_ERROR)
+
+# What llama-cpp-python 0.3.36's server answers (with HTTP 500, typed internal_server_error)
+# to a `json_schema` response format: its request model knows only "text" and "json_object",
+# and its error handler wraps the validation error as a server fault.
+LLAMA_CPP_JSON_SCHEMA_ERROR = (
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
+    "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File \"llama_cpp/server/app.py\", "
+    "line 376, in create_chat_completion\n    POST /v1/chat/completions"
+)
 
 
 @dataclass
@@ -62,6 +78,9 @@ class FakeConfig:
     hang_seconds: float = 30.0
     retry_after_seconds: float = 1.0  # for injected 429s without their own
     supports_json_schema: bool = True
+    # How a server without json_schema refuses it: 400 (an OpenAI-style invalid request) or
+    # 500 (llama-cpp-python's validation error, see `Fault.JSON_SCHEMA_SERVER_ERROR`).
+    json_schema_refusal_status: int = 400
     supports_tools: bool = True
     missing_confidence: float = 0.1
 
@@ -197,7 +216,7 @@ class FakeLLMState:
             self._stats.total_requests += 1
             request = parse_request(body)
             if isinstance(request, str):
-                return self._reject(now, None, None, request)
+                return self._reject(now, None, None, request, model=body.get("model"))
             return self._plan(request, now)
 
     def _plan(self, request: ChatRequest, now: float) -> Plan:
@@ -213,7 +232,7 @@ class FakeLLMState:
         retry_after = self._limit_wait(now, charge)
         if retry_after is not None:
             self._stats.rejected_rate_limit += 1
-            return self._rate_limited(now, request.method, None, retry_after, "limit reached")
+            return self._rate_limited(now, request, None, retry_after, "limit reached")
         self._window.append((now, charge))
         self._window_tokens += charge
         cached_tokens = self._cache.cached_tokens(request.cache_text(), prompt_tokens)
@@ -223,6 +242,7 @@ class FakeLLMState:
             t=now,
             status=200,
             method=request.method,
+            model=request.model,
             fault=str(fault) if fault else None,
             counted=True,
             prompt_tokens=prompt_tokens,
@@ -272,12 +292,24 @@ class FakeLLMState:
         self, request: ChatRequest, now: float, fault: Fault | None, params: dict[str, Any]
     ) -> Plan | None:
         """Errors decided before the rate limiter (so they do not count toward the window)."""
-        method = request.method
+        method, model = request.method, request.model
         if fault is Fault.RATE_LIMIT:
             seconds = float(params.get("retry_after", self.config.retry_after_seconds))
-            return self._rate_limited(now, method, fault, seconds, "injected rate limit")
+            return self._rate_limited(now, request, fault, seconds, "injected rate limit")
         if fault is Fault.BAD_REQUEST:
-            return self._reject(now, method, fault, "Invalid request (injected fault).")
+            return self._reject(
+                now, method, fault, "Invalid request (injected fault).", model=model
+            )
+        if method == "json_schema" and (
+            fault is Fault.JSON_SCHEMA_SERVER_ERROR
+            or (
+                not self.config.supports_json_schema
+                and self.config.json_schema_refusal_status >= 500
+            )
+        ):
+            return self._reject(
+                now, method, fault, LLAMA_CPP_JSON_SCHEMA_ERROR, status=500, model=model
+            )
         if method == "json_schema" and (
             fault is Fault.REJECT_JSON_SCHEMA or not self.config.supports_json_schema
         ):
@@ -285,9 +317,18 @@ class FakeLLMState:
                 "Invalid parameter: 'response_format' of type 'json_schema' is not supported "
                 "by this server."
             )
-            return self._reject(now, method, fault, message, "response_format")
+            return self._reject(
+                now,
+                method,
+                fault,
+                message,
+                "response_format",
+                status=self.config.json_schema_refusal_status,
+                model=model,
+            )
         if method == "function_calling" and not self.config.supports_tools:
-            return self._reject(now, method, fault, "'tools' are not supported here.", "tools")
+            message = "'tools' are not supported here."
+            return self._reject(now, method, fault, message, "tools", model=model)
         return None
 
     def _content(self, request: ChatRequest, fault: Fault | None) -> tuple[str, str, int]:
@@ -296,7 +337,9 @@ class FakeLLMState:
         if request.schema is not None:
             prompt = request.prompt_text
             document = extract_document(prompt)
-            data = self.book.answer(request.schema, document, strip_document(prompt))
+            data = self.book.answer(
+                request.schema, document, strip_document(prompt), model=request.model
+            )
         if fault is Fault.BAD_QUOTE and data is not None:
             _invent_quotes(data)
         if fault is Fault.MISSHAPEN:
@@ -318,7 +361,7 @@ class FakeLLMState:
 
     def _next_fault(self, method: str | None) -> tuple[Fault | None, dict[str, Any]]:
         for injected in self._injected:
-            if injected.fault is Fault.REJECT_JSON_SCHEMA and method != "json_schema":
+            if injected.fault in _JSON_SCHEMA_FAULTS and method != "json_schema":
                 continue  # only applies to json_schema requests; wait for one
             injected.remaining -= 1
             if injected.remaining <= 0:
@@ -354,11 +397,12 @@ class FakeLLMState:
         return max(waits) if waits else None
 
     def _rate_limited(
-        self, now: float, method: str | None, fault: Fault | None, seconds: float, why: str
+        self, now: float, request: ChatRequest, fault: Fault | None, seconds: float, why: str
     ) -> Plan:
         seconds = max(seconds, 0.001)
         name = str(fault) if fault else None
-        self._stats.records.append(RequestRecord(now, 429, method, name, counted=False))
+        record = RequestRecord(now, 429, request.method, name, counted=False, model=request.model)
+        self._stats.records.append(record)
         self._stats.count_fault(name)
         config = self.config
         remaining = max(0, config.rpm - len(self._window)) if config.rpm else 0
@@ -384,12 +428,19 @@ class FakeLLMState:
         fault: Fault | None,
         message: str,
         param: str | None = None,
+        *,
+        status: int = 400,
+        model: str | None = None,
     ) -> Plan:
         name = str(fault) if fault else None
-        self._stats.records.append(RequestRecord(now, 400, method, name, counted=False))
+        record = RequestRecord(now, status, method, name, counted=False, model=model)
+        self._stats.records.append(record)
         self._stats.count_fault(name)
+        if status >= 500:
+            # llama-cpp-python's shape: its own exception text, typed as a server error.
+            return Plan(status, error_body(message, "internal_server_error"))
         body = error_body(message, "invalid_request_error", "invalid_request", param)
-        return Plan(400, body)
+        return Plan(status, body)
 
 
 def _invent_quotes(data: Any) -> None:

@@ -12,7 +12,8 @@ class RequestRecord:
 
     `t` is its arrival (`time.monotonic()`), `status` the HTTP status answered (0 when it hung
     until the client left), `counted` whether it passed the rate limiter and so counts toward
-    the window, `charged_tokens` what it cost against the token limit.
+    the window, `charged_tokens` what it cost against the token limit, `model` the model the
+    request asked for.
     """
 
     t: float
@@ -24,6 +25,7 @@ class RequestRecord:
     completion_tokens: int = 0
     cached_tokens: int = 0
     charged_tokens: int = 0
+    model: str | None = None  # the model the request named
 
 
 @dataclass
