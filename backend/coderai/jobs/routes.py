@@ -118,7 +118,7 @@ async def create_job(
         llm_model=choice.model,
         llm=choice.to_json(),
         created_by=user,
-        budget_usd=job_estimate.budget_of(body.budget_usd, project, settings.llm_model, settings),
+        budget_usd=job_estimate.budget_of(body.budget_usd, project, choice.model, settings),
         reuse=body.reuse,
     )
     _notify_runner_after_commit(session, runner)
@@ -144,7 +144,8 @@ async def estimate_job(
         document_count=body.document_count,
         sample_seed=body.sample_seed,
         call_mode=body.call_mode,
-        model=body.model or settings.llm_model,
+        # The model the job would run on: the request's, else the project's, else the default.
+        model=body.model or (project.llm or {}).get("model") or settings.llm_model,
         reuse=body.reuse,
     )
     return job_estimate.to_wire(forecast)
