@@ -5,7 +5,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from coderai.core.schemas import InputModel
 from coderai.models.enums import VariableType
@@ -19,8 +19,30 @@ from coderai.variables.config import (
 VARIABLE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 MAX_DEFAULT_CHARS = 5000
 
+_NAME = re.compile(VARIABLE_NAME_PATTERN)
+
+
+def suggested_name(name: str) -> str:
+    """A valid column name close to `name`: "Country of protest" -> "country_of_protest"."""
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    suggestion = "_".join(words).lower() or "variable"
+    return suggestion if suggestion[0].isalpha() else f"v_{suggestion}"
+
+
+def _valid_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(
+            "a name is a dataset column: letters, digits and underscores, starting with a "
+            f"letter — e.g. '{suggested_name(name)[:255]}'"
+        )
+    return name
+
+
 VariableName = Annotated[
-    str, StringConstraints(min_length=1, max_length=255, pattern=VARIABLE_NAME_PATTERN)
+    str,
+    StringConstraints(min_length=1, max_length=255),
+    AfterValidator(_valid_name),
+    Field(json_schema_extra={"pattern": VARIABLE_NAME_PATTERN}),
 ]
 Instructions = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5000)

@@ -118,3 +118,19 @@ async def test_concurrent_creates_take_turns(client: httpx.AsyncClient) -> None:
     listed = (await client.get(url)).json()
     orders = [v["order"] for v in (listed["items"] if isinstance(listed, dict) else listed)]
     assert sorted(orders) == list(range(1, 8))
+
+
+async def test_an_invalid_name_is_answered_with_a_valid_one(client: httpx.AsyncClient) -> None:
+    project = await create_project(client)
+    response = await client.post(
+        f"/projects/{project['id']}/variables",
+        json=variable_payload(name="Country of protest"),
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "name"
+    assert "'country_of_protest'" in error["message"]
+    digits = await client.post(
+        f"/projects/{project['id']}/variables", json=variable_payload(name="2020 turnout %")
+    )
+    assert "'v_2020_turnout'" in digits.json()["errors"][0]["message"]

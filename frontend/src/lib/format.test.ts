@@ -10,6 +10,8 @@ import {
   formatTimestamp,
   humanise,
   matchesDocument,
+  plural,
+  variableTypeLabel,
 } from "./format";
 
 describe("durations and ETA", () => {
@@ -77,5 +79,20 @@ describe("documents told apart", () => {
     expect(matchesDocument(row, "row 17")).toBe(true);
     expect(matchesDocument(row, "other")).toBe(false);
     expect(matchesDocument(row, "  ")).toBe(true);
+  });
+});
+
+describe("variableTypeLabel", () => {
+  it("says yes / no for a boolean and keeps the others plain", () => {
+    expect(variableTypeLabel("BOOLEAN")).toBe("Yes / no");
+    expect(variableTypeLabel("CATEGORY")).toBe("Category");
+  });
+});
+
+describe("plural", () => {
+  it("agrees with its count", () => {
+    expect(plural(1, "variable")).toBe("1 variable");
+    expect(plural(3, "variable")).toBe("3 variables");
+    expect(plural(0, "document")).toBe("0 documents");
   });
 });

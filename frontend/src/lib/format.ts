@@ -94,6 +94,24 @@ export function formatTime(iso: string): string {
 }
 
 /** Words for enum values: "PARTIALLY_CORRECT" → "Partially correct". */
+const VARIABLE_TYPES: Record<string, string> = {
+  TEXT: "Text",
+  NUMBER: "Number",
+  DATE: "Date",
+  CATEGORY: "Category",
+  BOOLEAN: "Yes / no",
+};
+
+/** "1 variable", "3 variables": a count with its noun in agreement. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${formatCount(count)} ${count === 1 ? noun : nouns}`;
+}
+
+/** A variable type as the schema editor names it ("Yes / no", not "Boolean"). */
+export function variableTypeLabel(type: string): string {
+  return VARIABLE_TYPES[type] ?? humanise(type);
+}
+
 export function humanise(value: string): string {
   const text = value.replace(/_/g, " ").toLowerCase();
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -67,7 +67,8 @@ export function useEstimateJob(projectId: string) {
 
 type JobAction = "pause" | "resume" | "cancel";
 
-/** Pause, resume or cancel; the job's progress and the project's list are refreshed after. */
+/** Pause, resume or cancel; every figure of the job and the project's status are refreshed
+ * after (a paused job's counts and the project's badge must not stay as they were). */
 export function useJobAction(projectId: string) {
   const client = useQueryClient();
   return useMutation({
@@ -82,6 +83,9 @@ export function useJobAction(projectId: string) {
         client.invalidateQueries({ queryKey: jobKeys.progress(jobId) }),
         client.invalidateQueries({ queryKey: jobKeys.list(projectId) }),
         client.invalidateQueries({ queryKey: jobKeys.logs(jobId) }),
+        client.invalidateQueries({ queryKey: jobKeys.flagged(jobId) }),
+        client.invalidateQueries({ queryKey: jobKeys.statistics(jobId) }),
+        client.invalidateQueries({ queryKey: projectKeys.all }),
       ]),
   });
 }

@@ -6,7 +6,7 @@ import { useJobAction, useJobProgress } from "@/api/hooks/jobs";
 import { projectKeys } from "@/api/hooks/projects";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, ProblemAlert, ProgressBar } from "@/components/ui/Feedback";
-import { formatCost, formatCount, formatDuration, formatEta, formatRatio } from "@/lib/format";
+import { formatCost, formatCount, formatDuration, formatEta, formatRatio, plural } from "@/lib/format";
 import { isFinished, isRunning } from "@/lib/jobs";
 
 /** Live progress of a job (polled while it runs) with pause / resume / cancel. When the job
@@ -76,7 +76,7 @@ export function JobProgressCard({
       </div>
       <ProgressBar value={p.percentage} label={`${title} progress`} />
       <p className="text-sm text-slate-700" aria-live="polite">
-        {formatCount(p.done)} of {formatCount(p.total)} documents ({p.percentage.toFixed(0)}%) · {formatEta(p.etaSeconds, p.status)}
+        {formatCount(p.done)} of {plural(p.total, "document")} ({p.percentage.toFixed(0)}%) · {formatEta(p.etaSeconds, p.status)}
       </p>
       {p.statusReason && <p className="text-sm text-amber-800">{p.statusReason}</p>}
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-3 lg:grid-cols-6">

@@ -17,7 +17,7 @@ import { DocumentText } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, Notice, ProblemAlert } from "@/components/ui/Feedback";
 import { Checkbox, SelectField, TextArea, TextField } from "@/components/ui/Field";
-import { formatConfidence, formatDateTime, humanise } from "@/lib/format";
+import { formatConfidence, formatDateTime, humanise, variableTypeLabel } from "@/lib/format";
 import { quoteSpan } from "@/lib/highlight";
 import { stepIn } from "@/lib/pivot";
 import { fieldError, problemOf } from "@/lib/problem";
@@ -446,7 +446,7 @@ function VerdictForm({
           ) : (
             <TextField
               label="Correct value"
-              hint={`As it should have been coded (${humanise(extraction.variableType)})${
+              hint={`As it should have been coded (${variableTypeLabel(extraction.variableType)})${
                 categories.length ? `: ${categories.join(", ")}, or another value` : ""
               }`}
               ref={correctionField}

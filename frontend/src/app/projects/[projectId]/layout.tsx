@@ -3,9 +3,11 @@
 import Link from "next/link";
 import { useParams, usePathname } from "next/navigation";
 import type { ReactNode } from "react";
+import { useJobs } from "@/api/hooks/jobs";
 import { useProject, useProjectPermissions } from "@/api/hooks/projects";
 import { Badge, ProblemAlert } from "@/components/ui/Feedback";
-import { formatCount } from "@/lib/format";
+import { plural } from "@/lib/format";
+import { latestJob } from "@/lib/jobs";
 import { describeAccess } from "@/lib/permissions";
 
 const STEPS = [
@@ -44,6 +46,9 @@ export default function ProjectLayout({ children }: { children: ReactNode }) {
   const { projectId } = useParams<{ projectId: string }>();
   const pathname = usePathname();
   const project = useProject(projectId);
+  // A paused full run leaves the project "processing" on the server: say it is paused.
+  const jobs = useJobs(projectId);
+  const pausedRun = project.data?.status === "PROCESSING" && latestJob(jobs.data?.items, "FULL")?.status === "PAUSED";
   const permissions = useProjectPermissions(projectId);
   return (
     <div className="space-y-5">
@@ -61,9 +66,9 @@ export default function ProjectLayout({ children }: { children: ReactNode }) {
                 Your role: {describeAccess(permissions)}
               </span>
             )}
-            <Badge value={project.data.status} />
-            <span>{formatCount(project.data.documentCount)} documents</span>
-            <span>{formatCount(project.data.variableCount)} variables</span>
+            <Badge value={pausedRun ? "PAUSED" : project.data.status} />
+            <span>{plural(project.data.documentCount ?? 0, "document")}</span>
+            <span>{plural(project.data.variableCount ?? 0, "variable")}</span>
           </div>
         )}
       </div>

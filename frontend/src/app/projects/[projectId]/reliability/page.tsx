@@ -12,7 +12,7 @@ import { ReliabilityTable } from "@/components/studies/ReliabilityTable";
 import { Button, Spinner } from "@/components/ui/Button";
 import { EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { SelectField } from "@/components/ui/Field";
-import { formatDateTime, humanise } from "@/lib/format";
+import { formatDateTime, humanise, plural } from "@/lib/format";
 import { latestJob } from "@/lib/jobs";
 
 export default function ReliabilityPage() {
@@ -40,7 +40,7 @@ export default function ReliabilityPage() {
         wrapperClassName="max-w-md"
         value={job.id}
         onChange={(e) => setChosen(e.target.value)}
-        options={complete.map((j) => ({ value: j.id, label: `${humanise(j.jobType)} run of ${formatDateTime(j.createdAt)} (${j.totalItems} documents)` }))}
+        options={complete.map((j) => ({ value: j.id, label: `${humanise(j.jobType)} run of ${formatDateTime(j.createdAt)} (${plural(j.totalItems, "document")})` }))}
       />
       <Section id="studies" title="Reliability studies" description="Two or more people code the same units independently; alpha says how far they agree.">
         <StudyList projectId={projectId} jobId={job.id} canEdit={canEdit} />

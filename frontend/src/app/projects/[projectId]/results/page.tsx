@@ -13,7 +13,7 @@ import { ResultsTable } from "@/components/review/ResultsTable";
 import { Spinner } from "@/components/ui/Button";
 import { EmptyState, Notice, ProblemAlert, Section } from "@/components/ui/Feedback";
 import { SelectField, TextField } from "@/components/ui/Field";
-import { formatDateTime, humanise } from "@/lib/format";
+import { formatDateTime, humanise, plural } from "@/lib/format";
 import { latestJob } from "@/lib/jobs";
 
 const PREVIEW_ROWS = 50;
@@ -44,7 +44,7 @@ export default function ResultsPage() {
         wrapperClassName="max-w-md"
         value={job.id}
         onChange={(e) => setChosen(e.target.value)}
-        options={complete.map((j) => ({ value: j.id, label: `${humanise(j.jobType)} run of ${formatDateTime(j.createdAt)} (${j.totalItems} documents)` }))}
+        options={complete.map((j) => ({ value: j.id, label: `${humanise(j.jobType)} run of ${formatDateTime(j.createdAt)} (${plural(j.totalItems, "document")})` }))}
       />
       <Preview projectId={projectId} jobId={job.id} />
       {canEdit ? (

@@ -11,7 +11,7 @@ import { TryOnDocument } from "@/components/schema/TryOnDocument";
 import { VariableEditor } from "@/components/schema/VariableEditor";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert, Section } from "@/components/ui/Feedback";
-import { humanise } from "@/lib/format";
+import { variableTypeLabel } from "@/lib/format";
 
 const NEW = "new";
 
@@ -53,7 +53,7 @@ export default function SchemaPage() {
                 className="flex-1 px-2 py-1.5 text-left text-sm"
               >
                 <span className="font-medium">{variable.name}</span>{" "}
-                <span className="text-xs text-slate-500">{humanise(variable.type)}</span>
+                <span className="text-xs text-slate-500">{variableTypeLabel(variable.type)}</span>
               </button>
               {canEdit && (
                 <>
