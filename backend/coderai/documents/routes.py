@@ -119,9 +119,13 @@ async def list_documents(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     status: DocumentStatus | None = None,
+    search: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the name or external id, any case"),
+    ] = None,
 ) -> DocumentPage:
     documents, total = await document_service.list_documents(
-        session, project.id, offset=offset, limit=limit, status=status
+        session, project.id, offset=offset, limit=limit, status=status, search=search
     )
     return DocumentPage(
         items=[DocumentRead.model_validate(d) for d in documents],

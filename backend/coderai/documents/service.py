@@ -1,6 +1,7 @@
 """Documents: ingest uploads once (store the original, read it in an isolated child process),
 list, read, delete. Tables become one document per row, inserted in batches."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio
-from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy import Text, case, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,10 +97,20 @@ async def list_documents(
     offset: int,
     limit: int,
     status: DocumentStatus | None = None,
+    search: str | None = None,
 ) -> tuple[Sequence[Document], int]:
     statement = select(Document).where(Document.project_id == project_id)
     if status is not None:
         statement = statement.where(Document.status == status)
+    if search and search.strip():
+        # Name or external id, any case; the user's % and _ are literal characters.
+        wanted = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip()) + "%"
+        statement = statement.where(
+            or_(
+                Document.name.ilike(wanted, escape="\\"),
+                Document.external_id.ilike(wanted, escape="\\"),
+            )
+        )
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     # Neither the text nor large metadata is read for a list.
     page = await session.execute(

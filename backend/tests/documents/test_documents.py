@@ -501,3 +501,38 @@ async def test_the_same_file_uploaded_at_once_is_stored_once(
     ]
     assert len({r.json()["id"] for r in responses}) == 1
     await _assert_store_matches_rows(db, data_dir)
+
+
+async def test_the_document_list_is_searched_by_name_or_external_id(
+    client: httpx.AsyncClient,
+) -> None:
+    project = await create_project(client)
+    csv = "id,body\nR-17,First answer.\nR-2,Second answer.\n50%_off,Third answer.\n"
+    upload = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("survey.csv", csv.encode(), "text/csv")},
+        data={"textColumn": "body", "idColumn": "id"},
+    )
+    assert upload.status_code == 201, upload.text
+    minutes = await client.post(
+        f"/projects/{project['id']}/documents",
+        files={"file": ("Council minutes 2020.txt", b"The council met.", "text/plain")},
+    )
+    assert minutes.status_code == 201, minutes.text
+
+    async def found(search: str) -> list[str]:
+        page = (
+            await client.get(f"/projects/{project['id']}/documents", params={"search": search})
+        ).json()
+        assert page["total"] == len(page["items"])
+        return sorted(d["externalId"] or d["name"] for d in page["items"])
+
+    assert await found("r-1") == ["R-17"]
+    assert await found("R-") == ["R-17", "R-2"]
+    assert await found("%") == ["50%_off"]  # a literal percent sign, not a wildcard
+    assert await found("MINUTES") == ["Council minutes 2020.txt"]  # by name, any case
+    assert await found("nothing") == []
+    too_long = await client.get(
+        f"/projects/{project['id']}/documents", params={"search": "x" * 201}
+    )
+    assert too_long.status_code == 422

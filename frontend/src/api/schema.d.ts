@@ -6452,6 +6452,8 @@ export interface operations {
                 offset?: number;
                 limit?: number;
                 status?: components["schemas"]["DocumentStatus"] | null;
+                /** @description Part of the name or external id, any case */
+                search?: string | null;
             };
             header?: never;
             path: {

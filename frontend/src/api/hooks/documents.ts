@@ -11,13 +11,15 @@ export const documentKeys = {
 
 export type DocumentStatus = Schemas["DocumentStatus"];
 
-export function useDocuments(projectId: string, offset = 0, limit = 50, status?: DocumentStatus) {
+export function useDocuments(projectId: string, offset = 0, limit = 50, status?: DocumentStatus, search?: string) {
+  const wanted = search?.trim() || undefined;
   return useQuery({
-    queryKey: documentKeys.list(projectId, offset, limit, status),
+    queryKey: [...documentKeys.list(projectId, offset, limit, status), wanted ?? ""],
+    placeholderData: (previous) => previous,
     queryFn: () =>
       unwrap(
         api.GET("/api/v1/projects/{projectId}/documents", {
-          params: { path: { projectId }, query: { offset, limit, status } },
+          params: { path: { projectId }, query: { offset, limit, status, search: wanted } },
         }),
       ),
   });

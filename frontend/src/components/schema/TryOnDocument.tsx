@@ -6,32 +6,42 @@ import { usePreview } from "@/api/hooks/variables";
 import { DocumentText } from "@/components/documents/DocumentViewer";
 import { Button } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert } from "@/components/ui/Feedback";
-import { Checkbox, SelectField } from "@/components/ui/Field";
-import { formatConfidence, formatCost, formatCount } from "@/lib/format";
+import { Checkbox, SelectField, TextField } from "@/components/ui/Field";
+import { documentLabel, formatConfidence, formatCost, formatCount } from "@/lib/format";
 import { quoteSpan, type Span } from "@/lib/highlight";
 
 /** Run the active prompts on one document (nothing is stored) to see what they answer. */
 export function TryOnDocument({ projectId, selected }: { projectId: string; selected?: { id: string; name: string } }) {
   const [onlySelected, setOnlySelected] = useState(false);
-  const documents = useDocuments(projectId, 0, 200, "READY");
+  const [search, setSearch] = useState("");
+  const documents = useDocuments(projectId, 0, 200, "READY", search);
   const [documentId, setDocumentId] = useState("");
-  const chosen = documentId || documents.data?.items[0]?.id || "";
+  const listed = documents.data?.items ?? [];
+  const chosen = (listed.some((d) => d.id === documentId) ? documentId : "") || listed[0]?.id || "";
   const preview = usePreview(projectId);
   const doc = useDocument(preview.data ? preview.data.documentId : undefined);
   const [span, setSpan] = useState<Span | null>(null);
 
-  if (documents.data && documents.data.items.length === 0) {
+  if (documents.data && documents.data.items.length === 0 && !search.trim()) {
     return <EmptyState title="No document to try on">Upload documents on the Setup step first.</EmptyState>;
   }
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-end gap-3">
+        <TextField
+          label="Find a document"
+          type="search"
+          hint="Name or external id"
+          value={search}
+          wrapperClassName="w-56"
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <SelectField
           label="Document to try on"
           wrapperClassName="min-w-64 flex-1"
           value={chosen}
           onChange={(e) => setDocumentId(e.target.value)}
-          options={(documents.data?.items ?? []).map((d) => ({ value: d.id, label: d.name }))}
+          options={listed.length ? listed.map((d) => ({ value: d.id, label: documentLabel(d) })) : [{ value: "", label: "No document matches" }]}
         />
         <Button
           variant="primary"

@@ -5,8 +5,8 @@ import { useDeleteDocument, useDocuments, type DocumentStatus } from "@/api/hook
 import { DocumentViewer } from "@/components/documents/DocumentViewer";
 import { Button, Spinner } from "@/components/ui/Button";
 import { Badge, EmptyState, ProblemAlert } from "@/components/ui/Feedback";
-import { SelectField } from "@/components/ui/Field";
-import { contentTypeLabel, formatCount, formatDateTime } from "@/lib/format";
+import { SelectField, TextField } from "@/components/ui/Field";
+import { contentTypeLabel, documentLabel, formatCount, formatDateTime } from "@/lib/format";
 
 const PAGE = 25;
 
@@ -14,7 +14,8 @@ export function DocumentList({ projectId, canDelete = true }: { projectId: strin
   const [offset, setOffset] = useState(0);
   const [status, setStatus] = useState<DocumentStatus | "">("");
   const [viewing, setViewing] = useState<string | null>(null);
-  const documents = useDocuments(projectId, offset, PAGE, status || undefined);
+  const [search, setSearch] = useState("");
+  const documents = useDocuments(projectId, offset, PAGE, status || undefined, search);
   const remove = useDeleteDocument(projectId);
   const page = documents.data;
 
@@ -36,6 +37,17 @@ export function DocumentList({ projectId, canDelete = true }: { projectId: strin
             { value: "UPLOADED", label: "Being read" },
           ]}
         />
+        <TextField
+          label="Search"
+          hint="Name or external id"
+          type="search"
+          value={search}
+          wrapperClassName="w-64"
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setOffset(0);
+          }}
+        />
         {page && (
           <p className="text-sm text-slate-600">
             {page.total === 0 ? "0" : `${offset + 1}–${Math.min(offset + PAGE, page.total)}`} of {formatCount(page.total)}
@@ -46,8 +58,8 @@ export function DocumentList({ projectId, canDelete = true }: { projectId: strin
       <ProblemAlert error={documents.error} action="Loading documents" />
       <ProblemAlert error={remove.error} action="Deleting the document" />
       {page && page.total === 0 && (
-        <EmptyState title={status ? "No documents with this status" : "No documents yet"}>
-          {!status && "Upload files above; then define the variables to code on the Schema step."}
+        <EmptyState title={search.trim() ? "No document matches the search" : status ? "No documents with this status" : "No documents yet"}>
+          {!status && !search.trim() && "Upload files above; then define the variables to code on the Schema step."}
         </EmptyState>
       )}
       {page && page.items.length > 0 && (
@@ -69,6 +81,9 @@ export function DocumentList({ projectId, canDelete = true }: { projectId: strin
                   <button type="button" className="text-left font-medium text-indigo-700 hover:underline" onClick={() => setViewing(doc.id)}>
                     {doc.name}
                   </button>
+                  {(doc.externalId && doc.externalId !== doc.name) || doc.rowIndex != null ? (
+                    <p className="text-xs text-slate-500">{documentLabel(doc).split(" · ").slice(1).join(" · ")}</p>
+                  ) : null}
                   {doc.error && <p className="text-xs text-red-700">{doc.error}</p>}
                 </td>
                 <td className="py-2 pr-3">{contentTypeLabel(doc.contentType)}</td>
