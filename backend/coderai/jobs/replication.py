@@ -26,7 +26,7 @@ from coderai.models.enums import JobItemStatus, JobType
 from coderai.projects import service as project_service
 from coderai.review.reliability import Reliability, UnreadableValue, alpha, scale_for
 from coderai.studies.blinding import blinded
-from coderai.studies.report import raw
+from coderai.studies.report import alpha_read, raw, undefined_alpha
 from coderai.studies.schemas import AlphaRead
 
 # The two runs' values are few per unit; a few hundred resamples give a stable interval.
@@ -224,40 +224,5 @@ def _variable_read(runs: _VariableRuns, names: dict[uuid.UUID, str]) -> Replicat
 
 def _alpha_read(result: Reliability | str, units: int) -> AlphaRead:
     if isinstance(result, str):
-        return AlphaRead(
-            level=None,
-            alpha=None,
-            undefined_reason=result,
-            reading=f"undefined: {result}",
-            coders=2,
-            units=units,
-            pairable_units=0,
-            pairable_values=0,
-            percent_agreement=None,
-            interval_low=None,
-            interval_high=None,
-            p_below_reliable=None,
-            p_below_tentative=None,
-            draws=0,
-            cohens_kappa=None,
-            fleiss_kappa=None,
-        )
-    interval = result.bootstrap
-    return AlphaRead(
-        level=result.level.value,
-        alpha=result.alpha,
-        undefined_reason=result.undefined_reason,
-        reading=result.reading,
-        coders=result.coders,
-        units=result.units,
-        pairable_units=result.pairable_units,
-        pairable_values=result.pairable_values,
-        percent_agreement=result.percent_agreement,
-        interval_low=interval.low if interval else None,
-        interval_high=interval.high if interval else None,
-        p_below_reliable=interval.p_below_reliable if interval else None,
-        p_below_tentative=interval.p_below_tentative if interval else None,
-        draws=interval.draws if interval else 0,
-        cohens_kappa=result.cohens_kappa,
-        fleiss_kappa=result.fleiss_kappa,
-    )
+        return undefined_alpha(result, coders=2, units=units)
+    return alpha_read(result)

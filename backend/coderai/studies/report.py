@@ -23,7 +23,14 @@ from coderai.models import (
     User,
     Variable,
 )
-from coderai.review.reliability import RawValue, Scale, UnreadableValue, alpha, scale_for
+from coderai.review.reliability import (
+    RawValue,
+    Reliability,
+    Scale,
+    UnreadableValue,
+    alpha,
+    scale_for,
+)
 from coderai.studies.coding import study_variables
 from coderai.studies.schemas import (
     AlphaRead,
@@ -77,28 +84,30 @@ def variable_scale(variable: Variable) -> Scale:
     return scale_for(variable.type, categories=categories, ordered=ordered)
 
 
-def _alpha_read(rows: Sequence[Row], variable: Variable, draws: int, seed: int) -> AlphaRead:
-    try:
-        result = alpha(rows, variable_scale(variable), draws=draws, seed=seed)
-    except UnreadableValue as error:
-        return AlphaRead(
-            level=None,
-            alpha=None,
-            undefined_reason=f"a value is not readable on this scale: {error}",
-            reading="undefined: a value is not readable on this scale",
-            coders=len(rows),
-            units=len(rows[0]) if rows else 0,
-            pairable_units=0,
-            pairable_values=0,
-            percent_agreement=None,
-            interval_low=None,
-            interval_high=None,
-            p_below_reliable=None,
-            p_below_tentative=None,
-            draws=0,
-            cohens_kappa=None,
-            fleiss_kappa=None,
-        )
+def undefined_alpha(reason: str, coders: int, units: int) -> AlphaRead:
+    """An alpha that cannot be computed, with the reason on the wire."""
+    return AlphaRead(
+        level=None,
+        alpha=None,
+        undefined_reason=reason,
+        reading=f"undefined: {reason}",
+        coders=coders,
+        units=units,
+        pairable_units=0,
+        pairable_values=0,
+        percent_agreement=None,
+        interval_low=None,
+        interval_high=None,
+        p_below_reliable=None,
+        p_below_tentative=None,
+        draws=0,
+        cohens_kappa=None,
+        fleiss_kappa=None,
+    )
+
+
+def alpha_read(result: Reliability) -> AlphaRead:
+    """A computed reliability on the wire, with its bootstrap interval when drawn."""
     interval = result.bootstrap
     return AlphaRead(
         level=result.level.value,
@@ -118,6 +127,19 @@ def _alpha_read(rows: Sequence[Row], variable: Variable, draws: int, seed: int) 
         cohens_kappa=result.cohens_kappa,
         fleiss_kappa=result.fleiss_kappa,
     )
+
+
+def _alpha_read(rows: Sequence[Row], variable: Variable, draws: int, seed: int) -> AlphaRead:
+    try:
+        result = alpha(rows, variable_scale(variable), draws=draws, seed=seed)
+    except UnreadableValue as error:
+        return AlphaRead(
+            **undefined_alpha(
+                "a value is not readable on this scale", len(rows), len(rows[0]) if rows else 0
+            ).model_dump(exclude={"undefined_reason"}),
+            undefined_reason=f"a value is not readable on this scale: {error}",
+        )
+    return alpha_read(result)
 
 
 def variable_reliability(
